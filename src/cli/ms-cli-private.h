@@ -1,0 +1,31 @@
+/* ms-cli-private.h: what the subcommands of `mailsim` share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Exit statuses of docs/cli.md */
+#define MS_CLI_EXIT_OK          0
+#define MS_CLI_EXIT_FAILED      1  /* an expectation did not hold */
+#define MS_CLI_EXIT_BAD_INPUT   2
+
+/* Each subcommand parses its own options; argv[0] is the subcommand name. */
+typedef int (*MsCliCommandFunc) (int argc, char **argv);
+
+typedef struct
+{
+  const char       *name;
+  MsCliCommandFunc  run;
+  const char       *summary;  /* translatable, marked with N_() */
+} MsCliCommand;
+
+int ms_cli_serve (int argc, char **argv);
+
+/* --lang ja|en: switches the language of explanations and messages. */
+void ms_cli_set_language (const char *lang);
+
+G_END_DECLS
