@@ -240,6 +240,17 @@ server_run_free (ServerRun *run)
 }
 
 const char *
+keep (char *text)
+{
+  static GPtrArray *kept;
+
+  if (kept == NULL)
+    kept = g_ptr_array_new ();
+  g_ptr_array_add (kept, text);
+  return text;
+}
+
+const char *
 output_tail (ServerRun *run,
              gsize      from)
 {

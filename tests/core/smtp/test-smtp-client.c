@@ -565,12 +565,12 @@ Test (smtp_client, dot_stuffing_function)
   gsize len;
   const char *data = g_bytes_get_data (out, &len);
 
-  cr_expect_str_eq (g_strndup (data, len), "..a\r\n...b\r\nc\r\n.\r\n");
+  cr_expect_str_eq (keep (g_strndup (data, len)), "..a\r\n...b\r\nc\r\n.\r\n");
   cr_expect_eq (lines, 3);
   cr_expect_eq (n, 12);
   g_bytes_unref (out);
   out = ms_smtp_dot_stuff ((const guint8 *) "", 0, &lines, &n);
   data = g_bytes_get_data (out, &len);
-  cr_expect_str_eq (g_strndup (data, len), ".\r\n");
+  cr_expect_str_eq (keep (g_strndup (data, len)), ".\r\n");
   cr_expect_eq (lines, 0);
 }

@@ -166,7 +166,7 @@ Test (smtp_server, a_whole_transaction_is_accepted_and_delivered_with_a_received
       cr_expect_eq (ms_smtp_server_get_n_accepted (run->server), 1);
       cr_assert_eq (policy->messages->len, 1);
       data = g_bytes_get_data (g_ptr_array_index (policy->messages, 0), &len);
-      cr_expect_str_eq (g_strndup (data, len),
+      cr_expect_str_eq (keep (g_strndup (data, len)),
                         "Received: from client.example ([192.0.2.10])\r\n"
                         "\tby mx.example.com (MailSim) with ESMTP id 000100001\r\n"
                         "\tfor <alice@example.com>; Tue, 14 Nov 2023 22:13:20 +0000\r\n"
@@ -262,7 +262,7 @@ Test (smtp_server, dot_stuffed_lines_are_unstuffed)
       cr_assert_eq (policy->messages->len, 1);
       data = g_bytes_get_data (g_ptr_array_index (policy->messages, 0), &len);
       body = strstr (data, "+0000\r\n") + 7;
-      cr_expect_str_eq (g_strndup (body, len - (body - data)), ".\r\n..x\r\ny\r\n\r\n");
+      cr_expect_str_eq (keep (g_strndup (body, len - (body - data))), ".\r\n..x\r\ny\r\n\r\n");
     }
 }
 
@@ -657,7 +657,7 @@ Test (smtp_server, auth_cram_md5_checks_the_hmac_of_its_challenge)
           challenge_str = g_strndup (challenge_line + 4, strcspn (challenge_line + 4, "\r"));
           challenge = g_base64_decode (challenge_str, &challenge_len);
           cr_expect (challenge_len > 3 && challenge[0] == '<'
-                     && g_str_has_suffix (g_strndup ((char *) challenge, challenge_len),
+                     && g_str_has_suffix (keep (g_strndup ((char *) challenge, challenge_len)),
                                           "@mx.example.com>"));
           digest = g_compute_hmac_for_data (G_CHECKSUM_MD5,
                                             (const guchar *) (good ? "wonderland" : "wrong"),
@@ -768,6 +768,7 @@ Test (smtp_server, starttls_drops_injected_commands_and_resets_the_session)
       cr_expect_eq (ms_smtp_server_get_state (run->server), MS_SMTP_SERVER_STATE_TLS);
 
       ms_engine_tls_established (MS_ENGINE (run->server), MS_TLS_STARTTLS);
+      g_clear_pointer (&codes, g_free);
       start = run->out->len;
       cr_expect_eq (start, strlen (run->out->str), "no greeting after the handshake");
       server_run_feed (run, MAIL EHLO "STARTTLS\r\n" MAIL RCPT "DATA\r\nx\r\n.\r\n", c, seed);
