@@ -908,3 +908,60 @@ Test (smtp_server, reply_and_enhanced_code_tables)
   cr_expect (!ms_smtp_enhanced_status_is_valid ("5.1"));
   cr_expect (!ms_smtp_enhanced_status_is_valid ("5.1.1234"));
 }
+
+/* ---- Remaining paths ------------------------------------------------------------------- */
+
+Test (smtp_server, a_251_from_the_policy_is_passed_on)
+{
+  expect_line (NULL, EHLO MAIL "RCPT TO:<moved@example.com>\r\n",
+               "251 2.1.5 User not local; will forward to <moved@elsewhere.example>");
+  expect_codes (EHLO MAIL "RCPT TO:<moved@example.com>\r\nDATA\r\nx\r\n.\r\n",
+                "220 250 250 251 354 250", "251 counts as accepted");
+}
+
+Test (smtp_server, rcpt_parameters_after_helo_are_555)
+{
+  expect_line (NULL, "HELO x\r\n" MAIL "RCPT TO:<alice@example.com> NOTIFY=NEVER\r\n",
+               "555 5.5.4 Error: RCPT parameters need EHLO, not HELO");
+}
+
+Test (smtp_server, malformed_sasl_responses_are_501)
+{
+  MsSmtpServerConfig config;
+  g_autoptr(GString) long_line = g_string_new (EHLO "AUTH PLAIN\r\n");
+
+  submission_config (&config);
+  /* "alice" has no NULs; an empty initial response "=" is no PLAIN message either */
+  expect_codes_full (&config, TRUE, EHLO "AUTH PLAIN YWxpY2U=\r\nAUTH PLAIN =\r\n"
+                     "AUTH CRAM-MD5\r\nbm9kaWdlc3Q=\r\n" MAIL, "220 250 501 501 334 501 530",
+                     "malformed");
+  expect_line (&config, EHLO "AUTH PLAIN YWxpY2U=\r\n", "501 5.5.2 Malformed PLAIN response (RFC 4616)");
+  for (int i = 0; i < 13000; i++)
+    g_string_append_c (long_line, 'A');
+  g_string_append (long_line, "\r\nNOOP\r\n");
+  expect_codes_full (&config, TRUE, long_line->str, "220 250 334 500 250", "SASL line too long");
+  expect_line (&config, long_line->str, "500 5.5.6 Authentication Exchange line is too long");
+}
+
+Test (smtp_server, the_peer_closing_mid_data_drops_the_transaction)
+{
+  g_autoptr(TestPolicy) policy = test_policy_new ();
+  g_autoptr(ServerRun) run = server_run_new (NULL, MS_SMTP_POLICY (policy));
+
+  server_run_feed (run, EHLO MAIL RCPT "DATA\r\nhalf a mess", MS_CHUNKS_WHOLE, 0);
+  ms_engine_peer_closed (MS_ENGINE (run->server));
+  cr_expect_eq (ms_smtp_server_get_state (run->server), MS_SMTP_SERVER_STATE_CLOSED);
+  cr_expect_str_eq (ms_smtp_server_state_to_string (MS_SMTP_SERVER_STATE_CLOSED), "closed");
+  cr_expect_eq (policy->messages->len, 0);
+}
+
+Test (smtp_server, wall_clock_and_default_config)
+{
+  static const char input[] = EHLO MAIL RCPT "DATA\r\nx\r\n.\r\n";
+  g_autoptr(MsSmtpServer) server = ms_smtp_server_new (NULL, NULL);
+
+  cr_expect_str_eq (ms_smtp_server_get_hostname (server), "localhost");
+  ms_engine_start (MS_ENGINE (server));
+  ms_engine_feed (MS_ENGINE (server), (const guint8 *) input, sizeof input - 1);
+  cr_expect_eq (ms_smtp_server_get_n_accepted (server), 1);
+}
