@@ -93,10 +93,18 @@ typedef struct
   char *raw;
 } Snapshot;
 
+static void
+snapshot_clear (gpointer data)
+{
+  g_free (((Snapshot *) data)->raw);
+}
+
 static GArray *
 snapshot (MsMailbox *mailbox)
 {
   GArray *out = g_array_new (FALSE, TRUE, sizeof (Snapshot));
+
+  g_array_set_clear_func (out, snapshot_clear);
 
   for (guint i = 0; i < ms_mailbox_get_n_messages (mailbox); i++)
     {
