@@ -385,6 +385,44 @@ write_uidlist (Folder  *folder,
   return g_file_set_contents (path, text->str, text->len, error);
 }
 
+/* A delivery only adds a line (as Dovecot does), so the list is not rewritten per message;
+ * the header's N may then lag behind, and reading moves it past the last uid. */
+static gboolean
+append_uidlist (Folder  *folder,
+                guint32  uid,
+                GError **error)
+{
+  g_autofree char *path = g_build_filename (folder->dir, UIDLIST_NAME, NULL);
+  Entry *entry = g_hash_table_lookup (folder->entries, GUINT_TO_POINTER (uid));
+  g_autofree char *line = NULL;
+  gsize len;
+  gssize n;
+  int fd;
+
+  fd = g_open (path, O_WRONLY | O_APPEND | O_CLOEXEC, 0);
+  if (fd < 0 || entry == NULL)
+    {
+      if (fd >= 0)
+        close (fd);
+      return write_uidlist (folder, error);
+    }
+  line = g_strdup_printf ("%u :%s\n", uid, entry->base);
+  len = strlen (line);
+  do
+    n = write (fd, line, len);
+  while (n < 0 && errno == EINTR);
+  if (n != (gssize) len)
+    {
+      int errsv = n < 0 ? errno : EIO;
+
+      close (fd);
+      return set_io_error (error, errsv, "cannot write", path);
+    }
+  if (close (fd) != 0)
+    return set_io_error (error, errno, "cannot write", path);
+  return TRUE;
+}
+
 typedef enum
 {
   UIDLIST_OK,
@@ -670,7 +708,7 @@ on_message_added (MsMailbox       *mailbox,
 
   if (folder->md->loading)
     return;
-  if (!write_message (folder, message, &error) || !write_uidlist (folder, &error))
+  if (!write_message (folder, message, &error) || !append_uidlist (folder, message->uid, &error))
     g_warning ("Maildir: message %u of %s not saved: %s", message->uid, folder->dir,
                error->message);
 }
