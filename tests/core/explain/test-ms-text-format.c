@@ -577,3 +577,68 @@ Test (text_format, header_names_nodes_and_implicit_tls, .init = setup_ja)
                     "    ↳ 993: ポート 993(IMAPS): 暗黙的 TLS を使う IMAP。\n"
                     "<~  * OK ready                              # タグなしの OK: サーバーからの情報(あいさつや、角かっこ内のステータスなど)。\n");
 }
+
+Test (text_format, formatter_prints_lines_as_they_arrive_like_the_whole_trace)
+{
+  g_autoptr(MsTrace) trace = ms_trace_new ("scenario", "unit");
+  MsTextFormatOptions options = { .explain = TRUE };
+  g_autoptr(MsTextFormatter) formatter = ms_text_formatter_new (&options);
+  g_autoptr(GString) out = g_string_new (NULL);
+  MsTraceSession *s = ms_trace_open_session (trace, MS_PROTOCOL_IMAP, "192.0.2.1:50000",
+                                             "192.0.2.2:143");
+  const char *body;
+
+  ms_text_format_session_header (out, s, &options);
+  for (gsize i = 0; i < G_N_ELEMENTS (imap_rows); i++)
+    {
+      MsTraceLine *l;
+
+      if (imap_rows[i].what == 'T')
+        {
+          ms_trace_session_set_tls (s, MS_TLS_STARTTLS);
+          continue;
+        }
+      l = ms_trace_session_add_line (s, imap_rows[i].what == 'C' ? MS_DIR_CLIENT : MS_DIR_SERVER,
+                                     imap_rows[i].what == 'C' ? MS_LINE_COMMAND : MS_LINE_REPLY,
+                                     imap_rows[i].text, -1);
+      ms_text_formatter_line (formatter, out, s, l);
+    }
+  /* The switch to TLS is recorded only after the handshake: the header printed before
+   * says no STARTTLS yet, and the lines are the same. */
+  body = strstr (expected_imap, "<-  * OK [CAPABILITY");
+  cr_assert_not_null (body);
+  cr_expect (g_str_has_suffix (out->str, body), "%s", out->str);
+
+  /* going back restarts the session's state and gives the same text */
+  {
+    g_autoptr(GString) again = g_string_new (NULL);
+    g_autoptr(GString) once = g_string_new (NULL);
+
+    ms_text_formatter_line (formatter, again, s, ms_trace_session_get_line (s, 7));
+    ms_text_format_line (once, s, ms_trace_session_get_line (s, 7), &options);
+    cr_expect_str_eq (again->str, once->str);
+    cr_expect_str_eq (again->str, "<~  * LIST (\\HasNoChildren) \"/\" Sent\n");
+  }
+}
+
+Test (text_format, a_refused_starttls_leaves_the_session_in_clear_text)
+{
+  g_autoptr(MsTrace) trace = ms_trace_new ("scenario", "unit");
+  MsTextFormatOptions options = { 0 };
+  g_autofree char *out = NULL;
+  static const Row rows[] = {
+    { 'C', "STARTTLS" },
+    { 'S', "454 4.7.0 TLS not available" },
+    { 'C', "AUTH PLAIN AGFsaWNlAHc=" },
+    { 'S', "538 5.7.11 Encryption required" },
+  };
+
+  add_session (trace, MS_PROTOCOL_SMTP, "a:1", "b:587", rows, G_N_ELEMENTS (rows));
+  out = format_trace (trace, &options);
+  cr_expect_str_eq (out,
+                    "=== session 1 · SMTP · a:1 → b:587\n"
+                    " -> STARTTLS\n"
+                    "<-  454 4.7.0 TLS not available\n"
+                    " -> AUTH PLAIN ********\n"
+                    "<-  538 5.7.11 Encryption required\n");
+}
