@@ -665,7 +665,7 @@ dns_query (Eval        *ev,
       const MsDnsRecord *record = g_ptr_array_index (found, i);
       g_autofree char *data = ms_dns_record_format_data (record);
 
-      g_string_append_printf (detail, "%s %s %s", i == 0 ? ": " : "; ",
+      g_string_append_printf (detail, "%s%s %s", i == 0 ? ": " : "; ",
                               ms_dns_type_to_string (record->type), data);
     }
   add_step (ev, MS_SPF_STEP_DNS, query, detail->str);
