@@ -368,7 +368,6 @@ write_uidlist (Folder  *folder,
 {
   g_autoptr(GString) text = g_string_new (NULL);
   g_autofree char *path = g_build_filename (folder->dir, UIDLIST_NAME, NULL);
-  g_autoptr(GList) uids = g_hash_table_get_keys (folder->entries);
 
   g_string_append_printf (text, "%d V%u N%u\n", UIDLIST_VERSION,
                           ms_mailbox_get_uidvalidity (folder->mailbox),
