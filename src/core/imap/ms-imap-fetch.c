@@ -334,13 +334,6 @@ _ms_imap_check_fetch (MsImapServer  *self,
 /* ------------------------------------------------------------------------------------- */
 /* ENVELOPE and BODYSTRUCTURE                                                            */
 
-static void
-append_nstring_raw (GString    *out,
-                    const char *s)
-{
-  ms_imap_append_nstring (out, s);
-}
-
 /* RFC 3501 §7.4.2 address structure: (name adl mailbox host) */
 static void
 append_address (GString    *out,
@@ -549,9 +542,9 @@ _ms_imap_append_envelope (GString    *out,
     values[i] = _ms_imap_header_get (data, root->hdr_start, root->hdr_end, fields[i]);
 
   g_string_append_c (out, '(');
-  append_nstring_raw (out, values[0]);
+  ms_imap_append_nstring (out, values[0]);
   g_string_append_c (out, ' ');
-  append_nstring_raw (out, values[1]);
+  ms_imap_append_nstring (out, values[1]);
   for (guint i = 2; i <= 7; i++)
     {
       const char *v = values[i];
@@ -563,9 +556,9 @@ _ms_imap_append_envelope (GString    *out,
       append_address_list (out, v);
     }
   g_string_append_c (out, ' ');
-  append_nstring_raw (out, values[8]);
+  ms_imap_append_nstring (out, values[8]);
   g_string_append_c (out, ' ');
-  append_nstring_raw (out, values[9]);
+  ms_imap_append_nstring (out, values[9]);
   g_string_append_c (out, ')');
   for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
     g_free (values[i]);
@@ -853,8 +846,7 @@ section_bytes (GBytes     *raw,
                MsImapPart *root,
                FetchItem  *item)
 {
-  gsize len;
-  const char *data = g_bytes_get_data (raw, &len);
+  const char *data = g_bytes_get_data (raw, NULL);
   MsImapPart *part = find_part (root, item->path);
   MsImapPart *msg;
   gsize start;
@@ -895,7 +887,6 @@ section_bytes (GBytes     *raw,
     default:
       g_assert_not_reached ();
     }
-  (void) len;
   return NULL;
 }
 
