@@ -583,7 +583,8 @@ proceed_list (MsPop3Server   *self,
 
       if (entry_at (self, i)->deleted)
         continue;
-      line = g_strdup_printf ("%u %zu", i, ms_stored_message_get_size (entry_at (self, i)->message));
+      line = g_strdup_printf ("%u %zu", i,
+                              ms_stored_message_get_size (entry_at (self, i)->message));
       send_multiline (self, line);
     }
   end_multiline (self);

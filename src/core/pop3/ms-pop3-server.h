@@ -24,7 +24,7 @@ typedef enum
 
 typedef struct
 {
-  const char *hostname;                        /* greeting and APOP timestamp; "localhost" if NULL */
+  const char *hostname;                        /* greeting, APOP timestamp; NULL: "localhost" */
   gboolean    tls_available;                   /* offer STLS (RFC 2595) */
   /* USER/PASS and AUTH PLAIN before TLS. Only matters when tls_available: a server that
    * cannot do TLS has no safer way to offer. ms_pop3_server_config_init() sets it. */

@@ -134,8 +134,12 @@ Test (pop3_client, uses_apop_when_the_greeting_offers_a_timestamp)
   cr_expect (saw_apop);
   cr_assert_eq (ms_pop3_client_get_retrieved (client)->len, 1);
   cr_expect (((MsPop3Retrieved *) ms_pop3_client_get_retrieved (client)->pdata[0])->partial);
-  cr_expect (bytes_equal_str (((MsPop3Retrieved *) ms_pop3_client_get_retrieved (client)->pdata[0])->data,
-                              "From: bob@example.net\r\nTo: alice@example.com\r\nSubject: one\r\n\r\n"));
+  {
+    MsPop3Retrieved *top = ms_pop3_client_get_retrieved (client)->pdata[0];
+
+    cr_expect (bytes_equal_str (top->data, "From: bob@example.net\r\nTo: alice@example.com\r\n"
+                                           "Subject: one\r\n\r\n"));
+  }
 }
 
 Test (pop3_client, uses_auth_plain_when_asked_and_offered)
@@ -149,7 +153,8 @@ Test (pop3_client, uses_auth_plain_when_asked_and_offered)
 
   test_server_config (&sconfig);
   server = ms_pop3_server_new (&sconfig, store);
-  pair = (TestPair) { MS_ENGINE (server), MS_ENGINE (client), NULL, NULL, MS_CHUNKS_BYTE_BY_BYTE, 0, 0 };
+  pair = (TestPair) { MS_ENGINE (server), MS_ENGINE (client), NULL, NULL,
+                      MS_CHUNKS_BYTE_BY_BYTE, 0, 0 };
   test_pair_run (&pair);
   cr_expect_null (ms_pop3_client_get_error (client));
   cr_expect_str_eq (ms_pop3_client_get_auth_method (client), "PLAIN");
@@ -179,7 +184,8 @@ Test (pop3_client, upgrades_with_stls_and_asks_capa_again)
 
       cr_expect_eq (pair.tls_handshakes, 1);
       cr_expect_null (ms_pop3_client_get_error (client), "%s",
-                      ms_pop3_client_get_error (client) ? ms_pop3_client_get_error (client)->message : "");
+                      ms_pop3_client_get_error (client)
+                      ? ms_pop3_client_get_error (client)->message : "");
       cr_expect_not (ms_pop3_client_has_capability (client, "STLS"));
       cr_expect (ms_pop3_client_has_capability (client, "USER"));
       cr_expect (ms_pop3_client_get_stat (client, NULL, NULL));
