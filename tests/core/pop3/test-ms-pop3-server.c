@@ -307,21 +307,24 @@ Test (pop3_server, retr_marks_the_message_seen_and_top_does_not)
 
 Test (pop3_server, uidl_is_stable_across_sessions_and_deletions)
 {
-  g_autoptr(MsMailStore) store = test_store_new ();
-  MsMailbox *inbox = ms_mail_store_get_mailbox (store, "alice@example.com", "INBOX");
-  guint32 v = ms_mailbox_get_uidvalidity (inbox);
-  g_autofree char *first = test_converse (store, NULL, LOGIN "UIDL\r\nDELE 1\r\nQUIT\r\n",
-                                          MS_CHUNKS_WHOLE, 0);
-  g_autofree char *second = test_converse (store, NULL, LOGIN "UIDL\r\nUIDL 1\r\n",
-                                           MS_CHUNKS_WHOLE, 0);
-  g_autofree char *list1 = g_strdup_printf ("+OK unique-id listing follows\r\n"
-                                            "1 %u.1\r\n2 %u.2\r\n.\r\n",
-                                            v, v);
-  g_autofree char *list2 = g_strdup_printf ("+OK unique-id listing follows\r\n1 %u.2\r\n.\r\n"
-                                            "+OK 1 %u.2\r\n", v, v);
+  FOR_EACH_CHUNKING (chunking, seed)
+    {
+      g_autoptr(MsMailStore) store = test_store_new ();
+      MsMailbox *inbox = ms_mail_store_get_mailbox (store, "alice@example.com", "INBOX");
+      guint32 v = ms_mailbox_get_uidvalidity (inbox);
+      g_autofree char *first = test_converse (store, NULL, LOGIN "UIDL\r\nDELE 1\r\nQUIT\r\n",
+                                              chunking, seed);
+      g_autofree char *second = test_converse (store, NULL, LOGIN "UIDL\r\nUIDL 1\r\n",
+                                               chunking, seed);
+      g_autofree char *list1 = g_strdup_printf ("+OK unique-id listing follows\r\n"
+                                                "1 %u.1\r\n2 %u.2\r\n.\r\n",
+                                                v, v);
+      g_autofree char *list2 = g_strdup_printf ("+OK unique-id listing follows\r\n1 %u.2\r\n.\r\n"
+                                                "+OK 1 %u.2\r\n", v, v);
 
-  cr_expect (strstr (first, list1) != NULL, "%s", first);
-  cr_expect (g_str_has_suffix (second, list2), "%s", second);
+      cr_expect (strstr (first, list1) != NULL, "%s", first);
+      cr_expect (g_str_has_suffix (second, list2), "%s", second);
+    }
 }
 
 Test (pop3_server, the_maildrop_is_a_snapshot_taken_at_login)
