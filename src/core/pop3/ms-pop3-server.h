@@ -38,6 +38,8 @@ typedef struct
 
 /* RFC 2449 §4: a command line is at most 255 octets including CRLF. */
 #define MS_POP3_MAX_COMMAND_LINE 255
+/* A SASL response after "+ " is not a command line; it may be longer. */
+#define MS_POP3_MAX_SASL_LINE 8192
 #define MS_POP3_DEFAULT_MAX_ERRORS 10
 
 #define MS_TYPE_POP3_SERVER (ms_pop3_server_get_type ())

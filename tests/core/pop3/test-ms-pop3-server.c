@@ -576,3 +576,51 @@ Test (pop3_server, auth_lines_with_credentials_are_secret_in_the_trace)
       cr_expect_str_eq (ms_trace_session_get_line (t->session, 5)->command, "AUTH");
     }
 }
+
+Test (pop3_server, a_sasl_response_may_be_longer_than_a_command_line)
+{
+  g_autoptr(GString) input = g_string_new ("AUTH PLAIN\r\n");
+  g_autoptr(GString) expected = g_string_new (GREETING "+ \r\n");
+  g_autoptr(MsMailStore) store = NULL;
+  g_autofree char *out = NULL;
+
+  /* authzid of 300 octets: the response is ~400 octets of base64, then a normal line. */
+  {
+    g_autoptr(GString) plain = g_string_new (NULL);
+    g_autofree char *b64 = NULL;
+
+    for (guint i = 0; i < 300; i++)
+      g_string_append_c (plain, 'z');
+    g_string_append_len (plain, "\0alice\0secret", 13);
+    b64 = g_base64_encode ((const guchar *) plain->str, plain->len);
+    g_string_append_printf (input, "%s\r\n", b64);
+  }
+  g_string_append (input, "USER ");
+  for (guint i = 0; i < 260; i++)
+    g_string_append_c (input, 'a');
+  g_string_append (input, "\r\n");
+  /* The identity is echoed bounded: 32 printable octets. */
+  g_string_append (expected, "-ERR [AUTH] not authorized to act as ");
+  for (guint i = 0; i < 32; i++)
+    g_string_append_c (expected, 'z');
+  g_string_append (expected, "\r\n-ERR line too long (at most 255 octets with CRLF, RFC 2449)\r\n");
+  out = test_converse_all (NULL, input->str, &store);
+  cr_expect_str_eq (out, expected->str);
+}
+
+Test (pop3_server, client_text_echoed_in_replies_is_bounded_and_printable)
+{
+  /* base64 ("a\r\n+OK forged\0alice\0secret") */
+  g_autofree char *b64 = g_base64_encode ((const guchar *) "a\r\n+OK forged\0alice\0secret", 26);
+  g_autofree char *input = g_strdup_printf ("AUTH PLAIN %s\r\nAUTH X\tY\r\n"
+                                            LOGIN "RETR 1\x7f" "2\r\n", b64);
+  g_autoptr(MsMailStore) store = NULL;
+  g_autofree char *out = test_converse_all (NULL, input, &store);
+
+  cr_expect_str_eq (out, sizes_filled (
+    GREETING
+    "-ERR [AUTH] not authorized to act as a??+OK forged\r\n"
+    "-ERR unsupported authentication mechanism X?Y\r\n"
+    LOGIN_REPLIES ("2", "{3}")
+    "-ERR invalid message number: 1?2\r\n"));
+}
