@@ -330,7 +330,7 @@ parse_literal (Scanner *s)
     }
   if (peek (s) == '+')
     s->pos++;
-  if (peek (s) != '}' || s->pos + 2 >= s->len + 1 || s->len - s->pos < 3
+  if (peek (s) != '}' || s->len - s->pos < 3
       || s->p[s->pos + 1] != '\r' || s->p[s->pos + 2] != '\n')
     {
       s->error = "Invalid literal";
