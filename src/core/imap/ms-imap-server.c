@@ -143,11 +143,12 @@ _ms_imap_server_send_data (MsImapServer *self,
   /* The response line as the trace shows it, then one summary of the literal bytes;
    * the bytes themselves go out unrecorded. */
   ms_engine_record_output (engine, MS_LINE_REPLY, trace->str, trace->len);
-  {
-    g_autofree char *summary =
-      g_strdup_printf ("(%" G_GSIZE_FORMAT " octets of literal data)", literal_bytes);
-    ms_engine_record_output (engine, MS_LINE_DATA, summary, -1);
-  }
+  if (literal_bytes > 0)
+    {
+      g_autofree char *summary =
+        g_strdup_printf ("(%" G_GSIZE_FORMAT " octets of literal data)", literal_bytes);
+      ms_engine_record_output (engine, MS_LINE_DATA, summary, -1);
+    }
   g_string_append (wire, "\r\n");
   ms_engine_send_raw (engine, (const guint8 *) wire->str, wire->len);
 }
