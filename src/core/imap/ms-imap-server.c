@@ -15,6 +15,13 @@
 
 G_DEFINE_FINAL_TYPE (MsImapServer, ms_imap_server, MS_TYPE_ENGINE)
 
+enum {
+  STATE_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 static const char * const state_names[] = {
   "not-authenticated",
   "authenticated",
@@ -164,10 +171,13 @@ void
 _ms_imap_server_enter_state (MsImapServer      *self,
                              MsImapServerState  state)
 {
-  if (self->state == state)
+  MsImapServerState old = self->state;
+
+  if (old == state)
     return;
-  g_debug ("%s -> %s", state_names[self->state], state_names[state]);
+  g_debug ("%s -> %s", state_names[old], state_names[state]);
   self->state = state;
+  g_signal_emit (self, signals[STATE_CHANGED], 0, (guint) old, (guint) state);
 }
 
 char *
@@ -1013,7 +1023,12 @@ ms_imap_server_class_init (MsImapServerClass *klass)
   engine_class->tls_started = ms_imap_server_tls_started;
   engine_class->peer_closed = ms_imap_server_peer_closed;
 
-  /* FETCH ENVELOPE and SEARCH use GMime's address and RFC 2047 decoders. */
+  /* Old and new MsImapServerState, on every transition. */
+  signals[STATE_CHANGED] =
+    g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_UINT);
+
+  /* SEARCH uses GMime's RFC 2047, transfer-encoding and date decoders. */
   g_mime_init ();
 }
 
@@ -1024,6 +1039,17 @@ ms_imap_server_init (MsImapServer *self)
   self->recent = g_hash_table_new (NULL, NULL);
   self->changed = g_hash_table_new (NULL, NULL);
   self->state = MS_IMAP_SERVER_STATE_NOT_AUTHENTICATED;
+}
+
+void
+ms_imap_server_config_init (MsImapServerConfig *config)
+{
+  g_return_if_fail (config != NULL);
+
+  memset (config, 0, sizeof *config);
+  config->hostname = "localhost";
+  config->max_literal = MS_IMAP_DEFAULT_MAX_LITERAL;
+  config->max_command = MS_IMAP_DEFAULT_MAX_COMMAND;
 }
 
 /**

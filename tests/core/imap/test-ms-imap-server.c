@@ -715,3 +715,35 @@ Test (imap_server, list_with_a_reference_and_renaming_inbox)
     L ("* STATUS Old (MESSAGES 3)")
     L ("u OK STATUS completed"));
 }
+
+static void
+record_state (MsImapServer *server, guint old_state, guint new_state, GString *log)
+{
+  g_string_append_printf (log, "%s>%s ", ms_imap_server_state_to_string (old_state),
+                          ms_imap_server_state_to_string (new_state));
+}
+
+Test (imap_server, state_changes_are_signalled_and_config_init_sets_defaults)
+{
+  g_autoptr(MsMailStore) store = imap_test_store_new ();
+  g_autoptr(GString) log = g_string_new (NULL);
+  MsImapServerConfig config;
+  ImapHarness *h;
+
+  ms_imap_server_config_init (&config);
+  cr_expect_str_eq (config.hostname, "localhost");
+  cr_expect (!config.allow_plain_login_without_tls);
+  cr_expect_eq (config.max_literal, MS_IMAP_DEFAULT_MAX_LITERAL);
+  config.allow_plain_login_without_tls = TRUE;
+  h = imap_harness_new (store, &config);
+  g_signal_connect (h->server, "state-changed", G_CALLBACK (record_state), log);
+  imap_harness_feed (h, LOGIN L ("s SELECT INBOX") L ("t SELECT nosuch") L ("u EXAMINE INBOX")
+                        L ("c CLOSE") L ("l LOGOUT"), MS_CHUNKS_WHOLE, 0);
+  cr_expect_str_eq (log->str, "not-authenticated>authenticated authenticated>selected "
+                              "selected>authenticated authenticated>selected "
+                              "selected>authenticated authenticated>logout ");
+  cr_expect (strstr (h->out->str, "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN") != NULL, "%s", h->out->str);
+  cr_expect (strstr (h->out->str, "] localhost IMAP4rev1 MailSim ready") != NULL);
+  cr_expect_str_eq (ms_imap_server_get_user (h->server), "alice@example.com");
+  imap_harness_free (h);
+}
