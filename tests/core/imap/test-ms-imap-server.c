@@ -747,3 +747,20 @@ Test (imap_server, state_changes_are_signalled_and_config_init_sets_defaults)
   cr_expect_str_eq (ms_imap_server_get_user (h->server), "alice@example.com");
   imap_harness_free (h);
 }
+
+/* Backtracking wildcard matchers take exponential time on this (found by fuzzing). */
+Test (imap_server, list_patterns_match_in_polynomial_time, .timeout = 10)
+{
+  g_autofree char *out = imap_converse (NULL,
+    LOGIN L ("c CREATE aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+    L ("l LIST \"\" *a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b")
+    L ("m LIST \"\" %a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%")
+    L ("n LIST \"\" ****************************************************************%"));
+
+  cr_expect_str_eq (out, LOGIN_OK L ("c OK CREATE completed") L ("l OK LIST completed")
+    L ("* LIST (\\HasNoChildren) \"/\" aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+    L ("m OK LIST completed")
+    L ("* LIST (\\HasNoChildren) \"/\" INBOX")
+    L ("* LIST (\\HasNoChildren) \"/\" aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+    L ("n OK LIST completed"));
+}
