@@ -11,6 +11,8 @@
 #include "ms-imap-private.h"
 
 #define ARG(cmd, i) ((MsImapArg *) g_ptr_array_index ((cmd)->args, (i)))
+/* Each item may copy the whole message into the response: keep one FETCH bounded. */
+#define MS_IMAP_MAX_FETCH_ITEMS 64
 
 typedef enum
 {
@@ -285,6 +287,11 @@ parse_items (MsImapCommand *cmd,
         }
       else if (!add_item (items, arg->str, error))
         return NULL;
+    }
+  else if (arg->type == MS_IMAP_ARG_LIST && arg->list->len > MS_IMAP_MAX_FETCH_ITEMS)
+    {
+      *error = "Too many FETCH items";
+      return NULL;
     }
   else if (arg->type == MS_IMAP_ARG_LIST && arg->list->len > 0)
     {
