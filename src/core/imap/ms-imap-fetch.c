@@ -11,6 +11,8 @@
 #include "ms-imap-private.h"
 
 #define ARG(cmd, i) ((MsImapArg *) g_ptr_array_index ((cmd)->args, (i)))
+/* Each item may copy the whole message into the response: keep one FETCH bounded. */
+#define MS_IMAP_MAX_FETCH_ITEMS 64
 
 typedef enum
 {
@@ -285,6 +287,11 @@ parse_items (MsImapCommand *cmd,
         }
       else if (!add_item (items, arg->str, error))
         return NULL;
+    }
+  else if (arg->type == MS_IMAP_ARG_LIST && arg->list->len > MS_IMAP_MAX_FETCH_ITEMS)
+    {
+      *error = "Too many FETCH items";
+      return NULL;
     }
   else if (arg->type == MS_IMAP_ARG_LIST && arg->list->len > 0)
     {
@@ -825,7 +832,8 @@ filter_header (const char *data,
       if (colon != NULL)
         {
           name_len = (gsize) (colon - (data + pos));
-          while (name_len > 0 && (data[pos + name_len - 1] == ' ' || data[pos + name_len - 1] == '\t'))
+          while (name_len > 0
+                 && (data[pos + name_len - 1] == ' ' || data[pos + name_len - 1] == '\t'))
             name_len--;
           if (field_listed (fields, data + pos, name_len) == keep_listed)
             {
