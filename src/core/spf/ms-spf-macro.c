@@ -179,11 +179,12 @@ ms_spf_macro_expand (const char               *macro_string,
       if (p >= end)
         goto unclosed;
       letter = *p++;
-      if (strchr ("slodiphv", g_ascii_tolower (letter)) == NULL
-          && !(explanation && strchr ("crt", g_ascii_tolower (letter)) != NULL))
+      if (letter == '\0'
+          || (strchr ("slodiphv", g_ascii_tolower (letter)) == NULL
+              && !(explanation && strchr ("crt", g_ascii_tolower (letter)) != NULL)))
         {
           g_set_error (error, MS_SPF_MACRO_ERROR, MS_SPF_MACRO_ERROR_LETTER,
-                       strchr ("crtCRT", letter) != NULL
+                       letter != '\0' && strchr ("crtCRT", letter) != NULL
                        ? "macro letter “%c” is only allowed in explanation text"
                        : "“%c” is not a macro letter (s l o d i p h v; c r t in explanations)",
                        letter);

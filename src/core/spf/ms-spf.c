@@ -370,7 +370,7 @@ parse_mechanism (const char  *term,
   mech->term = g_strdup (term);
   mech->cidr4 = mech->cidr6 = -1;
   mech->qualifier = '+';
-  if (strchr ("+-~?", *p) != NULL)
+  if (*p != '\0' && strchr ("+-~?", *p) != NULL)
     mech->qualifier = *p++;
   name = p;
   while (g_ascii_isalnum (*p))
