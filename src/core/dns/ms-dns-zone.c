@@ -545,7 +545,9 @@ ms_dns_zone_query (MsDnsZone  *self,
   /* an answer of only CNAMEs that lead nowhere carries no data of the type */
   if (status != MS_DNS_STATUS_NOERROR)
     g_ptr_array_set_size (found, 0);
-  trace_query (self, name, type, status, status == MS_DNS_STATUS_NOERROR ? found : NULL);
+  /* NODATA shows as NOERROR with an empty answer, as on the wire */
+  trace_query (self, name, type, status,
+               status == MS_DNS_STATUS_NOERROR || status == MS_DNS_STATUS_NODATA ? found : NULL);
   if (status == MS_DNS_STATUS_NOERROR && answers != NULL)
     *answers = g_steal_pointer (&found);
   return status;

@@ -289,3 +289,13 @@ Test (spf_header, authentication_results_clause)
   cr_expect (g_str_has_prefix (c, "spf=permerror reason=\"syntax error"), "%s", c);
   cr_expect (g_str_has_suffix (c, " smtp.mailfrom=a@broken.example"), "%s", c);
 }
+
+/* found by fuzz-spf-record: strchr() finds the terminating NUL of its set */
+Test (spf_macro, nul_macro_letter_is_a_syntax_error)
+{
+  static const char macro[] = { '%', '{', '\0', '}' };
+  g_autoptr(GError) error = NULL;
+
+  cr_expect_not (ms_spf_macro_expand (macro, sizeof macro, FALSE, NULL, NULL, &error));
+  cr_expect (g_error_matches (error, MS_SPF_MACRO_ERROR, MS_SPF_MACRO_ERROR_LETTER));
+}
