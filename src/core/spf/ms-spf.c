@@ -676,8 +676,7 @@ dns_query (Eval        *ev,
 }
 
 static gboolean
-count_lookup (Eval      *ev,
-              Mechanism *mech,
+count_lookup (Eval       *ev,
               const char *term)
 {
   /* RFC 7208 §4.6.4 */
@@ -920,7 +919,7 @@ evaluate_mechanism (Eval      *ev,
              ? MATCH_YES : MATCH_NO;
     }
 
-  if (!count_lookup (ev, mech, mech->term))
+  if (!count_lookup (ev, mech->term))
     return MATCH_PERMERROR;
   target = expand_target (ev, mech->domain_spec, mech->term);
   if (target == NULL)
@@ -1241,7 +1240,7 @@ check_host (Eval       *ev,
       g_autofree char *target = NULL;
       MsSpfResult result;
 
-      if (!count_lookup (ev, NULL, term))
+      if (!count_lookup (ev, term))
         return finish_level (ev, MS_SPF_RESULT_PERMERROR);
       target = expand_target (ev, record->redirect, term);
       if (target == NULL)
