@@ -517,6 +517,19 @@ query_internal (MsDnsZone  *self,
   return MS_DNS_STATUS_SERVFAIL;
 }
 
+/**
+ * ms_dns_zone_query:
+ * @self: the zone
+ * @name: the query name, any case, trailing dot optional
+ * @type: the RR type asked for
+ * @answers: (out) (optional) (transfer container): for NOERROR, the records (owned by the
+ *   zone; CNAMEs followed come first); NULL otherwise
+ * @error: set only for MS_DNS_STATUS_ERROR (a name no query can be made for)
+ *
+ * Answers like an authoritative server would: NOERROR, NODATA, NXDOMAIN, SERVFAIL for a
+ * CNAME loop, or TIMEOUT for a name marked TIMEOUT without records of @type. The query is
+ * recorded as a "dns" event when a trace is set.
+ */
 MsDnsStatus
 ms_dns_zone_query (MsDnsZone  *self,
                    const char *name,

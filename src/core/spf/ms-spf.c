@@ -1316,6 +1316,21 @@ default_reason (const MsSpfResultInfo *info)
     }
 }
 
+/**
+ * ms_spf_check_host_full:
+ * @zone: where DNS queries are answered
+ * @ip: the SMTP client's address (IPv4-mapped IPv6 is taken as IPv4)
+ * @domain: (nullable): the <domain>; NULL for the domain of @sender (or @helo)
+ * @sender: (nullable): MAIL FROM; NULL or "" checks the HELO identity
+ * @helo: (nullable): the HELO/EHLO name
+ * @options: (nullable): receiver name and time for the explanation macros
+ * @result_info: (out) (optional): result, explanation, problem, deciding mechanism and
+ *   the steps of the evaluation; free with ms_spf_result_info_free()
+ *
+ * RFC 7208 check_host(). Never fails: errors are the temperror and permerror results.
+ *
+ * Returns: the SPF result
+ */
 MsSpfResult
 ms_spf_check_host_full (MsDnsZone           *zone,
                         GInetAddress        *ip,
