@@ -180,7 +180,7 @@ parse_section_item (const char  *text,
     }
   else
     goto bad;
-  if (upper[strlen (upper) - 1] == '.' && item->spec == SPEC_ALL && item->path->len > 0)
+  if (upper[0] != '\0' && upper[strlen (upper) - 1] == '.' && item->spec == SPEC_ALL && item->path->len > 0)
     goto bad;
 
   /* partial */
