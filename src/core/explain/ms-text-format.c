@@ -14,6 +14,7 @@
 
 #include <glib/gi18n-lib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ms-explain.h"
 #include "ms-text-format.h"
@@ -33,6 +34,18 @@
 
 /* SMTP end of DATA, as the reply pairing sees it */
 #define END_OF_DATA "."
+
+gboolean
+ms_text_format_color_wanted (int fd)
+{
+  const char *no_color = g_getenv ("NO_COLOR");
+
+  if (no_color != NULL && *no_color != '\0')
+    return FALSE;
+  if (g_strcmp0 (g_getenv ("TERM"), "dumb") == 0)
+    return FALSE;
+  return isatty (fd);
+}
 
 gsize
 ms_text_format_display_width (const char *text)

@@ -6,6 +6,7 @@
 
 #include <criterion/criterion.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ms-i18n.h"
 #include "ms-text-format.h"
@@ -641,4 +642,16 @@ Test (text_format, a_refused_starttls_leaves_the_session_in_clear_text)
                     "<-  454 4.7.0 TLS not available\n"
                     " -> AUTH PLAIN ********\n"
                     "<-  538 5.7.11 Encryption required\n");
+}
+
+Test (text_format, colour_is_wanted_only_on_a_terminal_without_no_color)
+{
+  int fds[2];
+
+  cr_assert_eq (pipe (fds), 0);
+  cr_expect_not (ms_text_format_color_wanted (fds[1]), "a pipe is not a terminal");
+  close (fds[0]);
+  close (fds[1]);
+  g_setenv ("NO_COLOR", "1", TRUE);
+  cr_expect_not (ms_text_format_color_wanted (STDOUT_FILENO));
 }
