@@ -389,7 +389,7 @@ Test (text_format, format_line_alone_finds_the_tls_switch_and_the_command_answer
   cr_expect_str_eq (out->str,
     "<-  +OK Begin TLS                           # The server agrees to TLS: the handshake follows, and the login after it is encrypted. STLS upgrades port 110; POP3S on 995 uses TLS from the first byte (implicit TLS).\n"
     " ~> PASS ********                           # Sends the password in clear text: anyone watching the connection can read it unless TLS (STLS, or POP3S on port 995) protects it.\n"
-    "<~  -ERR [AUTH] invalid                     # -ERR: the command failed (e.g. wrong password, no such message).\n"
+    "<~  -ERR [AUTH] invalid                     # The command failed (e.g. wrong password, no such message).\n"
     "                                            # AUTH: The failure is about the credentials (wrong user name or password), not a server problem.\n");
 }
 
@@ -508,7 +508,7 @@ Test (text_format, header_names_nodes_and_implicit_tls, .init = setup_ja)
                     "=== セッション 1 · IMAP · pc (203.0.113.7:50123) → mra ([2001:db8::25]:993) "
                     "(暗黙的 TLS)\n"
                     "    ↳ 993: ポート 993(IMAPS): 暗黙的 TLS を使う IMAP。\n"
-                    "<~  * OK ready                              # タグなしの OK: サーバーからの情報(あいさつや、角かっこ内のステータスなど)。\n");
+                    "<~  * OK ready                              # どのコマンドへの応答でもない、サーバーからの情報(あいさつや、角かっこ内のステータスなど)。\n");
 }
 
 Test (text_format, formatter_prints_lines_as_they_arrive_like_the_whole_trace)
