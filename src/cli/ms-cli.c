@@ -12,8 +12,7 @@
 #include <string.h>
 
 #include "ms-cli-private.h"
-
-extern int _nl_msg_cat_cntr;
+#include "ms-i18n.h"
 
 static const MsCliCommand commands[] = {
   { "serve", ms_cli_serve, N_("Run the live lab: SMTP, POP3 and IMAP servers on real sockets") },
@@ -22,40 +21,38 @@ static const MsCliCommand commands[] = {
 static void
 print_usage (FILE *out)
 {
-  fprintf (out, "%s\n\n", _("Usage: mailsim COMMAND [OPTION…]"));
+  fprintf (out, "%s\n\n", _("Usage: mailsim [--lang ja|en] COMMAND [OPTION…]"));
+  fprintf (out, "%s\n\n",
+           _("MailSim shows how mail moves: every SMTP, POP3 and IMAP command and reply, "
+             "explained."));
   fprintf (out, "%s\n", _("Commands:"));
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     fprintf (out, "  %-10s %s\n", commands[i].name, _(commands[i].summary));
+  fprintf (out, "\n%s\n", _("Options:"));
+  fprintf (out, "  %-14s %s\n", "-h, --help", _("Show this help and exit"));
+  fprintf (out, "  %-14s %s\n", "--version", _("Show the version and exit"));
+  fprintf (out, "  %-14s %s\n", "--lang LANG",
+           _("Language of messages and explanations: ja or en"));
   fprintf (out, "\n%s\n", _("Run “mailsim COMMAND --help” for the options of a command."));
-}
-
-/* Use the build tree's catalogue when running uninstalled. */
-static void
-bind_text_domain (void)
-{
-  const char *dir = LOCALEDIR;
-
-  if (!g_file_test (LOCALEDIR "/ja/LC_MESSAGES/" GETTEXT_PACKAGE ".mo", G_FILE_TEST_EXISTS))
-    dir = BUILD_LOCALEDIR;
-  bindtextdomain (GETTEXT_PACKAGE, dir);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  fprintf (out, "%s\n", _("See mailsim(1) and docs/cli.md for the whole interface."));
 }
 
 void
 ms_cli_set_language (const char *lang)
 {
+  ms_i18n_set_language (lang);
+}
+
+/* "ja", "ja_JP.UTF-8", "en" ... : a language we can name; anything else is a typo. */
+static gboolean
+language_is_valid (const char *lang)
+{
   if (lang == NULL || *lang == '\0')
-    return;
-  /* LANGUAGE wins over LC_MESSAGES in GNU gettext, but only when the locale is not "C". */
-  g_setenv ("LANGUAGE", lang, TRUE);
-  if (setlocale (LC_MESSAGES, NULL) == NULL || strcmp (setlocale (LC_MESSAGES, NULL), "C") == 0)
-    {
-      if (setlocale (LC_ALL, "C.UTF-8") == NULL)
-        setlocale (LC_ALL, "");
-    }
-  /* glibc caches translations: tell it the catalogue choice changed. */
-  ++_nl_msg_cat_cntr;
+    return FALSE;
+  for (const char *p = lang; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '_' && *p != '.' && *p != '-' && *p != '@')
+      return FALSE;
+  return TRUE;
 }
 
 int
@@ -63,10 +60,35 @@ main (int    argc,
       char **argv)
 {
   setlocale (LC_ALL, "");
-  bind_text_domain ();
+  ms_i18n_init ();
+  textdomain (GETTEXT_PACKAGE);
+
+  /* A global --lang before the command: `mailsim --lang ja serve`. */
+  while (argc >= 2 && (strcmp (argv[1], "--lang") == 0 || g_str_has_prefix (argv[1], "--lang=")))
+    {
+      const char *lang = NULL;
+      int used = 1;
+
+      if (argv[1][6] == '=')
+        lang = argv[1] + 7;
+      else if (argc >= 3)
+        {
+          lang = argv[2];
+          used = 2;
+        }
+      if (!language_is_valid (lang))
+        {
+          fprintf (stderr, "%s\n", _("mailsim: --lang needs a language such as ja or en"));
+          return MS_CLI_EXIT_BAD_INPUT;
+        }
+      ms_cli_set_language (lang);
+      argv[used] = argv[0];
+      argv += used;
+      argc -= used;
+    }
 
   if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0
-      || strcmp (argv[1], "help") == 0)
+      || (strcmp (argv[1], "help") == 0 && argc == 2))
     {
       print_usage (argc < 2 ? stderr : stdout);
       return argc < 2 ? MS_CLI_EXIT_BAD_INPUT : MS_CLI_EXIT_OK;
@@ -75,6 +97,20 @@ main (int    argc,
     {
       printf ("mailsim %s\n", PACKAGE_VERSION);
       return MS_CLI_EXIT_OK;
+    }
+
+  /* `mailsim help COMMAND` is `mailsim COMMAND --help` */
+  if (strcmp (argv[1], "help") == 0)
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+        if (strcmp (argv[2], commands[i].name) == 0)
+          {
+            char *help_argv[] = { argv[2], (char *) "--help", NULL };
+            return commands[i].run (2, help_argv);
+          }
+      fprintf (stderr, _("mailsim: unknown command “%s”\n"), argv[2]);
+      print_usage (stderr);
+      return MS_CLI_EXIT_BAD_INPUT;
     }
 
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
