@@ -575,6 +575,20 @@ ms_mail_store_is_subscribed (MsMailStore *self,
   return g_hash_table_contains (user->subscriptions, key);
 }
 
+GStrv
+ms_mail_store_dup_subscriptions (MsMailStore *self,
+                                 const char  *address)
+{
+  StoreUser *user;
+
+  g_return_val_if_fail (MS_IS_MAIL_STORE (self), NULL);
+
+  user = find_user (self, address);
+  if (user == NULL)
+    return g_new0 (char *, 1);
+  return sorted_keys (user->subscriptions, FALSE);
+}
+
 MsStoredMessage *
 ms_mail_store_deliver (MsMailStore  *self,
                        const char   *address,

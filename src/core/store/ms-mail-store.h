@@ -82,6 +82,9 @@ void         ms_mail_store_set_subscribed      (MsMailStore  *self,
 gboolean     ms_mail_store_is_subscribed       (MsMailStore  *self,
                                                 const char   *address,
                                                 const char   *name);
+/* The user's subscribed names, sorted; they need not exist (RFC 3501 §6.3.6). */
+GStrv        ms_mail_store_dup_subscriptions   (MsMailStore  *self,
+                                                const char   *address);
 
 /* Local delivery into a user's INBOX (the MDA's last step). */
 MsStoredMessage *ms_mail_store_deliver         (MsMailStore  *self,
