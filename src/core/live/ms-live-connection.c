@@ -15,6 +15,8 @@
 
 #include "config.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 
 #include "ms-live-connection.h"
@@ -58,6 +60,7 @@ struct _MsLiveConnection
   guint               closing : 1;
   guint               finished : 1;
   guint               timed_out : 1;
+  guint               feeding : 1;      /* inside ms_engine_feed: batch the output */
 };
 
 enum {
@@ -287,7 +290,9 @@ on_engine_output (MsEngine     *engine,
   if (self->finished || self->closing)
     return;
   g_byte_array_append (self->outbuf, data, len);
-  if (self->stream_ready && self->inflight == NULL)
+  /* Replies produced while handling one read go out in one write (pump() starts it);
+   * output the engine makes on its own (IMAP IDLE updates) goes out at once. */
+  if (self->stream_ready && self->inflight == NULL && !self->feeding)
     start_write (self);
 }
 
@@ -331,7 +336,11 @@ read_cb (GObject      *source,
     }
   self->last_activity_us = g_get_monotonic_time ();
   if (self->engine != NULL)
-    ms_engine_feed (self->engine, self->read_buffer, (gsize) n);
+    {
+      self->feeding = TRUE;
+      ms_engine_feed (self->engine, self->read_buffer, (gsize) n);
+      self->feeding = FALSE;
+    }
   pump (self);
 }
 
@@ -528,6 +537,9 @@ ms_live_connection_new (MsLiveServer             *server,
     self->certificate = g_object_ref (ms_live_server_get_certificate (server));
   self->idle_timeout = ms_live_server_get_idle_timeout (server, listener->protocol);
   self->base = g_object_ref (connection);
+  /* Lines are small and lock-step: do not let Nagle hold them back for the peer's ACK. */
+  g_socket_set_option (g_socket_connection_get_socket (connection), IPPROTO_TCP, TCP_NODELAY,
+                       1, NULL);
   self->stream = g_object_ref (G_IO_STREAM (connection));
   self->trace = g_object_ref (ms_live_server_get_trace (server));
 
