@@ -601,6 +601,10 @@ list_or_lsub (MsImapServer  *self,
 
       if (!name_matches (full, e->name))
         continue;
+      /* A level that is only a parent shows (as \Noselect) when "%" stops there;
+       * "*" goes on to the real names below it. */
+      if (!e->exists && strchr (full, '*') != NULL)
+        continue;
       line = g_string_new (verb);
       g_string_append (line, " (");
       if (!e->exists)

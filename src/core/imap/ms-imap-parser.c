@@ -380,7 +380,8 @@ parse_sequence (Scanner *s,
         return args;
       if (peek (s) != ' ')
         {
-          s->error = in_list ? "Expected space or ')' in list" : "Expected space";
+          s->error = in_list ? "Expected space or ')' in list"
+                     : peek (s) == ')' ? "Unexpected ')'" : "Expected space";
           g_ptr_array_unref (args);
           return NULL;
         }

@@ -567,6 +567,12 @@ collect_body_text (GString    *out,
     }
   if (part->message != NULL)
     {
+      /* A forwarded message's header is body text of the outer one. */
+      g_autofree char *raw = g_strndup (data + part->message->hdr_start,
+                                        part->message->hdr_end - part->message->hdr_start);
+      g_autofree char *decoded = g_mime_utils_header_decode_text (NULL, raw);
+
+      g_string_append (out, decoded != NULL ? decoded : raw);
       collect_body_text (out, data, part->message);
       return;
     }
