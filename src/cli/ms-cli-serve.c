@@ -297,15 +297,19 @@ on_session_closed (MsTrace        *trace,
                    MsTraceSession *session,
                    Serve          *serve)
 {
-  g_autoptr(JsonNode) node = ms_trace_session_to_json (session);
+  g_autoptr(JsonNode) node = NULL;
 
+  if (serve->trace_file != NULL)
+    {
+      node = ms_trace_session_to_json (session);
+      write_json_line (serve, node);
+    }
   if (!serve->quiet)
     {
       printf (_("[%u] connection closed (%.1f s)\n"), session->id,
               (double) (session->closed_us - session->opened_us) / G_USEC_PER_SEC);
       fflush (stdout);
     }
-  write_json_line (serve, node);
 }
 
 static void
@@ -313,12 +317,18 @@ on_event_added (MsTrace      *trace,
                 MsTraceEvent *event,
                 Serve        *serve)
 {
-  g_autoptr(JsonNode) node = ms_trace_event_to_json (event);
-  g_autoptr(GString) out = g_string_new (NULL);
+  if (serve->trace_file != NULL)
+    {
+      g_autoptr(JsonNode) node = ms_trace_event_to_json (event);
+      write_json_line (serve, node);
+    }
+  if (!serve->quiet)
+    {
+      g_autoptr(GString) out = g_string_new (NULL);
 
-  ms_text_format_event (out, event, &serve->format);
-  print_text (serve, out);
-  write_json_line (serve, node);
+      ms_text_format_event (out, event, &serve->format);
+      print_text (serve, out);
+    }
 }
 
 static void
@@ -484,7 +494,7 @@ serve_main (int    argc,
       N_("the server's host name in greetings and the certificate (default mail.example.test)"),
       N_("NAME") },
     { "trace", 0, 0, G_OPTION_ARG_FILENAME, &trace_path,
-      N_("write each session and event as a line of JSON (.json)"), N_("OUT") },
+      N_("write each session and event as a line of JSON (.json; .pcapng is not supported yet)"), N_("OUT") },
     { "cert", 0, 0, G_OPTION_ARG_FILENAME, &cert_opt,
       N_("TLS certificate (PEM) instead of the generated one"), N_("FILE") },
     { "key", 0, 0, G_OPTION_ARG_FILENAME, &key_opt,
@@ -510,10 +520,18 @@ serve_main (int    argc,
         ms_cli_set_language (argv[i + 1]);
     }
 
+  g_set_prgname ("mailsim serve");
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context,
     _("Runs SMTP, POP3 and IMAP servers on real sockets for real mail clients, and prints\n"
       "every session as it happens. All mail is kept in memory."));
+  g_option_context_set_description (context,
+    _("The default ports echo the standard ones (2525 for 25, 2587 for 587, 2110 for 110,\n"
+      "2143 for 143, 2465 for 465, 2995 for 995, 2993 for 993) and are above 1024, so no\n"
+      "root is needed. A port of 0 picks a free one; “off” or a negative number disables it.\n"
+      "The first lines on standard output are “listening PROTOCOL ADDR:PORT”, one per\n"
+      "port. Without --users the demo users are created and printed (docs/live-lab.md).\n"
+      "Stop with Ctrl+C (SIGINT) or SIGTERM."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
