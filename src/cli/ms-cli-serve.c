@@ -470,6 +470,8 @@ serve_main (int    argc,
   Serve serve = { 0 };
   guint n_users = 0;
   guint n_bound = 0;
+  guint sigint;
+  guint sigterm;
   GOptionEntry entries[] = {
     { "listen", 0, 0, G_OPTION_ARG_STRING, &listen,
       N_("IP address to listen on (default 127.0.0.1; 0.0.0.0 or :: for every interface)"),
@@ -669,6 +671,11 @@ serve_main (int    argc,
       return MS_CLI_EXIT_BAD_INPUT;
     }
 
+  /* Handlers before the first line: whoever read it may stop us at once. */
+  serve.loop = g_main_loop_new (NULL, FALSE);
+  sigint = g_unix_signal_add (SIGINT, on_signal, &serve);
+  sigterm = g_unix_signal_add (SIGTERM, on_signal, &serve);
+
   /* The contract with tests and scripts: these lines first, then anything else. */
   setvbuf (stdout, NULL, _IOLBF, 0);
   for (guint i = 0; i < N_SERVE_PORTS; i++)
@@ -687,15 +694,9 @@ serve_main (int    argc,
   g_signal_connect (serve.trace, "session-closed", G_CALLBACK (on_session_closed), &serve);
   g_signal_connect (serve.trace, "event-added", G_CALLBACK (on_event_added), &serve);
 
-  serve.loop = g_main_loop_new (NULL, FALSE);
-  {
-    guint sigint = g_unix_signal_add (SIGINT, on_signal, &serve);
-    guint sigterm = g_unix_signal_add (SIGTERM, on_signal, &serve);
-
-    g_main_loop_run (serve.loop);
-    g_source_remove (sigint);
-    g_source_remove (sigterm);
-  }
+  g_main_loop_run (serve.loop);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
 
   serve_clear (&serve);
   return MS_CLI_EXIT_OK;

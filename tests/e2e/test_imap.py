@@ -167,11 +167,6 @@ class Messages(unittest.TestCase):
         self.assertIn(b'(NIL NIL "alice" "example.test")', envelope)
         self.assertIn(b'(NIL NIL "carol" "example.test")', envelope)
 
-    # HACK: the IMAP engine drops every parameter value from BODYSTRUCTURE, giving
-    # ("charset") for ("charset" "us-ascii") (wt-imap ms-imap-fetch.c append_params: its
-    # loop stops one element early). Remove this marker when that is fixed: an
-    # unexpected success fails the run.
-    @unittest.expectedFailure
     def test_fetch_bodystructure_of_a_multipart(self):
         m = login("peggy@example.test")
         try:
