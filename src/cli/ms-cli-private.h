@@ -24,6 +24,7 @@ typedef struct
 } MsCliCommand;
 
 int ms_cli_serve (int argc, char **argv);
+int ms_cli_spf (int argc, char **argv);
 
 /* --lang ja|en: switches the language of explanations and messages. */
 void ms_cli_set_language (const char *lang);

@@ -16,6 +16,7 @@
 
 static const MsCliCommand commands[] = {
   { "serve", ms_cli_serve, N_("Run the live lab: SMTP, POP3 and IMAP servers on real sockets") },
+  { "spf", ms_cli_spf, N_("Evaluate SPF (RFC 7208) against a zone file") },
 };
 
 static void

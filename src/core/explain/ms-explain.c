@@ -829,7 +829,7 @@ smtp_reply_parts (int            code,
   if (code >= 500 && previous != NULL && g_ascii_strcasecmp (previous, "RCPT") == 0
       && ((has_esc && g_str_has_suffix (esc, ".7.1"))
           || mentions_relay (text)))
-    n = add_part (parts, n, code_key, FIND (contexts, MS_PROTOCOL_SMTP, CTX_RELAY_DENIED));
+    n = add_part (parts, n, "relay", FIND (contexts, MS_PROTOCOL_SMTP, CTX_RELAY_DENIED));
   return n;
 }
 
@@ -867,7 +867,7 @@ pop3_reply_parts (const char    *status,
     n = add_part (parts, n, status, FIND (contexts, MS_PROTOCOL_POP3, CTX_STARTTLS_OK));
   else
     n = add_part (parts, n, status, FIND (statuses, MS_PROTOCOL_POP3, status));
-  if (text != NULL && strlen (text) >= strlen (status))
+  if (text != NULL && g_str_has_prefix (text, status))
     n = response_code_part (MS_PROTOCOL_POP3, text + strlen (status), parts, n);
   return n;
 }
@@ -922,15 +922,15 @@ imap_reply_parts (const char    *status,
   p = strchr (text, ' ');
   if (p == NULL)
     return 0;
-  p += 1 + strlen (status);
+  while (*p == ' ')
+    p++;
+  p = copy_word (p, word, "");
   if (previous != NULL && g_ascii_strcasecmp (previous, "STARTTLS") == 0
       && strcmp (status, "OK") == 0)
     n = add_part (parts, n, status, FIND (contexts, MS_PROTOCOL_IMAP, CTX_STARTTLS_OK));
   else
     n = add_part (parts, n, status, FIND (statuses, MS_PROTOCOL_IMAP, status));
-  if (p <= text + strlen (text))
-    n = response_code_part (MS_PROTOCOL_IMAP, p, parts, n);
-  return n;
+  return response_code_part (MS_PROTOCOL_IMAP, p, parts, n);
 }
 
 static guint
@@ -996,8 +996,13 @@ ms_explain_reply (MsProtocol  protocol,
   /* Without the line, rebuild enough of it for the parsers. */
   if (text == NULL && protocol == MS_PROTOCOL_SMTP)
     text = built = g_strdup_printf ("%d", code);
+  else if (text == NULL && status != NULL && protocol == MS_PROTOCOL_IMAP)
+    /* BYE and PREAUTH are always untagged; OK/NO/BAD alone read as a command's result. */
+    text = built = g_strdup_printf ("%s %s",
+                                    strcmp (status, "BYE") == 0 || strcmp (status, "PREAUTH") == 0
+                                    ? "*" : "tag", status);
   else if (text == NULL && status != NULL)
-    text = built = g_strdup_printf (protocol == MS_PROTOCOL_IMAP ? "* %s" : "%s", status);
+    text = built = g_strdup (status);
   return join_parts (parts, reply_parts (protocol, code, status, text, NULL, parts));
 }
 

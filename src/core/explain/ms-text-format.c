@@ -268,10 +268,12 @@ step_server (FormatState *st,
   return previous;
 }
 
-/* Context and explanation of the next line; advances the state past it. */
+/* Context and explanation of the next line; advances the state past it. Without
+ * @explain only the pairing and the TLS switch are followed (a fast skip). */
 static void
 format_state_step (FormatState *st,
-                   LineContext *ctx)
+                   LineContext *ctx,
+                   gboolean     explain)
 {
   MsProtocol protocol = st->session->protocol;
   MsTraceLine *line = g_ptr_array_index (st->session->lines, st->next);
@@ -279,23 +281,29 @@ format_state_step (FormatState *st,
   gboolean is_reply = line->dir == MS_DIR_SERVER && line->kind == MS_LINE_REPLY;
 
   memset (ctx, 0, sizeof *ctx);
-  ctx->protected = index >= st->tls_from;
+  /* implicit TLS may be recorded after the formatter started on the session */
+  ctx->protected = index >= st->tls_from || st->session->tls == MS_TLS_IMPLICIT;
 
   if (line->dir == MS_DIR_CLIENT)
     step_client (st, protocol, line);
   else if (is_reply)
     ctx->previous = step_server (st, protocol, line);
 
-  ctx->n_parts = ms_explain_line_parts (protocol, line, ctx->previous, ctx->parts);
-
-  /* The lines of one multi-line reply share their explanation: say it once. */
-  if (is_reply && ctx->n_parts > 0 && ctx->parts[0].text == st->last_reply_text)
-    ctx->n_parts = 0;
+  if (explain)
+    {
+      ctx->n_parts = ms_explain_line_parts (protocol, line, ctx->previous, ctx->parts);
+      /* The lines of one multi-line reply share their explanation: say it once. */
+      if (is_reply && ctx->n_parts > 0 && ctx->parts[0].text == st->last_reply_text)
+        ctx->n_parts = 0;
+      else
+        st->last_reply_text = is_reply && ctx->n_parts > 0 ? ctx->parts[0].text : NULL;
+    }
   else
-    st->last_reply_text = is_reply && ctx->n_parts > 0 ? ctx->parts[0].text : NULL;
+    st->last_reply_text = NULL;
 
-  /* RFC 3207 §4, RFC 2595 §4, RFC 9051 §6.2.1: TLS starts right after the go-ahead. */
-  if (is_reply && st->session->tls == MS_TLS_STARTTLS && st->tls_from == G_MAXUINT
+  /* RFC 3207 §4, RFC 2595 §4, RFC 9051 §6.2.1: TLS starts right after the go-ahead
+   * (the session's tls mode may be recorded only once the handshake is done). */
+  if (is_reply && st->tls_from == G_MAXUINT
       && is_starttls (ctx->previous) && reply_is_positive (protocol, line)
       && (protocol != MS_PROTOCOL_SMTP || line->text[3] != '-'))
     st->tls_from = index + 1;
@@ -430,6 +438,17 @@ format_line_in_context (GString                   *out,
                             ctx->parts, ctx->n_parts, options);
 }
 
+/* Steps @st up to and including line @index, explaining only the last two lines (the
+ * one before decides whether a repeated reply explanation is said again). */
+static void
+format_state_seek (FormatState *st,
+                   guint        index,
+                   LineContext *ctx)
+{
+  while (st->next <= index)
+    format_state_step (st, ctx, st->next + 1 >= index);
+}
+
 /**
  * ms_text_format_line:
  * @out: where to append
@@ -438,8 +457,9 @@ format_line_in_context (GString                   *out,
  * @options: the options
  *
  * Appends one line (and its explanation). The reply is read in the context of the
- * session's earlier lines, which are scanned from the start; to format a whole session use
- * ms_text_format_trace(), which walks it once.
+ * session's earlier lines, which are scanned from the start; to print lines as they come,
+ * an #MsTextFormatter remembers where it was, and ms_text_format_trace() walks a whole
+ * trace once.
  */
 void
 ms_text_format_line (GString                   *out,
@@ -462,11 +482,114 @@ ms_text_format_line (GString                   *out,
       return;
     }
   format_state_init (&st, session);
-  do
-    format_state_step (&st, &ctx);
-  while (st.next <= index);
+  format_state_seek (&st, index, &ctx);
   format_line_in_context (out, session, line, &ctx, options);
   format_state_clear (&st);
+}
+
+struct _MsTextFormatter
+{
+  MsTextFormatOptions  options;
+  GHashTable          *states;  /* MsTraceSession* -> FormatState* */
+};
+
+static void
+format_state_free (gpointer data)
+{
+  format_state_clear (data);
+  g_free (data);
+}
+
+/**
+ * ms_text_formatter_new:
+ * @options: the options, copied
+ *
+ * A formatter for lines that arrive one by one (the live lab): it keeps, per session,
+ * the pairing of replies with commands, so each line costs the same however long the
+ * session is. It holds session pointers without references: use it for one trace, and
+ * call ms_text_formatter_forget_session() if a session could be freed before it.
+ *
+ * Returns: (transfer full): a new formatter
+ */
+MsTextFormatter *
+ms_text_formatter_new (const MsTextFormatOptions *options)
+{
+  MsTextFormatter *self;
+
+  g_return_val_if_fail (options != NULL, NULL);
+
+  self = g_new0 (MsTextFormatter, 1);
+  self->options = *options;
+  self->states = g_hash_table_new_full (NULL, NULL, NULL, format_state_free);
+  return self;
+}
+
+void
+ms_text_formatter_free (MsTextFormatter *self)
+{
+  if (self == NULL)
+    return;
+  g_hash_table_unref (self->states);
+  g_free (self);
+}
+
+void
+ms_text_formatter_forget_session (MsTextFormatter *self,
+                                  MsTraceSession  *session)
+{
+  g_return_if_fail (self != NULL);
+  g_hash_table_remove (self->states, session);
+}
+
+/**
+ * ms_text_formatter_line:
+ * @self: the formatter
+ * @out: where to append
+ * @session: the session holding @line
+ * @line: the line; normally the one after the line formatted last in @session
+ *
+ * Appends the line as ms_text_format_line() does.
+ */
+void
+ms_text_formatter_line (MsTextFormatter *self,
+                        GString         *out,
+                        MsTraceSession  *session,
+                        MsTraceLine     *line)
+{
+  FormatState *st;
+  LineContext ctx;
+  guint index;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (out != NULL);
+  g_return_if_fail (session != NULL);
+  g_return_if_fail (line != NULL);
+
+  /* the common case, the session's newest line, is found from the end */
+  index = session->lines->len;
+  while (index > 0 && g_ptr_array_index (session->lines, index - 1) != line)
+    index--;
+  if (index == 0)
+    {
+      g_critical ("line is not in session %u", session->id);
+      return;
+    }
+  index--;
+
+  st = g_hash_table_lookup (self->states, session);
+  if (st != NULL && st->next > index)
+    {
+      g_hash_table_remove (self->states, session);  /* going back: start again */
+      st = NULL;
+    }
+  if (st == NULL)
+    {
+      st = g_new0 (FormatState, 1);
+      format_state_init (st, session);
+      g_hash_table_insert (self->states, session, st);
+    }
+  format_state_seek (st, index, &ctx);
+  format_line_in_context (out, session, line, &ctx, &self->options);
 }
 
 static const char *
@@ -802,7 +925,7 @@ ms_text_format_trace (GString                   *out,
           LineContext ctx;
 
           flush_session_events (out, trace, session, &next_own, line->t_us - 1, options);
-          format_state_step (&st, &ctx);
+          format_state_step (&st, &ctx, TRUE);
           format_line_in_context (out, session, line, &ctx, options);
         }
       format_state_clear (&st);

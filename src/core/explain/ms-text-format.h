@@ -40,6 +40,20 @@ void   ms_text_format_trace          (GString                   *out,
                                       MsTrace                   *trace,
                                       const MsTextFormatOptions *options);
 
+/* Formats lines as they arrive, remembering each session's state. */
+typedef struct _MsTextFormatter MsTextFormatter;
+
+MsTextFormatter *ms_text_formatter_new            (const MsTextFormatOptions *options);
+void             ms_text_formatter_free           (MsTextFormatter           *self);
+void             ms_text_formatter_line           (MsTextFormatter           *self,
+                                                   GString                   *out,
+                                                   MsTraceSession            *session,
+                                                   MsTraceLine               *line);
+void             ms_text_formatter_forget_session (MsTextFormatter           *self,
+                                                   MsTraceSession            *session);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MsTextFormatter, ms_text_formatter_free)
+
 /* The text of @line as it may be shown: secrets masked unless @show_secrets, invalid
  * UTF-8 and control characters replaced. */
 char  *ms_text_format_line_text      (MsProtocol                 protocol,

@@ -446,32 +446,41 @@ proceed_unsubscribe (MsImapServer  *self,
   _ms_imap_server_complete (self, cmd, "OK", "UNSUBSCRIBE completed");
 }
 
-/* RFC 3501 §6.3.8: "*" matches anything, "%" anything but the hierarchy delimiter. */
+/* RFC 3501 §6.3.8: "*" matches anything, "%" anything but the hierarchy delimiter.
+ * Dynamic programming over (pattern position, name position): backtracking would take
+ * exponential time on patterns such as "*a*a*a*a*b". */
 static gboolean
 wildcard_match (const char *pattern,
                 const char *name)
 {
-  for (;;)
-    {
-      if (*pattern == '\0')
-        return *name == '\0';
-      if (*pattern == '*' || *pattern == '%')
-        {
-          gboolean star = *pattern == '*';
+  gsize n = strlen (name);
+  g_autofree gboolean *row = g_new0 (gboolean, n + 1);
+  g_autofree gboolean *next = g_new0 (gboolean, n + 1);
 
-          for (const char *n = name;; n++)
-            {
-              if (wildcard_match (pattern + 1, n))
-                return TRUE;
-              if (*n == '\0' || (!star && *n == MS_MAILBOX_DELIMITER))
-                return FALSE;
-            }
+  row[0] = TRUE;  /* the empty pattern matches the empty name */
+  for (const char *p = pattern; *p != '\0'; p++)
+    {
+      gboolean any = FALSE;
+
+      for (gsize j = 0; j <= n; j++)
+        {
+          if (*p == '*')
+            next[j] = (any |= row[j]);
+          else if (*p == '%')
+            next[j] = row[j] || (j > 0 && next[j - 1] && name[j - 1] != MS_MAILBOX_DELIMITER);
+          else
+            next[j] = j > 0 && row[j - 1] && name[j - 1] == *p;
+          any |= next[j];
         }
-      if (*name == '\0' || *pattern != *name)
+      if (!any)
         return FALSE;
-      pattern++;
-      name++;
+      {
+        gboolean *t = row;
+        row = next;
+        next = t;
+      }
     }
+  return row[n];
 }
 
 static gboolean

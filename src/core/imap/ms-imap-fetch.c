@@ -11,6 +11,8 @@
 #include "ms-imap-private.h"
 
 #define ARG(cmd, i) ((MsImapArg *) g_ptr_array_index ((cmd)->args, (i)))
+/* Each item may copy the whole message into the response: keep one FETCH bounded. */
+#define MS_IMAP_MAX_FETCH_ITEMS 64
 
 typedef enum
 {
@@ -179,7 +181,7 @@ parse_section_item (const char  *text,
     }
   else
     goto bad;
-  if (upper[strlen (upper) - 1] == '.' && item->spec == SPEC_ALL && item->path->len > 0)
+  if (upper[0] != '\0' && upper[strlen (upper) - 1] == '.')
     goto bad;
 
   /* partial */
@@ -286,6 +288,11 @@ parse_items (MsImapCommand *cmd,
       else if (!add_item (items, arg->str, error))
         return NULL;
     }
+  else if (arg->type == MS_IMAP_ARG_LIST && arg->list->len > MS_IMAP_MAX_FETCH_ITEMS)
+    {
+      *error = "Too many FETCH items";
+      return NULL;
+    }
   else if (arg->type == MS_IMAP_ARG_LIST && arg->list->len > 0)
     {
       for (guint i = 0; i < arg->list->len; i++)
@@ -333,13 +340,6 @@ _ms_imap_check_fetch (MsImapServer  *self,
 
 /* ------------------------------------------------------------------------------------- */
 /* ENVELOPE and BODYSTRUCTURE                                                            */
-
-static void
-append_nstring_raw (GString    *out,
-                    const char *s)
-{
-  ms_imap_append_nstring (out, s);
-}
 
 /* RFC 3501 §7.4.2 address structure: (name adl mailbox host) */
 static void
@@ -549,9 +549,9 @@ _ms_imap_append_envelope (GString    *out,
     values[i] = _ms_imap_header_get (data, root->hdr_start, root->hdr_end, fields[i]);
 
   g_string_append_c (out, '(');
-  append_nstring_raw (out, values[0]);
+  ms_imap_append_nstring (out, values[0]);
   g_string_append_c (out, ' ');
-  append_nstring_raw (out, values[1]);
+  ms_imap_append_nstring (out, values[1]);
   for (guint i = 2; i <= 7; i++)
     {
       const char *v = values[i];
@@ -563,9 +563,9 @@ _ms_imap_append_envelope (GString    *out,
       append_address_list (out, v);
     }
   g_string_append_c (out, ' ');
-  append_nstring_raw (out, values[8]);
+  ms_imap_append_nstring (out, values[8]);
   g_string_append_c (out, ' ');
-  append_nstring_raw (out, values[9]);
+  ms_imap_append_nstring (out, values[9]);
   g_string_append_c (out, ')');
   for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
     g_free (values[i]);
@@ -853,8 +853,7 @@ section_bytes (GBytes     *raw,
                MsImapPart *root,
                FetchItem  *item)
 {
-  gsize len;
-  const char *data = g_bytes_get_data (raw, &len);
+  const char *data = g_bytes_get_data (raw, NULL);
   MsImapPart *part = find_part (root, item->path);
   MsImapPart *msg;
   gsize start;
@@ -895,7 +894,6 @@ section_bytes (GBytes     *raw,
     default:
       g_assert_not_reached ();
     }
-  (void) len;
   return NULL;
 }
 

@@ -14,6 +14,7 @@ struct _MsImapParser
 {
   GByteArray *buf;          /* lines joined with CRLF, literal bytes inline */
   gsize       text_len;     /* bytes of command text so far (literals not counted) */
+  gsize       literal_len;  /* bytes of literals so far */
   gsize       max_command;
   gsize       max_literal;
 };
@@ -44,6 +45,7 @@ ms_imap_parser_reset (MsImapParser *self)
 {
   g_byte_array_set_size (self->buf, 0);
   self->text_len = 0;
+  self->literal_len = 0;
 }
 
 gboolean
@@ -126,8 +128,10 @@ ms_imap_parser_push_line (MsImapParser *self,
     *literal_size = size;
   if (synchronizing != NULL)
     *synchronizing = sync;
-  if (size > self->max_literal)
+  /* The cap holds for all the literals of one command together. */
+  if (size > self->max_literal - MIN (self->literal_len, self->max_literal))
     return MS_IMAP_PUSH_TOO_LARGE;
+  self->literal_len += (gsize) size;
   return MS_IMAP_PUSH_NEED_LITERAL;
 }
 
@@ -330,7 +334,7 @@ parse_literal (Scanner *s)
     }
   if (peek (s) == '+')
     s->pos++;
-  if (peek (s) != '}' || s->pos + 2 >= s->len + 1 || s->len - s->pos < 3
+  if (peek (s) != '}' || s->len - s->pos < 3
       || s->p[s->pos + 1] != '\r' || s->p[s->pos + 2] != '\n')
     {
       s->error = "Invalid literal";

@@ -48,7 +48,7 @@ typedef enum
 {
   MS_IMAP_PUSH_COMPLETE,      /* the command is whole: call ms_imap_parser_take() */
   MS_IMAP_PUSH_NEED_LITERAL,  /* the line announced a literal of *literal_size bytes */
-  MS_IMAP_PUSH_TOO_LARGE,     /* literal over the cap: refuse, do not send "+" */
+  MS_IMAP_PUSH_TOO_LARGE,     /* literals over the cap: refuse, do not send "+" */
   MS_IMAP_PUSH_TOO_LONG,      /* the command text went over the line cap */
 } MsImapPushResult;
 

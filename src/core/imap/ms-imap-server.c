@@ -15,6 +15,13 @@
 
 G_DEFINE_FINAL_TYPE (MsImapServer, ms_imap_server, MS_TYPE_ENGINE)
 
+enum {
+  STATE_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 static const char * const state_names[] = {
   "not-authenticated",
   "authenticated",
@@ -143,11 +150,12 @@ _ms_imap_server_send_data (MsImapServer *self,
   /* The response line as the trace shows it, then one summary of the literal bytes;
    * the bytes themselves go out unrecorded. */
   ms_engine_record_output (engine, MS_LINE_REPLY, trace->str, trace->len);
-  {
-    g_autofree char *summary =
-      g_strdup_printf ("(%" G_GSIZE_FORMAT " octets of literal data)", literal_bytes);
-    ms_engine_record_output (engine, MS_LINE_DATA, summary, -1);
-  }
+  if (literal_bytes > 0)
+    {
+      g_autofree char *summary =
+        g_strdup_printf ("(%" G_GSIZE_FORMAT " octets of literal data)", literal_bytes);
+      ms_engine_record_output (engine, MS_LINE_DATA, summary, -1);
+    }
   g_string_append (wire, "\r\n");
   ms_engine_send_raw (engine, (const guint8 *) wire->str, wire->len);
 }
@@ -163,10 +171,13 @@ void
 _ms_imap_server_enter_state (MsImapServer      *self,
                              MsImapServerState  state)
 {
-  if (self->state == state)
+  MsImapServerState old = self->state;
+
+  if (old == state)
     return;
-  g_debug ("%s -> %s", state_names[self->state], state_names[state]);
+  g_debug ("%s -> %s", state_names[old], state_names[state]);
   self->state = state;
+  g_signal_emit (self, signals[STATE_CHANGED], 0, (guint) old, (guint) state);
 }
 
 char *
@@ -1012,7 +1023,12 @@ ms_imap_server_class_init (MsImapServerClass *klass)
   engine_class->tls_started = ms_imap_server_tls_started;
   engine_class->peer_closed = ms_imap_server_peer_closed;
 
-  /* FETCH ENVELOPE and SEARCH use GMime's address and RFC 2047 decoders. */
+  /* Old and new MsImapServerState, on every transition. */
+  signals[STATE_CHANGED] =
+    g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_UINT);
+
+  /* SEARCH uses GMime's RFC 2047, transfer-encoding and date decoders. */
   g_mime_init ();
 }
 
@@ -1023,6 +1039,17 @@ ms_imap_server_init (MsImapServer *self)
   self->recent = g_hash_table_new (NULL, NULL);
   self->changed = g_hash_table_new (NULL, NULL);
   self->state = MS_IMAP_SERVER_STATE_NOT_AUTHENTICATED;
+}
+
+void
+ms_imap_server_config_init (MsImapServerConfig *config)
+{
+  g_return_if_fail (config != NULL);
+
+  memset (config, 0, sizeof *config);
+  config->hostname = "localhost";
+  config->max_literal = MS_IMAP_DEFAULT_MAX_LITERAL;
+  config->max_command = MS_IMAP_DEFAULT_MAX_COMMAND;
 }
 
 /**

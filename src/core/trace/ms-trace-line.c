@@ -97,10 +97,12 @@ classify_pop3 (MsTraceLine *line)
       /* RFC 5034: "AUTH PLAIN <initial response>" carries the credentials. */
       if (line->command != NULL && strcmp (line->command, "AUTH") == 0)
         {
-          const char *rest;
-          g_autofree char *mech = upper_word (t, &rest);
-          g_autofree char *mech2 = upper_word (rest, &rest);
-          line->secret = mech2 != NULL && *rest != '\0';
+          const char *rest = t + strcspn (t, " \t");
+          g_autofree char *mech = NULL;
+
+          rest += strspn (rest, " \t");
+          mech = upper_word (rest, &rest);
+          line->secret = mech != NULL && *rest != '\0';
         }
     }
   else if (line->dir == MS_DIR_SERVER && line->kind == MS_LINE_REPLY)

@@ -261,7 +261,13 @@ Test (imap_fetch, bad_fetch_requests)
   g_autofree char *out = fetch (L ("a FETCH 1") L ("b FETCH 1 (FLAGS BOGUS)") L ("c FETCH 0 FLAGS")
                                 L ("d FETCH 4 FLAGS") L ("e FETCH 1 BODY[HEADER.FIELDS ()]")
                                 L ("f FETCH 1 BODY[MIME]") L ("g FETCH 1 ()") L ("h UID FETCH 99 FLAGS")
-                                L ("i FETCH 1 ALL FLAGS"));
+                                L ("i FETCH 1 ALL FLAGS")
+                                L ("j FETCH 1 (" /* 65 items */
+                                   "UID UID UID UID UID UID UID UID UID UID UID UID UID UID UID UID "
+                                   "UID UID UID UID UID UID UID UID UID UID UID UID UID UID UID UID "
+                                   "UID UID UID UID UID UID UID UID UID UID UID UID UID UID UID UID "
+                                   "UID UID UID UID UID UID UID UID UID UID UID UID UID UID UID UID "
+                                   "UID)"));
 
   cr_expect_str_eq (out,
     L ("a BAD FETCH needs items")
@@ -272,5 +278,6 @@ Test (imap_fetch, bad_fetch_requests)
     L ("f BAD Invalid section in FETCH item")
     L ("g BAD Invalid FETCH items")
     L ("h OK FETCH completed")
-    L ("i BAD Too many arguments for FETCH"));
+    L ("i BAD Too many arguments for FETCH")
+    L ("j BAD Too many FETCH items"));
 }

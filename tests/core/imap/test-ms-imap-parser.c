@@ -165,6 +165,17 @@ Test (imap_parser, lines_and_literals_are_collected_until_the_command_is_complet
   cr_expect_eq (ms_imap_parser_push_line (parser, "c APPEND x {101}", 16, &size, &sync),
                 MS_IMAP_PUSH_TOO_LARGE);
   ms_imap_parser_reset (parser);
+  /* the cap is for all the literals of a command together */
+  cr_expect_eq (ms_imap_parser_push_line (parser, "c LOGIN {60}", 12, &size, &sync),
+                MS_IMAP_PUSH_NEED_LITERAL);
+  cr_expect_eq (ms_imap_parser_push_line (parser, " {41}", 5, &size, &sync),
+                MS_IMAP_PUSH_TOO_LARGE);
+  ms_imap_parser_reset (parser);
+  cr_expect_eq (ms_imap_parser_push_line (parser, "c LOGIN {60}", 12, &size, &sync),
+                MS_IMAP_PUSH_NEED_LITERAL);
+  cr_expect_eq (ms_imap_parser_push_line (parser, " {40}", 5, &size, &sync),
+                MS_IMAP_PUSH_NEED_LITERAL);
+  ms_imap_parser_reset (parser);
   cr_expect_eq (ms_imap_parser_push_line (parser, "c APPEND x {99999999999999999999999}", 36,
                                           &size, &sync), MS_IMAP_PUSH_COMPLETE);
   ms_imap_parser_reset (parser);

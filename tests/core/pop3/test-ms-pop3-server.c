@@ -526,3 +526,19 @@ Test (pop3_server, a_message_without_a_final_crlf_is_still_terminated_on_its_own
   cr_expect (g_str_has_suffix (out, "+OK 24 octets\r\nSubject: x\r\n\r\nno newline\r\n.\r\n"),
              "%s", out);
 }
+
+Test (pop3_server, auth_lines_with_credentials_are_secret_in_the_trace)
+{
+  g_autoptr(MsMailStore) store = test_store_new ();
+  g_autoptr(TestServer) t = test_server_new (store, NULL);
+
+  test_server_feed (t, "AUTH PLAIN\r\nAGFsaWNlAHdyb25n\r\nAUTH PLAIN AGFsaWNlAHNlY3JldA==\r\n",
+                    MS_CHUNKS_WHOLE, 0);
+  /* greeting, AUTH, "+ ", response, -ERR, AUTH with initial response, +OK */
+  cr_assert_eq (ms_trace_session_get_n_lines (t->session), 7);
+  cr_expect_not (ms_trace_session_get_line (t->session, 1)->secret);
+  cr_expect_eq (ms_trace_session_get_line (t->session, 3)->kind, MS_LINE_AUTH);
+  cr_expect (ms_trace_session_get_line (t->session, 3)->secret);
+  cr_expect (ms_trace_session_get_line (t->session, 5)->secret);
+  cr_expect_str_eq (ms_trace_session_get_line (t->session, 5)->command, "AUTH");
+}
