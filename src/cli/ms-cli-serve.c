@@ -326,6 +326,8 @@ on_event_added (MsTrace      *trace,
     {
       g_autoptr(GString) out = g_string_new (NULL);
 
+      if (event->session != 0)
+        g_string_append_printf (out, "[%u] ", event->session);
       ms_text_format_event (out, event, &serve->format);
       print_text (serve, out);
     }
