@@ -889,3 +889,35 @@ Test (live_server, a_hostname_that_is_no_dns_name_is_refused)
   cr_expect_not (ms_live_cert_generate (cert_path, key_path, "evil,DNS:bank.example", &error));
   cr_expect (g_error_matches (error, MS_LIVE_SERVER_ERROR, MS_LIVE_SERVER_ERROR_CERTIFICATE));
 }
+
+static gpointer
+stalled_and_lively (gpointer user_data)
+{
+  guint16 port = GPOINTER_TO_UINT (user_data);
+  g_autoptr(Client) stalled = client_connect ("127.0.0.1", port);
+  g_autoptr(Client) lively = NULL;
+  GString *got = g_string_new (NULL);
+  char *line;
+
+  /* asks for megabytes and never reads them */
+  g_free (client_read_line (stalled));
+  for (int i = 0; i < 4; i++)
+    client_write (stalled, "BIG 3000000\r\n", -1);
+  lively = client_connect ("127.0.0.1", port);
+  client_write (lively, "PING\r\nQUIT\r\n", -1);
+  while ((line = client_read_line (lively)) != NULL)
+    {
+      g_string_append_printf (got, "%s\n", line);
+      g_free (line);
+    }
+  return g_string_free (got, FALSE);
+}
+
+Test (live_server, a_client_that_never_reads_does_not_hold_up_the_others)
+{
+  guint16 port = listen_on ("smtp", MS_LIVE_MODE_PLAIN);
+  g_autofree char *got = run_client (stalled_and_lively, GUINT_TO_POINTER (port));
+
+  cr_expect_str_eq (got, "220 test ready\n250 PING\n221 bye\n");
+  wait_until_idle ();
+}
