@@ -742,7 +742,8 @@ parse_date_time (const char *text,
   dt = g_date_time_new_utc (year, month, day, hh, mm, ss);
   if (dt == NULL)
     return FALSE;
-  *out = g_date_time_to_unix (dt) - (sign == '+' ? 1 : -1) * ((zone / 100) * 3600 + (zone % 100) * 60);
+  *out = g_date_time_to_unix (dt)
+         - (sign == '+' ? 1 : -1) * ((zone / 100) * 3600 + (zone % 100) * 60);
   return TRUE;
 }
 

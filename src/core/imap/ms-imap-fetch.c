@@ -832,7 +832,8 @@ filter_header (const char *data,
       if (colon != NULL)
         {
           name_len = (gsize) (colon - (data + pos));
-          while (name_len > 0 && (data[pos + name_len - 1] == ' ' || data[pos + name_len - 1] == '\t'))
+          while (name_len > 0
+                 && (data[pos + name_len - 1] == ' ' || data[pos + name_len - 1] == '\t'))
             name_len--;
           if (field_listed (fields, data + pos, name_len) == keep_listed)
             {

@@ -407,7 +407,8 @@ parse_criteria (MsImapCommand *cmd,
           *error = "CHARSET needs a name";
           return NULL;
         }
-      if (g_ascii_strcasecmp (cs->str, "UTF-8") != 0 && g_ascii_strcasecmp (cs->str, "US-ASCII") != 0)
+      if (g_ascii_strcasecmp (cs->str, "UTF-8") != 0
+          && g_ascii_strcasecmp (cs->str, "US-ASCII") != 0)
         *charset_ok = FALSE;
       kp.pos = 2;
     }
@@ -531,7 +532,8 @@ append_decoded_part (GString    *out,
   const char *charset = _ms_imap_part_get_param (part, "charset");
   g_autofree char *utf8 = NULL;
 
-  if (encoding == GMIME_CONTENT_ENCODING_BASE64 || encoding == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE
+  if (encoding == GMIME_CONTENT_ENCODING_BASE64
+      || encoding == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE
       || encoding == GMIME_CONTENT_ENCODING_UUENCODE)
     {
       GMimeEncoding state;

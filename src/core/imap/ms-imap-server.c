@@ -744,9 +744,17 @@ ms_imap_server_handle_line (MsEngine   *engine,
       break;
     }
 
-  /* The rest of a command after a literal is data continuing that command. */
-  ms_engine_record_input (engine, self->in_literal_command ? MS_LINE_DATA : MS_LINE_COMMAND,
-                          line, len);
+  /* The rest of a command after a literal is data continuing that command; when the
+   * command carries a password (LOGIN) so may the rest. */
+  {
+    MsTraceLine *recorded = ms_engine_record_input (engine, self->in_literal_command
+                                                            ? MS_LINE_DATA : MS_LINE_COMMAND,
+                                                    line, len);
+    if (!self->in_literal_command)
+      self->command_secret = recorded != NULL && recorded->secret;
+    else if (recorded != NULL && self->command_secret)
+      recorded->secret = TRUE;
+  }
   if (len == 0 && !self->in_literal_command)
     {
       _ms_imap_server_tagged (self, NULL, "BAD", "Empty command line");

@@ -629,6 +629,26 @@ Test (imap_server, the_trace_records_commands_literals_and_secrets)
   imap_harness_free (h);
 }
 
+Test (imap_server, a_password_after_a_literal_is_still_marked_secret)
+{
+  g_autoptr(MsMailStore) store = imap_test_store_new ();
+  ImapHarness *h = imap_harness_new (store, NULL);
+  MsTraceSession *session = ms_engine_get_session (MS_ENGINE (h->server));
+  MsTraceLine *line;
+
+  imap_harness_feed (h, L ("a LOGIN {5}") "alice" L (" \"secret\"") L ("b NOOP"),
+                     MS_CHUNKS_BYTE_BY_BYTE, 0);
+  cr_expect (strstr (h->out->str, LOGIN_OK) != NULL, "%s", h->out->str);
+  /* greeting, LOGIN, "+", the literal's summary, the rest of the line, OK, NOOP */
+  line = ms_trace_session_get_line (session, 4);
+  cr_assert_str_eq (line->text, " \"secret\"");
+  cr_expect (line->secret);
+  line = ms_trace_session_get_line (session, 6);
+  cr_assert_str_eq (line->text, "b NOOP");
+  cr_expect (!line->secret);
+  imap_harness_free (h);
+}
+
 /* Garbage in any state must not crash or wedge the engine. */
 Test (imap_server, random_input_never_crashes)
 {
