@@ -147,6 +147,27 @@ ms_smtp_dot_stuff (const guint8 *data,
   return g_byte_array_free_to_bytes (out);
 }
 
+/* RFC 6152: does the message need BODY=8BITMIME? (a word at a time) */
+static gboolean
+has_eight_bit (const guint8 *data,
+               gsize         len)
+{
+  gsize i = 0;
+
+  for (; i + sizeof (guint64) <= len; i += sizeof (guint64))
+    {
+      guint64 word;
+
+      memcpy (&word, data + i, sizeof word);
+      if ((word & G_GUINT64_CONSTANT (0x8080808080808080)) != 0)
+        return TRUE;
+    }
+  for (; i < len; i++)
+    if (data[i] >= 0x80)
+      return TRUE;
+  return FALSE;
+}
+
 /* ---- Sending ------------------------------------------------------------------------ */
 
 static void
@@ -817,8 +838,7 @@ ms_smtp_client_add_message (MsSmtpClient       *self,
   for (guint i = 0; i < n; i++)
     entry->result.recipients[i].address = g_strdup (recipients[i]);
   entry->wire = ms_smtp_dot_stuff (data, len, &entry->n_lines, &entry->n_bytes);
-  for (gsize i = 0; i < len && !entry->eight_bit; i++)
-    entry->eight_bit = data[i] >= 0x80;
+  entry->eight_bit = has_eight_bit (data, len);
   g_ptr_array_add (self->messages, entry);
   if (n == 0)
     {
@@ -870,10 +890,15 @@ gboolean
 ms_smtp_client_has_extension (MsSmtpClient *self,
                               const char   *keyword)
 {
-  g_autofree char *key = NULL;
+  char key[64];
+  gsize i;
 
   g_return_val_if_fail (MS_IS_SMTP_CLIENT (self), FALSE);
-  key = g_ascii_strup (keyword, -1);
+  g_return_val_if_fail (keyword != NULL, FALSE);
+
+  for (i = 0; keyword[i] != '\0' && i < sizeof key - 1; i++)
+    key[i] = g_ascii_toupper (keyword[i]);
+  key[i] = '\0';
   return g_hash_table_contains (self->extensions, key);
 }
 

@@ -565,12 +565,79 @@ Test (smtp_client, dot_stuffing_function)
   gsize len;
   const char *data = g_bytes_get_data (out, &len);
 
-  cr_expect_str_eq (g_strndup (data, len), "..a\r\n...b\r\nc\r\n.\r\n");
+  cr_expect_str_eq (keep (g_strndup (data, len)), "..a\r\n...b\r\nc\r\n.\r\n");
   cr_expect_eq (lines, 3);
   cr_expect_eq (n, 12);
   g_bytes_unref (out);
   out = ms_smtp_dot_stuff ((const guint8 *) "", 0, &lines, &n);
   data = g_bytes_get_data (out, &len);
-  cr_expect_str_eq (g_strndup (data, len), ".\r\n");
+  cr_expect_str_eq (keep (g_strndup (data, len)), ".\r\n");
   cr_expect_eq (lines, 0);
+}
+
+Test (smtp_client, eight_bit_messages_declare_body_8bitmime)
+{
+  g_autoptr(Pair) pair = pair_new (NULL, NULL, MS_CHUNKS_RANDOM, 5);
+  g_autoptr(GBytes) body = bytes ("Subject: =?UTF-8?B?5pel5pys?=\r\n\r\n\xe6\x97\xa5\xe6\x9c\xac\r\n");
+
+  ms_smtp_client_add_message (pair->client, "a@x.example", alice, body);
+  wire_run (pair->wire);
+  cr_expect_null (ms_smtp_client_get_error (pair->client));
+  cr_assert_eq (pair->policy->envelopes->len, 1);
+  cr_expect_str_eq (g_ptr_array_index (pair->policy->envelopes, 0), "a@x.example|alice@example.com||8bit");
+}
+
+Test (smtp_client, refused_starttls_data_and_inconsistent_replies)
+{
+  static const struct
+  {
+    MsSmtpClientTlsMode tls;
+    const char         *script;
+    const char         *expected_out;
+    MsSmtpClientError   code;
+    MsSmtpClientStep    step;
+  } cases[] = {
+    { MS_SMTP_CLIENT_TLS_REQUIRE,
+      "220 hi\r\n250-x\r\n250 STARTTLS\r\n454 4.7.0 TLS not available\r\n221 bye\r\n",
+      "EHLO localhost\r\nSTARTTLS\r\nQUIT\r\n", MS_SMTP_CLIENT_ERROR_TLS,
+      MS_SMTP_CLIENT_STEP_STARTTLS },
+    { MS_SMTP_CLIENT_TLS_IF_OFFERED,
+      "220 hi\r\n250-x\r\n250 STARTTLS\r\n454 4.7.0 TLS not available\r\n250 ok\r\n250 ok\r\n"
+      "554 5.5.1 No valid recipients\r\n221 bye\r\n",
+      "EHLO localhost\r\nSTARTTLS\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<alice@example.com>\r\n"
+      "DATA\r\nQUIT\r\n", MS_SMTP_CLIENT_ERROR_PERMFAIL, MS_SMTP_CLIENT_STEP_DATA },
+    { MS_SMTP_CLIENT_TLS_NEVER,
+      "220 hi\r\n250-x\r\n251 y\r\n", "EHLO localhost\r\n", MS_SMTP_CLIENT_ERROR_PROTOCOL,
+      MS_SMTP_CLIENT_STEP_EHLO },
+    { MS_SMTP_CLIENT_TLS_NEVER,
+      "220 hi\r\n451 4.3.0 try later\r\n221 bye\r\n", "EHLO localhost\r\nQUIT\r\n",
+      MS_SMTP_CLIENT_ERROR_TEMPFAIL, MS_SMTP_CLIENT_STEP_EHLO },
+    { MS_SMTP_CLIENT_TLS_NEVER,
+      "220 hi\r\n502 no\r\n550 not even HELO\r\n221 bye\r\n",
+      "EHLO localhost\r\nHELO localhost\r\nQUIT\r\n", MS_SMTP_CLIENT_ERROR_PERMFAIL,
+      MS_SMTP_CLIENT_STEP_HELO },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    FOR_EACH_CHUNKING (c, seed)
+      {
+        MsSmtpClientConfig config = { .tls = cases[i].tls };
+        g_autoptr(MsSmtpClient) client = ms_smtp_client_new (&config);
+        g_autoptr(GString) out = g_string_new (NULL);
+        g_autoptr(GBytes) body = bytes ("x\r\n");
+        const GError *error;
+
+        ms_engine_set_output_func (MS_ENGINE (client), scripted_collect, out, NULL);
+        ms_smtp_client_add_message (client, "a@b.example", alice, body);
+        ms_engine_start (MS_ENGINE (client));
+        scripted_feed (client, cases[i].script, c, seed);
+        cr_expect_str_eq (out->str, cases[i].expected_out, "case %u", i);
+        error = ms_smtp_client_get_error (client);
+        cr_assert_not_null (error, "case %u", i);
+        cr_expect (g_error_matches (error, MS_SMTP_CLIENT_ERROR, cases[i].code), "case %u: %s",
+                   i, error->message);
+        cr_expect_eq (ms_smtp_client_get_failed_step (client), cases[i].step, "case %u: %s", i,
+                      ms_smtp_client_step_to_string (ms_smtp_client_get_failed_step (client)));
+        cr_expect (ms_smtp_client_is_finished (client));
+      }
 }
