@@ -393,9 +393,9 @@ static const MsExplainRow ehlo_keywords[] = {
  * tagged, "* OK" for untagged. */
 static const MsExplainRow statuses[] = {
   { MS_PROTOCOL_POP3, "+OK",
-    N_("+OK: the command succeeded; the text after it is information for people.") },
+    N_("The command succeeded; the text after it is information for people.") },
   { MS_PROTOCOL_POP3, "-ERR",
-    N_("-ERR: the command failed (e.g. wrong password, no such message).") },
+    N_("The command failed (e.g. wrong password, no such message).") },
   { MS_PROTOCOL_IMAP, "OK", N_("The command with this tag completed successfully.") },
   { MS_PROTOCOL_IMAP, "NO",
     N_("The command with this tag failed (e.g. wrong password, no such mailbox); its syntax "
@@ -404,11 +404,11 @@ static const MsExplainRow statuses[] = {
     N_("The command with this tag was not understood: a syntax error, or not allowed in "
        "this state.") },
   { MS_PROTOCOL_IMAP, "* OK",
-    N_("Untagged OK: information from the server, such as the greeting or a status in "
-       "brackets.") },
-  { MS_PROTOCOL_IMAP, "* NO", N_("Untagged NO: a warning from the server.") },
+    N_("Information from the server that answers no command: the greeting, or a status "
+       "in brackets.") },
+  { MS_PROTOCOL_IMAP, "* NO", N_("A warning from the server that answers no command.") },
   { MS_PROTOCOL_IMAP, "* BAD",
-    N_("Untagged BAD: a protocol error that belongs to no particular command.") },
+    N_("A protocol error that belongs to no particular command.") },
   { MS_PROTOCOL_IMAP, "* BYE",
     N_("The server is closing the connection (after LOGOUT, or because it shuts down or "
        "timed out).") },
@@ -604,6 +604,22 @@ static const MsExplainRow events[] = {
     N_("DKIM fail: the signature does not verify: the message was changed on the way or "
        "the key does not match.") },
   { MS_PROTOCOL_SMTP, "dkim=none", N_("DKIM none: the message carries no DKIM signature.") },
+  { MS_PROTOCOL_SMTP, "auth=pass",
+    N_("SMTP-AUTH succeeded: user name and password match, so this session may submit mail, "
+       "also to other domains.") },
+  { MS_PROTOCOL_SMTP, "auth=fail",
+    N_("SMTP-AUTH failed: wrong user name or password; the server answers 535.") },
+  { MS_PROTOCOL_SMTP, "recipient=accept",
+    N_("The recipient is a user of a local domain: the message will go into that "
+       "mailbox.") },
+  { MS_PROTOCOL_SMTP, "recipient=reject",
+    N_("The domain is local but has no such user: the recipient is refused (550 5.1.1).") },
+  { MS_PROTOCOL_SMTP, "delivered",
+    N_("MDA: the message was stored in the recipient's mailbox, with a Return-Path header "
+       "added; POP3 or IMAP can now fetch it.") },
+  { MS_PROTOCOL_SMTP, "relay-queued",
+    N_("The message for another domain waits in the outbound queue; an MTA would now look "
+       "up the MX record of that domain and relay it there.") },
 };
 
 static const char *
@@ -909,7 +925,7 @@ imap_reply_parts (const char    *status,
 
         if (row != NULL)
           {
-            n = add_part (parts, n, word, row);
+            n = add_part (parts, n, row->key, row);
             return response_code_part (MS_PROTOCOL_IMAP, p, parts, n);
           }
       }
@@ -1028,6 +1044,8 @@ ms_explain_line_parts (MsProtocol         protocol,
   switch (line->kind)
     {
     case MS_LINE_DATA:
+      if (line->text != NULL && strcmp (line->text, ".") == 0)
+        return add_part (parts, 0, ".", FIND (others, protocol, OTHER_END_OF_DATA));
       return add_part (parts, 0, "DATA", FIND (others, protocol, OTHER_DATA));
     case MS_LINE_AUTH:
       if (line->text != NULL && strcmp (line->text, "*") == 0)
@@ -1090,21 +1108,29 @@ ms_explain_event_parts (const MsTraceEvent *event,
   const char *reason;
   const char *check;
   const char *result;
-  g_autofree char *key = NULL;
+  g_autofree char *decision = NULL;
+  g_autofree char *why = NULL;
+  const MsExplainRow *row;
 
   g_return_val_if_fail (event != NULL, 0);
 
   reason = event_field (event, "reason");
   check = event_field (event, "check");
   result = event_field (event, "result");
+  /* the most precise key first: a decision, a kind of block, the event type */
+  if (check != NULL && result != NULL)
+    {
+      decision = g_strconcat (check, "=", result, NULL);
+      if ((row = FIND (events, MS_PROTOCOL_SMTP, decision)) != NULL)
+        return add_part (parts, 0, decision, row);
+    }
   if (reason != NULL)
-    key = g_strconcat (event->type, ":", reason, NULL);
-  else if (check != NULL && result != NULL)
-    key = g_strconcat (check, "=", result, NULL);
-  else
-    return 0;
-  return add_part (parts, 0, reason != NULL ? reason : key,
-                   FIND (events, MS_PROTOCOL_SMTP, key));
+    {
+      why = g_strconcat (event->type, ":", reason, NULL);
+      if ((row = FIND (events, MS_PROTOCOL_SMTP, why)) != NULL)
+        return add_part (parts, 0, reason, row);
+    }
+  return add_part (parts, 0, event->type, FIND (events, MS_PROTOCOL_SMTP, event->type));
 }
 
 /**
