@@ -331,7 +331,8 @@ proceed_rcpt (MsSmtpServer   *self,
   if (ctx->verdict == MS_SMTP_VERDICT_RELAY)
     g_ptr_array_add (self->relayed, g_strdup (ctx->path.mailbox));
   _ms_smtp_server_enter_state (self, MS_SMTP_SERVER_STATE_RCPT);
-  if (ctx->policy_reply != NULL)
+  /* An accepted recipient is answered 2xx, whatever else the policy said. */
+  if (ctx->policy_reply != NULL && ctx->policy_reply->code / 100 == 2)
     _ms_smtp_server_send_reply (self, ctx->policy_reply);
   else
     _ms_smtp_server_reply (self, 250, "2.1.5", "Ok");
