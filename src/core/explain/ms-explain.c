@@ -29,6 +29,9 @@ typedef struct
 #define CTX_DATA_ACCEPTED "data-accepted"
 #define CTX_RELAY_DENIED  "relay-denied"
 #define CTX_IDLE_WAITING  "idle-waiting"
+#define CTX_GREETING      "greeting"
+#define CTX_LIST_ENTRY    "list-entry"
+#define CTX_UIDL_ENTRY    "uidl-entry"
 #define OTHER_DATA        "data"
 #define OTHER_END_OF_DATA "."
 #define OTHER_AUTH_LINE   "auth-response"
@@ -389,6 +392,28 @@ static const MsExplainRow ehlo_keywords[] = {
        "with DATA (RFC 3030).") },
 };
 
+/* POP3 CAPA tags: RFC 2449 §6, RFC 2595 (STLS), RFC 3206 (AUTH-RESP-CODE). */
+static const MsExplainRow pop3_capabilities[] = {
+  { MS_PROTOCOL_POP3, "TOP", N_("The TOP command is available (header and first lines).") },
+  { MS_PROTOCOL_POP3, "USER", N_("Login with USER and PASS is available.") },
+  { MS_PROTOCOL_POP3, "SASL",
+    N_("The AUTH command is available, with the SASL mechanisms listed after it.") },
+  { MS_PROTOCOL_POP3, "RESP-CODES",
+    N_("-ERR replies may carry a response code in brackets, such as [IN-USE].") },
+  { MS_PROTOCOL_POP3, "AUTH-RESP-CODE",
+    N_("A failed login says in brackets whether the credentials ([AUTH]) or the system "
+       "([SYS/TEMP], [SYS/PERM]) was at fault.") },
+  { MS_PROTOCOL_POP3, "LOGIN-DELAY", N_("The minimum number of seconds between logins.") },
+  { MS_PROTOCOL_POP3, "PIPELINING",
+    N_("The client may send several commands without waiting for each reply.") },
+  { MS_PROTOCOL_POP3, "EXPIRE",
+    N_("How many days the server keeps mail that was retrieved (NEVER: until DELE).") },
+  { MS_PROTOCOL_POP3, "UIDL", N_("The UIDL command is available.") },
+  { MS_PROTOCOL_POP3, "IMPLEMENTATION", N_("The name of the server software.") },
+  { MS_PROTOCOL_POP3, "STLS",
+    N_("The connection can be switched to TLS with the STLS command.") },
+};
+
 /* POP3 statuses (RFC 1939 §3) and IMAP statuses (RFC 9051 §7.1). IMAP keys: "OK" for
  * tagged, "* OK" for untagged. */
 static const MsExplainRow statuses[] = {
@@ -510,6 +535,14 @@ static const MsExplainRow contexts[] = {
   { MS_PROTOCOL_SMTP, CTX_RELAY_DENIED,
     N_("Relaying denied: the server takes mail for other domains only from authenticated "
        "users or its own network, so spammers cannot use it as an open relay.") },
+  { MS_PROTOCOL_POP3, CTX_GREETING,
+    N_("The server's greeting: it is ready for a login. A <…@…> timestamp in it means APOP "
+       "can be used.") },
+  { MS_PROTOCOL_POP3, CTX_LIST_ENTRY,
+    N_("One message of the listing: its number and its size in octets.") },
+  { MS_PROTOCOL_POP3, CTX_UIDL_ENTRY,
+    N_("One message of the listing: its number and its unique id, which stays the same "
+       "across sessions.") },
   { MS_PROTOCOL_IMAP, CTX_IDLE_WAITING,
     N_("The server is idling: it will push new mail and flag changes until DONE.") },
 };
@@ -876,10 +909,28 @@ pop3_reply_parts (const char    *status,
 
   if (text != NULL && strcmp (text, ".") == 0)
     return add_part (parts, n, ".", FIND (others, MS_PROTOCOL_POP3, OTHER_END_OF_DATA));
+  if (status == NULL && text != NULL && previous != NULL)
+    {
+      /* the lines of a multi-line answer, read after their command (RFC 1939 §5, 7) */
+      char word[KEY_MAX + 1];
+
+      if (g_ascii_strcasecmp (previous, "CAPA") == 0)
+        {
+          copy_word (text, word, "");
+          return add_part (parts, n, word, FIND (pop3_capabilities, MS_PROTOCOL_POP3, word));
+        }
+      if (g_ascii_strcasecmp (previous, "LIST") == 0 && g_ascii_isdigit (text[0]))
+        return add_part (parts, n, "LIST", FIND (contexts, MS_PROTOCOL_POP3, CTX_LIST_ENTRY));
+      if (g_ascii_strcasecmp (previous, "UIDL") == 0 && g_ascii_isdigit (text[0]))
+        return add_part (parts, n, "UIDL", FIND (contexts, MS_PROTOCOL_POP3, CTX_UIDL_ENTRY));
+      return 0;
+    }
   if (status == NULL)
     return 0;
-  if (previous != NULL && g_ascii_strcasecmp (previous, "STLS") == 0
-      && strcmp (status, "+OK") == 0)
+  if (previous != NULL && *previous == '\0' && strcmp (status, "+OK") == 0)
+    n = add_part (parts, n, status, FIND (contexts, MS_PROTOCOL_POP3, CTX_GREETING));
+  else if (previous != NULL && g_ascii_strcasecmp (previous, "STLS") == 0
+           && strcmp (status, "+OK") == 0)
     n = add_part (parts, n, status, FIND (contexts, MS_PROTOCOL_POP3, CTX_STARTTLS_OK));
   else
     n = add_part (parts, n, status, FIND (statuses, MS_PROTOCOL_POP3, status));
@@ -1153,6 +1204,7 @@ ms_explain_foreach (MsExplainForeachFunc func,
     { smtp_classes, G_N_ELEMENTS (smtp_classes), MS_EXPLAIN_KIND_REPLY_CLASS },
     { smtp_enhanced, G_N_ELEMENTS (smtp_enhanced), MS_EXPLAIN_KIND_ENHANCED },
     { ehlo_keywords, G_N_ELEMENTS (ehlo_keywords), MS_EXPLAIN_KIND_KEYWORD },
+    { pop3_capabilities, G_N_ELEMENTS (pop3_capabilities), MS_EXPLAIN_KIND_KEYWORD },
     { statuses, G_N_ELEMENTS (statuses), MS_EXPLAIN_KIND_REPLY },
     { response_codes, G_N_ELEMENTS (response_codes), MS_EXPLAIN_KIND_RESPONSE_CODE },
     { untagged, G_N_ELEMENTS (untagged), MS_EXPLAIN_KIND_UNTAGGED },

@@ -34,6 +34,8 @@
 
 /* SMTP end of DATA, as the reply pairing sees it */
 #define END_OF_DATA "."
+/* no command yet: the reply is the server's greeting */
+#define GREETING ""
 
 gboolean
 ms_text_format_color_wanted (int fd)
@@ -150,6 +152,7 @@ typedef struct
   GPtrArray      *tagged;         /* IMAP: client lines waiting for their tagged reply */
   const char     *last_command;   /* the latest client verb */
   const char     *answered;       /* POP3: what the latest status line answered */
+  gboolean        greeted;        /* a server status line was seen */
   gboolean        data_pending;   /* SMTP: a DATA summary already queued END_OF_DATA */
   guint           tls_from;       /* index of the first TLS-protected line */
   const char     *last_reply_text;
@@ -257,6 +260,10 @@ step_server (FormatState *st,
       if (line->status != NULL)
         {
           previous = g_queue_pop_head (&st->pending);
+          /* RFC 1939 §4: the first status line, before any command, is the greeting */
+          if (previous == NULL && !st->greeted && st->last_command == NULL)
+            previous = GREETING;
+          st->greeted = TRUE;
           st->answered = previous;
         }
       else

@@ -173,17 +173,21 @@ Test (engine_transcripts, pop3_login_and_retrieval)
   config.hostname = "pop.example.com";
   server = ms_pop3_server_new (&config, store);
   out = run_and_format (MS_ENGINE (server), MS_PROTOCOL_POP3, 110,
-                        "USER bob@example.com\r\nPASS builder\r\nSTAT\r\nRETR 1\r\n"
-                        "DELE 1\r\nQUIT\r\n");
+                        "CAPA\r\nUSER bob@example.com\r\nPASS builder\r\nSTAT\r\nLIST\r\n"
+                        "UIDL\r\nRETR 1\r\nDELE 1\r\nQUIT\r\n");
 
   EXPECT_LINE (out, "=== session 1 · POP3", "clear text");
   EXPECT_LINE (out, " -> PASS ********", "clear text");
   cr_expect (strstr (out, "builder") == NULL, "the password is masked");
+  EXPECT_LINE (out, "<-  TOP", "The TOP command is available");
+  EXPECT_LINE (out, "<-  UIDL", "The UIDL command is available");
+  EXPECT_LINE (out, "<-  +OK pop.example.com POP3 server ready", "APOP");
   EXPECT_LINE (out, " -> STAT", "number of messages");
+  EXPECT_LINE (out, "<-  1 27", "its size in octets");
   EXPECT_LINE (out, "<=  (message 1", "as stored on the server");
   EXPECT_LINE (out, "<-  .", "ends the multi-line response");
   EXPECT_LINE (out, " -> DELE 1", "QUIT");
-  EXPECT_LINE (out, "<-  +OK", "The command succeeded");
+  EXPECT_LINE (out, "<-  +OK send PASS", "The command succeeded");
 }
 
 Test (engine_transcripts, imap_login_select_fetch_logout)

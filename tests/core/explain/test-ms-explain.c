@@ -423,8 +423,11 @@ typedef struct
 } DocState;
 
 static const char *
-kind_title (MsExplainKind kind)
+kind_title (MsProtocol    protocol,
+            MsExplainKind kind)
 {
+  if (protocol == MS_PROTOCOL_POP3 && kind == MS_EXPLAIN_KIND_KEYWORD)
+    return "CAPA capabilities";
   switch (kind)
     {
     case MS_EXPLAIN_KIND_COMMAND: return "commands";
@@ -472,11 +475,12 @@ append_doc_row (MsProtocol     protocol,
         {
           if (!st->started || st->kind != kind)
             g_string_append_printf (st->md, "\n## %c%s\n\n| key | English | 日本語 |\n|---|---|---|\n",
-                                    g_ascii_toupper (kind_title (kind)[0]), kind_title (kind) + 1);
+                                    g_ascii_toupper (kind_title (protocol, kind)[0]),
+                                    kind_title (protocol, kind) + 1);
         }
       else
         g_string_append_printf (st->md, "\n## %s %s\n\n| key | English | 日本語 |\n|---|---|---|\n",
-                                proto, kind_title (kind));
+                                proto, kind_title (protocol, kind));
       st->started = TRUE;
       st->protocol = protocol;
       st->kind = kind;
@@ -520,4 +524,31 @@ Test (explain_ja, docs_explanations_md_lists_the_catalogue, .init = setup_ja)
   cr_assert (g_file_get_contents (path, &current, NULL, NULL), "cannot read %s", path);
   cr_expect (strcmp (current, md->str) == 0,
              "%s is out of date: run MS_UPDATE_DOCS=1 meson test -C build core-explain", path);
+}
+
+Test (explain, pop3_lines_read_after_their_command)
+{
+  g_autoptr(MsTrace) trace = new_trace ();
+  MsTraceSession *s = ms_trace_open_session (trace, MS_PROTOCOL_POP3, "192.0.2.1:5000",
+                                             "192.0.2.2:110");
+  MsExplanation parts[MS_EXPLAIN_MAX_PARTS];
+  MsTraceLine *l;
+
+  l = ms_trace_session_add_line (s, MS_DIR_SERVER, MS_LINE_REPLY, "+OK ready <1.2@pop>", -1);
+  cr_assert_eq (ms_explain_line_parts (MS_PROTOCOL_POP3, l, "", parts), 1);
+  cr_expect (strstr (parts[0].text, "APOP") != NULL, "the greeting: %s", parts[0].text);
+  cr_assert_eq (ms_explain_line_parts (MS_PROTOCOL_POP3, l, NULL, parts), 1);
+  cr_expect (strstr (parts[0].text, "succeeded") != NULL, "without context: %s", parts[0].text);
+
+  l = ms_trace_session_add_line (s, MS_DIR_SERVER, MS_LINE_REPLY, "SASL PLAIN CRAM-MD5", -1);
+  cr_assert_eq (ms_explain_line_parts (MS_PROTOCOL_POP3, l, "CAPA", parts), 1);
+  cr_expect_str_eq (parts[0].key, "SASL");
+  cr_expect_eq (ms_explain_line_parts (MS_PROTOCOL_POP3, l, NULL, parts), 0);
+  l = ms_trace_session_add_line (s, MS_DIR_SERVER, MS_LINE_REPLY, "2 1340", -1);
+  cr_assert_eq (ms_explain_line_parts (MS_PROTOCOL_POP3, l, "LIST", parts), 1);
+  cr_expect (strstr (parts[0].text, "size") != NULL);
+  cr_assert_eq (ms_explain_line_parts (MS_PROTOCOL_POP3, l, "UIDL", parts), 1);
+  cr_expect (strstr (parts[0].text, "unique id") != NULL);
+  cr_expect_eq (ms_explain_line_parts (MS_PROTOCOL_POP3, l, "RETR", parts), 0,
+                "message content lines are not explained one by one");
 }
