@@ -25,6 +25,7 @@
 #include "ms-live-cert.h"
 #include "ms-live-server.h"
 #include "ms-mail-store.h"
+#include "ms-maildir.h"
 #include "ms-pop3-server.h"
 #include "ms-smtp-server.h"
 #include "ms-smtp-store-policy.h"
@@ -353,6 +354,10 @@ print_hint (Serve       *serve,
       printf (_("TLS certificate (self-signed): %s\n"), cert_path);
       printf (_("  SHA-256 fingerprint: %s\n"), fingerprint);
     }
+  if (ms_mail_store_get_directory (serve->store) != NULL)
+    printf (_("Mail is kept in %s (Maildir++).\n"), ms_mail_store_get_directory (serve->store));
+  else
+    printf ("%s\n", _("Mail is kept in memory only: it is gone when the lab stops."));
   printf ("%s\n", demo ? _("Demo users (address, password):") : _("Users:"));
   if (demo)
     for (guint i = 0; i < G_N_ELEMENTS (demo_users); i++)
@@ -459,6 +464,7 @@ serve_main (int    argc,
   g_autofree char *key_opt = NULL;
   g_autofree char *state_dir = NULL;
   g_autofree char *lang = NULL;
+  g_autofree char *maildir = NULL;
   g_autofree char *cert_path = NULL;
   g_autofree char *fingerprint = NULL;
   gboolean quiet = FALSE;
@@ -499,6 +505,9 @@ serve_main (int    argc,
       N_("NAME") },
     { "trace", 0, 0, G_OPTION_ARG_FILENAME, &trace_path,
       N_("write each session and event as a line of JSON (.json; .pcapng is not supported yet)"), N_("OUT") },
+    { "maildir", 0, 0, G_OPTION_ARG_FILENAME, &maildir,
+      N_("keep the mail in DIR (Maildir++ per user) across restarts, instead of only in memory"),
+      N_("DIR") },
     { "cert", 0, 0, G_OPTION_ARG_FILENAME, &cert_opt,
       N_("TLS certificate (PEM) instead of the generated one"), N_("FILE") },
     { "key", 0, 0, G_OPTION_ARG_FILENAME, &key_opt,
@@ -528,7 +537,7 @@ serve_main (int    argc,
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context,
     _("Runs SMTP, POP3 and IMAP servers on real sockets for real mail clients, and prints\n"
-      "every session as it happens. All mail is kept in memory."));
+      "every session as it happens. Mail is kept in memory, or with --maildir in a directory."));
   g_option_context_set_description (context,
     _("The default ports echo the standard ones (2525 for 25, 2587 for 587, 2110 for 110,\n"
       "2143 for 143, 2465 for 465, 2995 for 995, 2993 for 993) and are above 1024, so no\n"
@@ -604,6 +613,14 @@ serve_main (int    argc,
       demo = TRUE;
       for (guint i = 0; i < G_N_ELEMENTS (demo_users); i++)
         ms_mail_store_add_user (serve.store, demo_users[i].address, demo_users[i].password, NULL);
+    }
+
+  /* Users first: the directory holds one Maildir per known user. */
+  if (maildir != NULL && !ms_mail_store_attach_directory (serve.store, maildir, &error))
+    {
+      fprintf (stderr, "mailsim serve: --maildir %s: %s\n", maildir, error->message);
+      serve_clear (&serve);
+      return MS_CLI_EXIT_BAD_INPUT;
     }
 
   /* TLS: --cert/--key, or the generated certificate in the state directory */

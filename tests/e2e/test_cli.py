@@ -174,5 +174,49 @@ class TraceFile(unittest.TestCase):
             lab.cleanup()
 
 
+class Maildir(unittest.TestCase):
+    def test_mail_and_folders_survive_a_restart(self):
+        with tempfile.TemporaryDirectory() as maildir:
+            msg = make_message("alice@example.test", "bob@example.test", "kept on disk")
+            lab = livelab.LiveLab(extra_args=["--maildir", maildir], trace=False)
+            try:
+                lab.deliver("alice@example.test", ["bob@example.test"], msg)
+                m = imaplib.IMAP4(HOST, lab.ports["imap"])
+                m.login("bob@example.test", "builder")
+                self.assertEqual(m.create("Kept")[0], "OK")
+                m.select("INBOX")
+                m.store("1", "+FLAGS", "(\\Flagged)")
+                uidvalidity = m.untagged_responses.get("UIDVALIDITY")
+                m.logout()
+            finally:
+                self.assertEqual(lab.stop(), 0)
+                lab.cleanup()
+            self.assertTrue(os.path.isdir(os.path.join(maildir, "bob@example.test", "Maildir", "cur"))
+                            or os.path.isdir(os.path.join(maildir, "bob@example.test", "Maildir", "new")))
+
+            lab = livelab.LiveLab(extra_args=["--maildir", maildir], trace=False)
+            try:
+                m = imaplib.IMAP4(HOST, lab.ports["imap"])
+                m.login("bob@example.test", "builder")
+                names = b" ".join(m.list('""', "*")[1])
+                self.assertIn(b"Kept", names)
+                typ, data = m.select("INBOX")
+                self.assertEqual(int(data[0]), 1)
+                self.assertEqual(m.untagged_responses.get("UIDVALIDITY"), uidvalidity)
+                fetched = m.fetch("1", "(FLAGS BODY.PEEK[])")[1]
+                self.assertIn(b"\\Flagged", fetched[0][0])
+                self.assertEqual(livelab.strip_trace_headers(fetched[0][1])[1], msg)
+                m.logout()
+            finally:
+                self.assertEqual(lab.stop(), 0)
+                lab.cleanup()
+
+    def test_an_unusable_maildir_is_refused(self):
+        with tempfile.NamedTemporaryFile() as f:
+            r = run_serve("--maildir", f.name, "--smtp", "0")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(b"--maildir", r.stderr)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
