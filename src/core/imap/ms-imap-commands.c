@@ -27,11 +27,13 @@ plaintext_allowed (MsImapServer *self)
   return self->allow_plain_login_without_tls || ms_engine_is_tls_active (MS_ENGINE (self));
 }
 
-/* An astring for output: an atom when it can be, else quoted (or a literal). */
+/* A mailbox name for output: modified UTF-7, then an atom when it can be, else quoted. */
 static void
-append_astring (GString    *out,
-                const char *s)
+append_mailbox_name (GString    *out,
+                     const char *name)
 {
+  g_autofree char *s = ms_imap_mutf7_encode (name);
+
   if (ms_imap_atom_is_valid (s) && g_ascii_strcasecmp (s, "NIL") != 0)
     g_string_append (out, s);
   else
@@ -622,7 +624,7 @@ list_or_lsub (MsImapServer  *self,
         g_string_append_printf (line, "%s%s", e->exists ? "" : " ",
                                 e->children ? "\\HasChildren" : "\\HasNoChildren");
       g_string_append_printf (line, ") \"%c\" ", MS_MAILBOX_DELIMITER);
-      append_astring (line, e->name);
+      append_mailbox_name (line, e->name);
       _ms_imap_server_untagged (self, "%s", line->str);
     }
   _ms_imap_server_complete (self, cmd, "OK", "%s completed", verb);
@@ -686,7 +688,7 @@ proceed_status (MsImapServer  *self,
       return;
     }
   line = g_string_new ("STATUS ");
-  append_astring (line, ms_mailbox_get_name (mailbox));
+  append_mailbox_name (line, ms_mailbox_get_name (mailbox));
   g_string_append (line, " (");
   for (guint i = 0; i < list->len; i++)
     {
@@ -1170,7 +1172,7 @@ static const MsImapCommandSpec commands[] = {
   { "LIST",         AUTHED, 0, "xx", NULL, proceed_list },
   { "LSUB",         AUTHED, 0, "xx", NULL, proceed_lsub },
   { "STATUS",       AUTHED, 0, "ml", check_status, proceed_status },
-  { "APPEND",       AUTHED, 0, NULL, check_append, proceed_append },
+  { "APPEND",       AUTHED, 0, "m*", check_append, proceed_append },
   { "IDLE",         AUTHED, 0, "", NULL, proceed_idle },
   /* RFC 3501 §6.4: selected */
   { "CHECK",        SELECTED, 0, "", NULL, proceed_check },

@@ -114,4 +114,9 @@ void              ms_imap_append_string       (GString       *out,
 void              ms_imap_append_nstring      (GString       *out,
                                                const char    *s);
 
+/* Mailbox names on the wire are modified UTF-7 (RFC 3501 §5.1.3); the store keeps UTF-8.
+ * decode returns NULL for a name that is not valid modified UTF-7. */
+char             *ms_imap_mutf7_decode        (const char    *name);
+char             *ms_imap_mutf7_encode        (const char    *name);
+
 G_END_DECLS

@@ -666,6 +666,24 @@ dispatch (MsImapServer  *self,
               _ms_imap_server_bad (self, cmd, "Invalid argument %u for %s", i + 1, cmd->name);
               return;
             }
+          if (*sig == 'm' || *sig == 'x')
+            {
+              /* Names travel as modified UTF-7; the store speaks UTF-8. */
+              MsImapArg *name = (MsImapArg *) arg;
+              char *decoded = strlen (name->str) == name->len
+                              ? ms_imap_mutf7_decode (name->str) : NULL;
+
+              if (decoded == NULL)
+                {
+                  g_free (decoded);
+                  _ms_imap_server_complete (self, cmd, "NO", "[CANNOT] Mailbox name is not valid "
+                                            "modified UTF-7");
+                  return;
+                }
+              g_free (name->str);
+              name->str = decoded;
+              name->len = strlen (decoded);
+            }
         }
       if (*sig != '*' && cmd->args->len > i)
         {

@@ -784,3 +784,36 @@ Test (imap_server, list_patterns_match_in_polynomial_time, .timeout = 10)
     L ("* LIST (\\HasNoChildren) \"/\" aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
     L ("n OK LIST completed"));
 }
+
+static void
+setup_japanese_folder (MsMailStore *store)
+{
+  cr_assert_not_null (ms_mail_store_create_mailbox (store, "alice@example.com", "仕事/報告", NULL));
+}
+
+Test (imap_server, mailbox_names_are_modified_utf7_on_the_wire_and_utf8_in_the_store)
+{
+  g_autofree char *out = imap_converse (setup_japanese_folder,
+    LOGIN L ("c CREATE &U9dP4Xux-") L ("d CREATE \"Tom &- Jerry\"") L ("e CREATE &U9dP4Xux")
+    L ("l LIST \"\" *") L ("s SELECT &TtVOiw-/&WDFUSg-") L ("t STATUS \"Tom &- Jerry\" (MESSAGES)"));
+
+  cr_expect_str_eq (out, LOGIN_OK
+    L ("c OK CREATE completed")
+    L ("d OK CREATE completed")
+    L ("e NO [CANNOT] Mailbox name is not valid modified UTF-7")
+    L ("* LIST (\\HasNoChildren) \"/\" INBOX")
+    L ("* LIST (\\HasNoChildren) \"/\" \"Tom &- Jerry\"")
+    L ("* LIST (\\HasChildren) \"/\" &TtVOiw-")
+    L ("* LIST (\\HasNoChildren) \"/\" &TtVOiw-/&WDFUSg-")
+    L ("* LIST (\\HasNoChildren) \"/\" &U9dP4Xux-")
+    L ("l OK LIST completed")
+    L ("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)")
+    L ("* 0 EXISTS")
+    L ("* 0 RECENT")
+    L ("* OK [UIDVALIDITY 4] UIDs valid")
+    L ("* OK [UIDNEXT 1] Predicted next UID")
+    L ("* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] Flags permitted")
+    L ("s OK [READ-WRITE] SELECT completed")
+    L ("* STATUS \"Tom &- Jerry\" (MESSAGES 0)")
+    L ("t OK STATUS completed"));
+}
