@@ -218,5 +218,29 @@ class Maildir(unittest.TestCase):
         self.assertIn(b"--maildir", r.stderr)
 
 
+class Ipv6(unittest.TestCase):
+    def test_an_ipv6_listen_address_is_bracketed(self):
+        try:
+            with socket.socket(socket.AF_INET6) as s:
+                s.bind(("::1", 0))
+        except OSError as e:
+            self.skipTest(f"no IPv6 loopback here: {e}")
+        lab = livelab.LiveLab(extra_args=["--listen", "::1"], trace=True)
+        try:
+            for line in lab.listening_lines:
+                self.assertRegex(line, r"^listening [a-z0-9]+ \[::1\]:\d+$")
+            with smtplib.SMTP("::1", lab.ports["smtp"], timeout=10) as s:
+                self.assertEqual(s.ehlo("v6.example.test")[0], 250)
+        finally:
+            self.assertEqual(lab.stop(), 0)
+        try:
+            with open(lab.trace_path, encoding="utf-8") as f:
+                session = json.loads(f.readline())
+            self.assertRegex(session["client"], r"^\[::1\]:\d+$")
+            self.assertRegex(session["server"], r"^\[::1\]:\d+$")
+        finally:
+            lab.cleanup()
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
