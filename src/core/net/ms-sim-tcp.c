@@ -6,7 +6,7 @@
  * (§3.5), sequence and acknowledgment numbers counting SYN and FIN, segments cut at the
  * MSS, a pure ACK when there is nothing to piggyback on, FIN in both directions (§3.6),
  * RST for a SYN to a closed port (§3.5.2), SYN retransmission with a doubling timeout
- * (RFC 6298 §5). What an endpoint writes within one event goes out together, so a
+ * (RFC 6298 §5). What an endpoint writes at one instant goes out together, so a
  * multi-line reply is one segment, as a real stack would usually send it.
  */
 #define G_LOG_DOMAIN "ms-sim-tcp"
@@ -276,7 +276,7 @@ end_batch (MsSimTcpEndpoint *ep)
 {
   g_assert (ep->batching > 0);
   if (--ep->batching == 0 && !ep->conn->done)
-    flush_now (ep);
+    request_flush (ep);
 }
 
 static void
@@ -387,9 +387,11 @@ ms_sim_tcp_endpoint_get_session (MsSimTcpEndpoint *ep)
 
 /* Sending */
 
-/* Inside a handler the flush waits for the handler's end; outside one (a write from a
- * timer or another node's event) it waits for the end of the current event, so that
- * everything written at one instant goes out together. */
+/* Sending waits for the end of the current instant: the flush is an event at delay 0,
+ * queued behind every segment already due now. So whatever an endpoint writes at one
+ * instant goes out together (a multi-line reply is one segment), and segments arriving
+ * together are acknowledged once, or by the reply they provoke (the effect of delayed
+ * ACKs, RFC 9293 §3.8.6.3, without the timer). */
 static void
 request_flush (MsSimTcpEndpoint *ep)
 {
