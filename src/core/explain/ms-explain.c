@@ -570,6 +570,9 @@ static const MsExplainRow others[] = {
        "password, merely encoded, not encrypted; only TLS protects it.") },
   { MS_PROTOCOL_POP3, OTHER_AUTH_CANCEL,
     N_("\"*\" cancels the authentication; the server answers with an error.") },
+  { MS_PROTOCOL_POP3, OTHER_CONTINUE,
+    N_("The server waits for the next step of AUTH; the text after \"+\" is its base64 "
+       "challenge (empty for PLAIN), and the client answers with one base64 line.") },
   { MS_PROTOCOL_IMAP, OTHER_DATA,
     N_("A literal: exactly the number of octets announced in {n} before it, e.g. a message "
        "in a FETCH response or an APPEND; it is counted, not ended by a special line.") },
@@ -909,6 +912,9 @@ pop3_reply_parts (const char    *status,
 
   if (text != NULL && strcmp (text, ".") == 0)
     return add_part (parts, n, ".", FIND (others, MS_PROTOCOL_POP3, OTHER_END_OF_DATA));
+  /* RFC 5034 §4: "+" and a base64 challenge during AUTH */
+  if (status == NULL && text != NULL && text[0] == '+' && (text[1] == '\0' || text[1] == ' '))
+    return add_part (parts, n, "+", FIND (others, MS_PROTOCOL_POP3, OTHER_CONTINUE));
   if (status == NULL && text != NULL && previous != NULL)
     {
       /* the lines of a multi-line answer, read after their command (RFC 1939 §5, 7) */

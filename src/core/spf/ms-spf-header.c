@@ -40,6 +40,17 @@ is_dot_atom (const char *text)
   return !after_dot;
 }
 
+/* Header fields are ASCII (RFC 5322 §2.2): other octets become '?', controls go */
+static void
+append_ascii (GString *out,
+              char     c)
+{
+  if ((guchar) c > 0x7e)
+    g_string_append_c (out, '?');
+  else if ((guchar) c >= 0x20)
+    g_string_append_c (out, c);
+}
+
 /* RFC 5322 §3.2.4 quoted-string; control characters cannot be quoted, so they go */
 static void
 append_quoted (GString    *out,
@@ -50,8 +61,7 @@ append_quoted (GString    *out,
     {
       if (*p == '"' || *p == '\\')
         g_string_append_c (out, '\\');
-      if ((guchar) *p >= 0x20 && *p != 0x7f)
-        g_string_append_c (out, *p);
+      append_ascii (out, *p);
     }
   g_string_append_c (out, '"');
 }
@@ -75,8 +85,7 @@ append_comment_text (GString    *out,
     {
       if (*p == '(' || *p == ')' || *p == '\\')
         g_string_append_c (out, '\\');
-      if ((guchar) *p >= 0x20 && *p != 0x7f)
-        g_string_append_c (out, *p);
+      append_ascii (out, *p);
     }
 }
 

@@ -552,3 +552,15 @@ Test (explain, pop3_lines_read_after_their_command)
   cr_expect_eq (ms_explain_line_parts (MS_PROTOCOL_POP3, l, "RETR", parts), 0,
                 "message content lines are not explained one by one");
 }
+
+Test (explain, pop3_sasl_continuation)
+{
+  g_autoptr(MsTrace) trace = new_trace ();
+  MsTraceSession *s = ms_trace_open_session (trace, MS_PROTOCOL_POP3, "192.0.2.1:5000",
+                                             "192.0.2.2:110");
+  MsTraceLine *l = ms_trace_session_add_line (s, MS_DIR_SERVER, MS_LINE_REPLY, "+ ", -1);
+
+  cr_expect (strstr (ms_explain_line (MS_PROTOCOL_POP3, l), "challenge") != NULL);
+  l = ms_trace_session_add_line (s, MS_DIR_SERVER, MS_LINE_REPLY, "+OK", -1);
+  cr_expect (strstr (ms_explain_line (MS_PROTOCOL_POP3, l), "challenge") == NULL);
+}

@@ -1,0 +1,190 @@
+/* ms-router-filter.c: the packet filter of a router
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "ms-router-filter"
+
+#include "config.h"
+
+#include "ms-net-private.h"
+
+void
+_ms_filter_rule_free (MsFilterRule *rule)
+{
+  g_free (rule->name);
+  g_free (rule->source_subnet);
+  g_clear_pointer (&rule->source_cidrs, g_array_unref);
+  g_free (rule->dest_subnet);
+  g_clear_pointer (&rule->dest_cidrs, g_array_unref);
+  g_clear_pointer (&rule->except, g_array_unref);
+  g_free (rule->reason);
+  g_free (rule);
+}
+
+/* A subnet name, or a CIDR / single address. */
+static gboolean
+parse_selector (MsNetwork   *network,
+                const char  *text,
+                char       **subnet,
+                GArray     **cidrs,
+                GError     **error)
+{
+  MsNetCidr cidr;
+
+  if (text == NULL)
+    return TRUE;
+  if (ms_network_get_subnet (network, text) != NULL)
+    {
+      *subnet = g_strdup (text);
+      return TRUE;
+    }
+  if (!_ms_net_cidr_parse (text, &cidr, NULL))
+    {
+      g_set_error (error, MS_NETWORK_ERROR, MS_NETWORK_ERROR_INVALID_ADDRESS,
+                   "“%s” is neither a network name nor an address or CIDR", text);
+      return FALSE;
+    }
+  *cidrs = g_array_new (FALSE, FALSE, sizeof (MsNetCidr));
+  g_array_append_val (*cidrs, cidr);
+  return TRUE;
+}
+
+/**
+ * ms_node_add_filter_rule:
+ * @router: a node with forwarding on (or to be turned on)
+ *
+ * Appends a rule; rules are checked in the order they were added.
+ */
+gboolean
+ms_node_add_filter_rule (MsNode                 *router,
+                         const MsFilterRuleSpec *spec,
+                         GError                **error)
+{
+  g_autoptr(GError) local = NULL;
+  MsFilterRule *rule;
+
+  g_return_val_if_fail (router != NULL, FALSE);
+  g_return_val_if_fail (spec != NULL, FALSE);
+  g_return_val_if_fail (spec->protocol == MS_IP_PROTO_ANY || spec->protocol == MS_IP_PROTO_TCP
+                        || spec->protocol == MS_IP_PROTO_UDP, FALSE);
+
+  rule = g_new0 (MsFilterRule, 1);
+  rule->name = g_strdup (spec->name);
+  rule->protocol = spec->protocol;
+  rule->enabled = TRUE;
+  rule->dest_port = spec->destination_port;
+  rule->action = spec->action;
+  rule->reason = g_strdup (spec->reason != NULL ? spec->reason
+                           : spec->action == MS_FILTER_DROP ? "filtered" : "accepted");
+  if (!parse_selector (router->network, spec->source, &rule->source_subnet,
+                       &rule->source_cidrs, &local)
+      || !parse_selector (router->network, spec->destination, &rule->dest_subnet,
+                          &rule->dest_cidrs, &local))
+    goto fail;
+  if (spec->except_destinations != NULL)
+    {
+      rule->except = g_array_new (FALSE, FALSE, sizeof (MsNetCidr));
+      for (guint i = 0; spec->except_destinations[i] != NULL; i++)
+        {
+          MsNetCidr cidr;
+
+          if (!_ms_net_cidr_parse (spec->except_destinations[i], &cidr, &local))
+            goto fail;
+          g_array_append_val (rule->except, cidr);
+        }
+    }
+  g_ptr_array_add (router->filter_rules, rule);
+  return TRUE;
+
+fail:
+  g_propagate_prefixed_error (error, g_steal_pointer (&local), "%s: filter rule%s%s: ",
+                              router->name, spec->name != NULL ? " " : "",
+                              spec->name != NULL ? spec->name : "");
+  _ms_filter_rule_free (rule);
+  return FALSE;
+}
+
+gboolean
+ms_node_set_filter_rule_enabled (MsNode     *router,
+                                 const char *name,
+                                 gboolean    enabled)
+{
+  gboolean found = FALSE;
+
+  g_return_val_if_fail (router != NULL, FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  for (guint i = 0; i < router->filter_rules->len; i++)
+    {
+      MsFilterRule *rule = g_ptr_array_index (router->filter_rules, i);
+
+      if (g_strcmp0 (rule->name, name) == 0)
+        {
+          rule->enabled = !!enabled;
+          found = TRUE;
+        }
+    }
+  return found;
+}
+
+guint
+ms_node_get_n_filter_rules (MsNode *router)
+{
+  g_return_val_if_fail (router != NULL, 0);
+  return router->filter_rules->len;
+}
+
+static gboolean
+cidrs_contain (GArray          *cidrs,
+               const MsNetAddr *addr)
+{
+  for (guint i = 0; i < cidrs->len; i++)
+    if (_ms_net_cidr_contains (&g_array_index (cidrs, MsNetCidr, i), addr))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+selector_matches (MsNetwork       *network,
+                  const char      *subnet_name,
+                  GArray          *cidrs,
+                  const MsNetAddr *addr)
+{
+  if (subnet_name != NULL)
+    {
+      MsSubnet *subnet = ms_network_get_subnet (network, subnet_name);
+
+      return subnet != NULL && _ms_subnet_contains_addr (subnet, addr);
+    }
+  if (cidrs != NULL)
+    return cidrs_contain (cidrs, addr);
+  return TRUE;
+}
+
+MsFilterRule *
+_ms_router_check (MsNode          *router,
+                  const MsPacket  *packet,
+                  const MsNetAddr *src,
+                  const MsNetAddr *dst)
+{
+  for (guint i = 0; i < router->filter_rules->len; i++)
+    {
+      MsFilterRule *rule = g_ptr_array_index (router->filter_rules, i);
+
+      if (!rule->enabled)
+        continue;
+      if (rule->protocol != MS_IP_PROTO_ANY && rule->protocol != packet->protocol)
+        continue;
+      if (rule->dest_port != 0 && rule->dest_port != packet->dst_port)
+        continue;
+      if (!selector_matches (router->network, rule->source_subnet, rule->source_cidrs, src))
+        continue;
+      if (!selector_matches (router->network, rule->dest_subnet, rule->dest_cidrs, dst))
+        continue;
+      if (rule->except != NULL && cidrs_contain (rule->except, dst))
+        continue;
+      /* first match decides */
+      return rule->action == MS_FILTER_DROP ? rule : NULL;
+    }
+  return NULL;
+}
