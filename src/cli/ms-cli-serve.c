@@ -414,9 +414,15 @@ print_hint (Serve       *serve,
             const char  *fingerprint,
             gboolean     demo)
 {
-  g_autofree char *host = strchr (listen, ':') != NULL ? g_strdup_printf ("[%s]", listen)
-                                                       : g_strdup (listen);
+  g_autofree char *host = NULL;
   g_auto(GStrv) users = ms_mail_store_dup_users (serve->store);
+
+  /* Listening on every interface: the examples connect over loopback. */
+  if (strcmp (listen, "0.0.0.0") == 0)
+    listen = "127.0.0.1";
+  else if (strcmp (listen, "::") == 0)
+    listen = "::1";
+  host = strchr (listen, ':') != NULL ? g_strdup_printf ("[%s]", listen) : g_strdup (listen);
 
   printf (_("MailSim live lab “%s” is running; press Ctrl+C to stop.\n"), serve->hostname);
   printf ("%s\n", _("The default ports are above 1024, so no root is needed; "
