@@ -35,6 +35,11 @@
 #define DEFAULT_LISTEN   "127.0.0.1"
 #define DEFAULT_DOMAIN   "mail.example.test"
 #define USERS_LINE_MAX   4096
+/* ms_text_format_line() reads a line in the context of the session's earlier lines,
+ * from the first: past this many, a long session is formatted over a window of its
+ * latest lines instead, so that printing stays linear (a window starts at a command). */
+#define FORMAT_WINDOW_MAX 512
+#define FORMAT_WINDOW_MIN 128
 
 /* The ports, in the order they are printed. Defaults are the well-known ports plus
  * 2000 or so, all above 1024 so that no root is needed. */
@@ -66,8 +71,17 @@ static const struct { const char *address; const char *password; } demo_users[] 
   { "carol@example.test", "carol123"   },
 };
 
+/* Where the transcript of one open session stands. */
 typedef struct
 {
+  guint window_start;   /* first line of the formatting window */
+  guint last_command;   /* index of the latest client command */
+  guint tls_from;       /* first line recorded once TLS was up, or G_MAXUINT */
+} SessionView;
+
+typedef struct
+{
+  GHashTable          *views;      /* session id → SessionView */
   MsMailStore         *store;
   MsTrace             *trace;
   MsLiveServer        *server;
@@ -260,6 +274,63 @@ print_text (Serve   *serve,
   fflush (stdout);
 }
 
+static SessionView *
+session_view (Serve          *serve,
+              MsTraceSession *session)
+{
+  SessionView *view = g_hash_table_lookup (serve->views, GUINT_TO_POINTER (session->id));
+
+  if (view == NULL)
+    {
+      view = g_new0 (SessionView, 1);
+      view->tls_from = G_MAXUINT;
+      g_hash_table_insert (serve->views, GUINT_TO_POINTER (session->id), view);
+    }
+  return view;
+}
+
+static void
+format_line (Serve          *serve,
+             MsTraceSession *session,
+             MsTraceLine    *line,
+             GString        *out)
+{
+  SessionView *view = session_view (serve, session);
+  guint index = session->lines->len - 1;
+  MsTraceSession window;
+  g_autoptr(GPtrArray) lines = NULL;
+
+  g_assert (g_ptr_array_index (session->lines, index) == line);
+  if (view->tls_from == G_MAXUINT && session->tls != MS_TLS_NONE)
+    view->tls_from = index;
+  if (line->dir == MS_DIR_CLIENT && line->kind == MS_LINE_COMMAND)
+    view->last_command = index;
+
+  if (index - view->window_start > FORMAT_WINDOW_MAX)
+    {
+      if (view->last_command > view->window_start
+          && index - view->last_command <= FORMAT_WINDOW_MAX)
+        view->window_start = view->last_command;
+      else
+        view->window_start = index - FORMAT_WINDOW_MIN;
+    }
+  if (view->window_start == 0)
+    {
+      ms_text_format_line (out, session, line, &serve->format);
+      return;
+    }
+
+  /* A borrowed view of the latest lines; lines inside TLS stay marked as such. */
+  window = *session;
+  lines = g_ptr_array_sized_new (index - view->window_start + 1);
+  for (guint i = view->window_start; i <= index; i++)
+    g_ptr_array_add (lines, g_ptr_array_index (session->lines, i));
+  window.lines = lines;
+  if (view->window_start >= view->tls_from)
+    window.tls = MS_TLS_IMPLICIT;
+  ms_text_format_line (out, &window, line, &serve->format);
+}
+
 static void
 on_session_opened (MsTrace        *trace,
                    MsTraceSession *session,
@@ -289,7 +360,7 @@ on_line_added (MsTrace        *trace,
 
   /* Sessions interleave: each line says which one it belongs to. */
   g_string_append_printf (out, "[%u] ", session->id);
-  ms_text_format_line (out, session, line, &serve->format);
+  format_line (serve, session, line, out);
   print_text (serve, out);
 }
 
@@ -300,6 +371,7 @@ on_session_closed (MsTrace        *trace,
 {
   g_autoptr(JsonNode) node = NULL;
 
+  g_hash_table_remove (serve->views, GUINT_TO_POINTER (session->id));
   if (serve->trace_file != NULL)
     {
       node = ms_trace_session_to_json (session);
@@ -342,9 +414,15 @@ print_hint (Serve       *serve,
             const char  *fingerprint,
             gboolean     demo)
 {
-  g_autofree char *host = strchr (listen, ':') != NULL ? g_strdup_printf ("[%s]", listen)
-                                                       : g_strdup (listen);
+  g_autofree char *host = NULL;
   g_auto(GStrv) users = ms_mail_store_dup_users (serve->store);
+
+  /* Listening on every interface: the examples connect over loopback. */
+  if (strcmp (listen, "0.0.0.0") == 0)
+    listen = "127.0.0.1";
+  else if (strcmp (listen, "::") == 0)
+    listen = "::1";
+  host = strchr (listen, ':') != NULL ? g_strdup_printf ("[%s]", listen) : g_strdup (listen);
 
   printf (_("MailSim live lab “%s” is running; press Ctrl+C to stop.\n"), serve->hostname);
   printf ("%s\n", _("The default ports are above 1024, so no root is needed; "
@@ -430,6 +508,7 @@ serve_clear (Serve *serve)
   g_clear_object (&serve->store);
   g_clear_object (&serve->trace);
   g_clear_pointer (&serve->loop, g_main_loop_unref);
+  g_clear_pointer (&serve->views, g_hash_table_unref);
   if (serve->trace_file != NULL)
     fclose (serve->trace_file);
   serve->trace_file = NULL;
@@ -596,6 +675,7 @@ serve_main (int    argc,
   serve.format.color = isatty (STDOUT_FILENO);
   serve.format.show_secrets = FALSE;
   serve.exit_status = MS_CLI_EXIT_OK;
+  serve.views = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   serve.store = ms_mail_store_new ();
   serve.trace = ms_trace_new ("live", serve.hostname);
 

@@ -242,5 +242,29 @@ class Ipv6(unittest.TestCase):
             lab.cleanup()
 
 
+class Transcript(unittest.TestCase):
+    def test_a_long_tls_session_is_printed_whole_and_marked_as_tls(self):
+        lab = livelab.LiveLab(extra_args=["--lang", "en"], trace=False)
+        try:
+            with smtplib.SMTP(HOST, lab.ports["smtp"], timeout=10) as s:
+                s.starttls(context=lab.ssl_context())
+                s.ehlo("client.example.test")
+                for _ in range(400):   # 800 lines: past the formatter's window
+                    s.docmd("NOOP")
+        finally:
+            self.assertEqual(lab.stop(), 0)
+        try:
+            lines = lab.transcript().splitlines()
+            noops = [l for l in lines if "NOOP" in l and l.startswith("[1]")]
+            self.assertEqual(len(noops), 400)
+            self.assertTrue(all(l.startswith("[1]  ~> NOOP") for l in noops), noops[-1])
+            self.assertTrue(any(l.startswith("[1]  -> STARTTLS") for l in lines))
+            # the last reply is still paired with its command and explained
+            last_ok = [l for l in lines if l.startswith("[1] <~  250 ")][-1]
+            self.assertIn("#", last_ok)
+        finally:
+            lab.cleanup()
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
