@@ -8,7 +8,7 @@
  * skip tests/core, so build it by hand against a -Dfuzzing=true build BUILD:
  *
  *   clang -fsanitize=fuzzer,address,undefined -g -O1 -Isrc/core/{base,trace,store,imap} \
- *     -IBUILD $(pkg-config --cflags gobject-2.0) tests/core/imap/fuzz-imap-server.c \
+ *     -IBUILD $(pkg-config --cflags gobject-2.0 json-glib-1.0) tests/core/imap/fuzz-imap-server.c \
  *     BUILD/src/core/libmailsim-core.a $(pkg-config --libs gio-2.0 gmime-3.0 json-glib-1.0 \
  *     yaml-0.1 openssl) -lm -o fuzz-imap-server-states
  */
