@@ -41,6 +41,8 @@ struct _MsSmtpClient
   gboolean           batch;        /* the current message's commands were pipelined */
   GError            *batch_error;  /* the first refusal inside a batch */
   MsSmtpClientStep   batch_step;
+  guint              batch_code;   /* and its reply */
+  char              *batch_reply;
   GPtrArray         *messages;     /* ClientMessage* */
   guint              current;      /* index of the message in progress */
   guint              rcpt_index;
@@ -302,6 +304,22 @@ fail_message (MsSmtpClient     *self,
     start_message (self);
 }
 
+/* A pipelined transaction refused at MAIL or RCPT: the reply kept is that refusal. */
+static void
+fail_batch (MsSmtpClient *self,
+            GError       *error)
+{
+  ClientMessage *message = current_message (self);
+
+  message->result.error = error;
+  message->result.failed_step = self->batch_step;
+  self->current++;
+  if (current_message (self) != NULL)
+    send_command (self, MS_SMTP_CLIENT_STEP_RSET, MS_LINE_COMMAND, "RSET");
+  else
+    start_message (self);
+}
+
 static void
 start_message (MsSmtpClient *self)
 {
@@ -346,6 +364,9 @@ batch_refusal (MsSmtpClient     *self,
     {
       self->batch_error = reply_error (self, step, -1);
       self->batch_step = step;
+      self->batch_code = self->reply_code;
+      g_free (self->batch_reply);
+      self->batch_reply = g_strdup (self->reply_text->str);
     }
 }
 
@@ -677,6 +698,9 @@ handle_reply (MsSmtpClient *self)
            * says to end the (empty) message at once with a lone dot. */
           GError *error = g_steal_pointer (&self->batch_error);
 
+          message->result.code = self->batch_code;
+          g_free (message->result.reply);
+          message->result.reply = g_steal_pointer (&self->batch_reply);
           if (code == 354)
             {
               ms_engine_record_output (MS_ENGINE (self), MS_LINE_DATA, ".", 1);
@@ -686,7 +710,7 @@ handle_reply (MsSmtpClient *self)
               self->step = MS_SMTP_CLIENT_STEP_MESSAGE;
               break;
             }
-          fail_message (self, self->batch_step, error, TRUE);
+          fail_batch (self, error);
         }
       else if (code == 354)
         send_body (self);
@@ -829,6 +853,7 @@ ms_smtp_client_finalize (GObject *object)
   g_hash_table_unref (self->extensions);
   g_clear_error (&self->error);
   g_clear_error (&self->batch_error);
+  g_free (self->batch_reply);
 
   G_OBJECT_CLASS (ms_smtp_client_parent_class)->finalize (object);
 }

@@ -223,3 +223,27 @@ ms_spf_format_auth_results (const MsSpfResultInfo *info)
     }
   return g_string_free (out, FALSE);
 }
+
+MsTraceEvent *
+ms_spf_add_trace_event (const MsSpfResultInfo *info,
+                        MsTrace               *trace,
+                        const char            *node,
+                        guint                  session)
+{
+  MsTraceEvent *event;
+
+  g_return_val_if_fail (info != NULL, NULL);
+  g_return_val_if_fail (MS_IS_TRACE (trace), NULL);
+
+  event = ms_trace_add_event (trace, "policy", node, session,
+                              "check", "spf",
+                              "result", ms_spf_result_to_string (info->result),
+                              "identity", info->identity,
+                              "domain", info->domain,
+                              "client_ip", info->client_ip,
+                              "reason", info->explanation,
+                              NULL);
+  if (info->mechanism != NULL)
+    json_object_set_string_member (event->fields, "mechanism", info->mechanism);
+  return event;
+}

@@ -436,3 +436,53 @@ Test (net_smtp, pcapng_dissects_like_the_trace)
   cr_assert_eq (g_strv_length (frame_lines), n_packets + 1);
   remove_capture (dir, path);
 }
+
+Test (net_smtp, pcapng_after_starttls_shows_tls_records)
+{
+  g_autoptr(World) w = NULL;
+  g_autoptr(GString) t_cmds = g_string_new (NULL);
+  g_autoptr(GString) t_codes = g_string_new (NULL);
+  g_autofree char *smtp = NULL;
+  g_autofree char *tls = NULL;
+  g_autofree char *expert = NULL;
+  g_autofree char *tcp = NULL;
+  g_auto(GStrv) records = NULL;
+  char *dir, *path;
+  const MsPacket *p;
+  guint n, n_encrypted = 0;
+  const char *smtp_args[] = { "-Y", "smtp", "-T", "fields", "-e", "smtp.req.command",
+                              "-e", "smtp.response.code", NULL };
+  const char *tls_args[] = { "-Y", "tls.record.content_type == 23", "-T", "fields",
+                             "-e", "tls.record.length", NULL };
+  const char *expert_args[] = { "-q", "-z", "expert", NULL };
+  const char *tcp_args[] = { "-Y", "tcp.analysis.flags", NULL };
+
+  g_autofree char *tshark = g_find_program_in_path ("tshark");
+  if (tshark == NULL)
+    cr_skip_test ("tshark is not installed: the pcapng is not checked (apt install tshark)");
+
+  w = world_run (31, TRUE);
+  path = write_capture (w, &dir);
+  p = ms_network_get_packets (w->net, &n);
+  for (guint i = 0; i < n; i++)
+    if (p[i].encrypted)
+      n_encrypted++;
+
+  /* what a real capture shows: SMTP up to STARTTLS, then TLS records */
+  smtp = run_tshark (path, smtp_args);
+  tshark_summary (smtp, t_cmds, t_codes);
+  /* Wireshark's smtp.req.command holds the first four letters of a verb ("STAR") */
+  cr_assert_str_eq (t_cmds->str, "EHLO STAR ", "%s", smtp);
+  cr_assert_str_eq (t_codes->str, "220 250 220 ", "%s", smtp);
+  tls = run_tshark (path, tls_args);
+  records = g_strsplit (g_strstrip (tls), "\n", -1);
+  cr_assert_eq (g_strv_length (records), n_encrypted, "%s", tls);
+  /* the record headers shift the stream, but TCP analysis finds nothing odd */
+  tcp = run_tshark (path, tcp_args);
+  cr_assert_str_eq (tcp, "", "%s", tcp);
+  expert = run_tshark (path, expert_args);
+  cr_assert (strstr (expert, "Malformed") == NULL, "%s", expert);
+  cr_assert (strstr (expert, "Errors (") == NULL, "%s", expert);
+  cr_assert (strstr (expert, "Warnings (") == NULL, "%s", expert);
+  remove_capture (dir, path);
+}

@@ -694,6 +694,9 @@ Test (smtp_client, pipelining_sends_mail_rcpt_and_data_as_one_batch)
       cr_expect (strstr (result->error->message, "listed spammer") != NULL, "%s",
                  result->error->message);
       cr_expect_eq (result->recipients[0].code, 503);
+      cr_expect_eq (result->code, 550, "the MAIL refusal is the message's reply");
+      cr_expect_str_eq (result->reply, "5.7.1 <spammer@x.example>: Sender address rejected: "
+                        "listed spammer");
       cr_expect (ms_smtp_client_get_result (pair->client, 3)->delivered);
 
       cr_assert_eq (pair->policy->messages->len, 2);

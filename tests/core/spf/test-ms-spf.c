@@ -325,3 +325,19 @@ Test (spf_header, header_fields_stay_ascii)
   cr_expect (is_ascii (d), "%s", d);
   cr_expect_eq (utf8->result, MS_SPF_RESULT_PASS);
 }
+
+Test (spf, result_becomes_a_policy_event)
+{
+  g_autoptr(MsDnsZone) zone = example_zone ();
+  g_autoptr(MsTrace) trace = ms_trace_new ("scenario", "spf");
+  g_autoptr(MsSpfResultInfo) info = check (zone, "203.0.113.9", "alice@example.com", "pc");
+  MsTraceEvent *event = ms_spf_add_trace_event (info, trace, "mx.b.example", 3);
+
+  cr_assert_not_null (event);
+  cr_expect_str_eq (event->type, "policy");
+  cr_expect_str_eq (event->node, "mx.b.example");
+  cr_expect_eq (event->session, 3);
+  cr_expect_str_eq (json_object_get_string_member (event->fields, "check"), "spf");
+  cr_expect_str_eq (json_object_get_string_member (event->fields, "result"), "fail");
+  cr_expect_str_eq (json_object_get_string_member (event->fields, "mechanism"), "-all");
+}
