@@ -561,3 +561,35 @@ Test (net_smtp, pop3_fetch_over_the_network)
   cr_assert_str_eq (t_cmds->str, s_cmds->str, "tshark saw:\n%s", pop);
   remove_capture (dir, path);
 }
+
+Test (net_smtp, pop3s_is_tls_from_the_first_byte)
+{
+  g_autoptr(World) w = world_run (13, FALSE);
+  MsPop3ClientConfig config = { .user = "bob@isp.example", .password = "secret" };
+  g_autoptr(MsPop3Client) client = ms_pop3_client_new (&config);
+  MsSimTcpEndpoint *ep;
+  MsTraceSession *session;
+  const MsPacket *p;
+  guint n, n_data = 0;
+
+  ms_network_clear_packets (w->net);
+  cr_assert (ms_node_listen (ms_network_get_node (w->net, "isp-mail"), 995, on_pop3_accept, w,
+                             NULL));
+  ms_pop3_client_add_action (client, MS_POP3_ACTION_STAT, 0, 0);
+  ep = ms_network_connect (w->net, ms_network_get_node (w->net, "pc"), ISP_MAIL_ADDR, 995,
+                           NULL, NULL, NULL);
+  ms_sim_tcp_attach_engine (ep, MS_ENGINE (client), MS_PROTOCOL_UNKNOWN);
+  cr_assert (ms_network_run (w->net, NULL));
+  cr_assert_null (ms_pop3_client_get_error (client));
+  session = ms_trace_get_session (w->trace, 2);
+  cr_assert_eq (session->protocol, MS_PROTOCOL_POP3);
+  cr_assert_eq (session->tls, MS_TLS_IMPLICIT);
+  p = ms_network_get_packets (w->net, &n);
+  for (guint i = 0; i < n; i++)
+    if (ms_packet_get_payload_size (&p[i]) > 0)
+      {
+        cr_assert (p[i].encrypted);
+        n_data++;
+      }
+  cr_assert_geq (n_data, 4);
+}
