@@ -266,8 +266,9 @@ parse_line (MsDnsZone  *zone,
     }
   else
     {
-      g_autoptr(GPtrArray) strings = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+      g_autoptr(GPtrArray) strings = NULL;
 
+      strings = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
       /* RFC 7208 §3.3: several strings, joined without separator */
       while (!at_end (cur))
         {

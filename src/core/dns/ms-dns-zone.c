@@ -517,6 +517,19 @@ query_internal (MsDnsZone  *self,
   return MS_DNS_STATUS_SERVFAIL;
 }
 
+/**
+ * ms_dns_zone_query:
+ * @self: the zone
+ * @name: the query name, any case, trailing dot optional
+ * @type: the RR type asked for
+ * @answers: (out) (optional) (transfer container): for NOERROR, the records (owned by the
+ *   zone; CNAMEs followed come first); NULL otherwise
+ * @error: set only for MS_DNS_STATUS_ERROR (a name no query can be made for)
+ *
+ * Answers like an authoritative server would: NOERROR, NODATA, NXDOMAIN, SERVFAIL for a
+ * CNAME loop, or TIMEOUT for a name marked TIMEOUT without records of @type. The query is
+ * recorded as a "dns" event when a trace is set.
+ */
 MsDnsStatus
 ms_dns_zone_query (MsDnsZone  *self,
                    const char *name,
@@ -545,7 +558,9 @@ ms_dns_zone_query (MsDnsZone  *self,
   /* an answer of only CNAMEs that lead nowhere carries no data of the type */
   if (status != MS_DNS_STATUS_NOERROR)
     g_ptr_array_set_size (found, 0);
-  trace_query (self, name, type, status, status == MS_DNS_STATUS_NOERROR ? found : NULL);
+  /* NODATA shows as NOERROR with an empty answer, as on the wire */
+  trace_query (self, name, type, status,
+               status == MS_DNS_STATUS_NOERROR || status == MS_DNS_STATUS_NODATA ? found : NULL);
   if (status == MS_DNS_STATUS_NOERROR && answers != NULL)
     *answers = g_steal_pointer (&found);
   return status;

@@ -29,6 +29,9 @@ typedef struct
 #define CTX_DATA_ACCEPTED "data-accepted"
 #define CTX_RELAY_DENIED  "relay-denied"
 #define CTX_IDLE_WAITING  "idle-waiting"
+#define CTX_GREETING      "greeting"
+#define CTX_LIST_ENTRY    "list-entry"
+#define CTX_UIDL_ENTRY    "uidl-entry"
 #define OTHER_DATA        "data"
 #define OTHER_END_OF_DATA "."
 #define OTHER_AUTH_LINE   "auth-response"
@@ -389,13 +392,35 @@ static const MsExplainRow ehlo_keywords[] = {
        "with DATA (RFC 3030).") },
 };
 
+/* POP3 CAPA tags: RFC 2449 §6, RFC 2595 (STLS), RFC 3206 (AUTH-RESP-CODE). */
+static const MsExplainRow pop3_capabilities[] = {
+  { MS_PROTOCOL_POP3, "TOP", N_("The TOP command is available (header and first lines).") },
+  { MS_PROTOCOL_POP3, "USER", N_("Login with USER and PASS is available.") },
+  { MS_PROTOCOL_POP3, "SASL",
+    N_("The AUTH command is available, with the SASL mechanisms listed after it.") },
+  { MS_PROTOCOL_POP3, "RESP-CODES",
+    N_("-ERR replies may carry a response code in brackets, such as [IN-USE].") },
+  { MS_PROTOCOL_POP3, "AUTH-RESP-CODE",
+    N_("A failed login says in brackets whether the credentials ([AUTH]) or the system "
+       "([SYS/TEMP], [SYS/PERM]) was at fault.") },
+  { MS_PROTOCOL_POP3, "LOGIN-DELAY", N_("The minimum number of seconds between logins.") },
+  { MS_PROTOCOL_POP3, "PIPELINING",
+    N_("The client may send several commands without waiting for each reply.") },
+  { MS_PROTOCOL_POP3, "EXPIRE",
+    N_("How many days the server keeps mail that was retrieved (NEVER: until DELE).") },
+  { MS_PROTOCOL_POP3, "UIDL", N_("The UIDL command is available.") },
+  { MS_PROTOCOL_POP3, "IMPLEMENTATION", N_("The name of the server software.") },
+  { MS_PROTOCOL_POP3, "STLS",
+    N_("The connection can be switched to TLS with the STLS command.") },
+};
+
 /* POP3 statuses (RFC 1939 §3) and IMAP statuses (RFC 9051 §7.1). IMAP keys: "OK" for
  * tagged, "* OK" for untagged. */
 static const MsExplainRow statuses[] = {
   { MS_PROTOCOL_POP3, "+OK",
-    N_("+OK: the command succeeded; the text after it is information for people.") },
+    N_("The command succeeded; the text after it is information for people.") },
   { MS_PROTOCOL_POP3, "-ERR",
-    N_("-ERR: the command failed (e.g. wrong password, no such message).") },
+    N_("The command failed (e.g. wrong password, no such message).") },
   { MS_PROTOCOL_IMAP, "OK", N_("The command with this tag completed successfully.") },
   { MS_PROTOCOL_IMAP, "NO",
     N_("The command with this tag failed (e.g. wrong password, no such mailbox); its syntax "
@@ -404,11 +429,11 @@ static const MsExplainRow statuses[] = {
     N_("The command with this tag was not understood: a syntax error, or not allowed in "
        "this state.") },
   { MS_PROTOCOL_IMAP, "* OK",
-    N_("Untagged OK: information from the server, such as the greeting or a status in "
-       "brackets.") },
-  { MS_PROTOCOL_IMAP, "* NO", N_("Untagged NO: a warning from the server.") },
+    N_("Information from the server that answers no command: the greeting, or a status "
+       "in brackets.") },
+  { MS_PROTOCOL_IMAP, "* NO", N_("A warning from the server that answers no command.") },
   { MS_PROTOCOL_IMAP, "* BAD",
-    N_("Untagged BAD: a protocol error that belongs to no particular command.") },
+    N_("A protocol error that belongs to no particular command.") },
   { MS_PROTOCOL_IMAP, "* BYE",
     N_("The server is closing the connection (after LOGOUT, or because it shuts down or "
        "timed out).") },
@@ -510,6 +535,14 @@ static const MsExplainRow contexts[] = {
   { MS_PROTOCOL_SMTP, CTX_RELAY_DENIED,
     N_("Relaying denied: the server takes mail for other domains only from authenticated "
        "users or its own network, so spammers cannot use it as an open relay.") },
+  { MS_PROTOCOL_POP3, CTX_GREETING,
+    N_("The server's greeting: it is ready for a login. A <…@…> timestamp in it means APOP "
+       "can be used.") },
+  { MS_PROTOCOL_POP3, CTX_LIST_ENTRY,
+    N_("One message of the listing: its number and its size in octets.") },
+  { MS_PROTOCOL_POP3, CTX_UIDL_ENTRY,
+    N_("One message of the listing: its number and its unique id, which stays the same "
+       "across sessions.") },
   { MS_PROTOCOL_IMAP, CTX_IDLE_WAITING,
     N_("The server is idling: it will push new mail and flag changes until DONE.") },
 };
@@ -537,6 +570,9 @@ static const MsExplainRow others[] = {
        "password, merely encoded, not encrypted; only TLS protects it.") },
   { MS_PROTOCOL_POP3, OTHER_AUTH_CANCEL,
     N_("\"*\" cancels the authentication; the server answers with an error.") },
+  { MS_PROTOCOL_POP3, OTHER_CONTINUE,
+    N_("The server waits for the next step of AUTH; the text after \"+\" is its base64 "
+       "challenge (empty for PLAIN), and the client answers with one base64 line.") },
   { MS_PROTOCOL_IMAP, OTHER_DATA,
     N_("A literal: exactly the number of octets announced in {n} before it, e.g. a message "
        "in a FETCH response or an APPEND; it is counted, not ended by a special line.") },
@@ -604,6 +640,22 @@ static const MsExplainRow events[] = {
     N_("DKIM fail: the signature does not verify: the message was changed on the way or "
        "the key does not match.") },
   { MS_PROTOCOL_SMTP, "dkim=none", N_("DKIM none: the message carries no DKIM signature.") },
+  { MS_PROTOCOL_SMTP, "auth=pass",
+    N_("SMTP-AUTH succeeded: user name and password match, so this session may submit mail, "
+       "also to other domains.") },
+  { MS_PROTOCOL_SMTP, "auth=fail",
+    N_("SMTP-AUTH failed: wrong user name or password; the server answers 535.") },
+  { MS_PROTOCOL_SMTP, "recipient=accept",
+    N_("The recipient is a user of a local domain: the message will go into that "
+       "mailbox.") },
+  { MS_PROTOCOL_SMTP, "recipient=reject",
+    N_("The domain is local but has no such user: the recipient is refused (550 5.1.1).") },
+  { MS_PROTOCOL_SMTP, "delivered",
+    N_("MDA: the message was stored in the recipient's mailbox, with a Return-Path header "
+       "added; POP3 or IMAP can now fetch it.") },
+  { MS_PROTOCOL_SMTP, "relay-queued",
+    N_("The message for another domain waits in the outbound queue; an MTA would now look "
+       "up the MX record of that domain and relay it there.") },
 };
 
 static const char *
@@ -860,10 +912,31 @@ pop3_reply_parts (const char    *status,
 
   if (text != NULL && strcmp (text, ".") == 0)
     return add_part (parts, n, ".", FIND (others, MS_PROTOCOL_POP3, OTHER_END_OF_DATA));
+  /* RFC 5034 §4: "+" and a base64 challenge during AUTH */
+  if (status == NULL && text != NULL && text[0] == '+' && (text[1] == '\0' || text[1] == ' '))
+    return add_part (parts, n, "+", FIND (others, MS_PROTOCOL_POP3, OTHER_CONTINUE));
+  if (status == NULL && text != NULL && previous != NULL)
+    {
+      /* the lines of a multi-line answer, read after their command (RFC 1939 §5, 7) */
+      char word[KEY_MAX + 1];
+
+      if (g_ascii_strcasecmp (previous, "CAPA") == 0)
+        {
+          copy_word (text, word, "");
+          return add_part (parts, n, word, FIND (pop3_capabilities, MS_PROTOCOL_POP3, word));
+        }
+      if (g_ascii_strcasecmp (previous, "LIST") == 0 && g_ascii_isdigit (text[0]))
+        return add_part (parts, n, "LIST", FIND (contexts, MS_PROTOCOL_POP3, CTX_LIST_ENTRY));
+      if (g_ascii_strcasecmp (previous, "UIDL") == 0 && g_ascii_isdigit (text[0]))
+        return add_part (parts, n, "UIDL", FIND (contexts, MS_PROTOCOL_POP3, CTX_UIDL_ENTRY));
+      return 0;
+    }
   if (status == NULL)
     return 0;
-  if (previous != NULL && g_ascii_strcasecmp (previous, "STLS") == 0
-      && strcmp (status, "+OK") == 0)
+  if (previous != NULL && *previous == '\0' && strcmp (status, "+OK") == 0)
+    n = add_part (parts, n, status, FIND (contexts, MS_PROTOCOL_POP3, CTX_GREETING));
+  else if (previous != NULL && g_ascii_strcasecmp (previous, "STLS") == 0
+           && strcmp (status, "+OK") == 0)
     n = add_part (parts, n, status, FIND (contexts, MS_PROTOCOL_POP3, CTX_STARTTLS_OK));
   else
     n = add_part (parts, n, status, FIND (statuses, MS_PROTOCOL_POP3, status));
@@ -909,7 +982,7 @@ imap_reply_parts (const char    *status,
 
         if (row != NULL)
           {
-            n = add_part (parts, n, word, row);
+            n = add_part (parts, n, row->key, row);
             return response_code_part (MS_PROTOCOL_IMAP, p, parts, n);
           }
       }
@@ -1028,6 +1101,8 @@ ms_explain_line_parts (MsProtocol         protocol,
   switch (line->kind)
     {
     case MS_LINE_DATA:
+      if (line->text != NULL && strcmp (line->text, ".") == 0)
+        return add_part (parts, 0, ".", FIND (others, protocol, OTHER_END_OF_DATA));
       return add_part (parts, 0, "DATA", FIND (others, protocol, OTHER_DATA));
     case MS_LINE_AUTH:
       if (line->text != NULL && strcmp (line->text, "*") == 0)
@@ -1090,21 +1165,29 @@ ms_explain_event_parts (const MsTraceEvent *event,
   const char *reason;
   const char *check;
   const char *result;
-  g_autofree char *key = NULL;
+  g_autofree char *decision = NULL;
+  g_autofree char *why = NULL;
+  const MsExplainRow *row;
 
   g_return_val_if_fail (event != NULL, 0);
 
   reason = event_field (event, "reason");
   check = event_field (event, "check");
   result = event_field (event, "result");
+  /* the most precise key first: a decision, a kind of block, the event type */
+  if (check != NULL && result != NULL)
+    {
+      decision = g_strconcat (check, "=", result, NULL);
+      if ((row = FIND (events, MS_PROTOCOL_SMTP, decision)) != NULL)
+        return add_part (parts, 0, decision, row);
+    }
   if (reason != NULL)
-    key = g_strconcat (event->type, ":", reason, NULL);
-  else if (check != NULL && result != NULL)
-    key = g_strconcat (check, "=", result, NULL);
-  else
-    return 0;
-  return add_part (parts, 0, reason != NULL ? reason : key,
-                   FIND (events, MS_PROTOCOL_SMTP, key));
+    {
+      why = g_strconcat (event->type, ":", reason, NULL);
+      if ((row = FIND (events, MS_PROTOCOL_SMTP, why)) != NULL)
+        return add_part (parts, 0, reason, row);
+    }
+  return add_part (parts, 0, event->type, FIND (events, MS_PROTOCOL_SMTP, event->type));
 }
 
 /**
@@ -1127,6 +1210,7 @@ ms_explain_foreach (MsExplainForeachFunc func,
     { smtp_classes, G_N_ELEMENTS (smtp_classes), MS_EXPLAIN_KIND_REPLY_CLASS },
     { smtp_enhanced, G_N_ELEMENTS (smtp_enhanced), MS_EXPLAIN_KIND_ENHANCED },
     { ehlo_keywords, G_N_ELEMENTS (ehlo_keywords), MS_EXPLAIN_KIND_KEYWORD },
+    { pop3_capabilities, G_N_ELEMENTS (pop3_capabilities), MS_EXPLAIN_KIND_KEYWORD },
     { statuses, G_N_ELEMENTS (statuses), MS_EXPLAIN_KIND_REPLY },
     { response_codes, G_N_ELEMENTS (response_codes), MS_EXPLAIN_KIND_RESPONSE_CODE },
     { untagged, G_N_ELEMENTS (untagged), MS_EXPLAIN_KIND_UNTAGGED },

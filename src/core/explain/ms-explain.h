@@ -55,8 +55,9 @@ const char *ms_explain_line         (MsProtocol         protocol,
                                      const MsTraceLine *line);
 
 /* The parts of a line's explanation, in display order; @previous_command is the
- * verb of the client command this line answers (or NULL when unknown), which lets a
- * reply be read in context (220 after STARTTLS, 250 after the end of DATA).
+ * verb of the client command this line answers, "." for the end of SMTP DATA, "" for
+ * the server's greeting (no command yet), or NULL when unknown. It lets a reply be read
+ * in context (220 after STARTTLS, 250 after the end of DATA, the lines after CAPA).
  * Returns the number of parts filled (0 .. MS_EXPLAIN_MAX_PARTS). */
 guint       ms_explain_line_parts   (MsProtocol         protocol,
                                      const MsTraceLine *line,

@@ -14,6 +14,7 @@
 
 #include <glib/gi18n-lib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ms-explain.h"
 #include "ms-text-format.h"
@@ -33,6 +34,20 @@
 
 /* SMTP end of DATA, as the reply pairing sees it */
 #define END_OF_DATA "."
+/* no command yet: the reply is the server's greeting */
+#define GREETING ""
+
+gboolean
+ms_text_format_color_wanted (int fd)
+{
+  const char *no_color = g_getenv ("NO_COLOR");
+
+  if (no_color != NULL && *no_color != '\0')
+    return FALSE;
+  if (g_strcmp0 (g_getenv ("TERM"), "dumb") == 0)
+    return FALSE;
+  return isatty (fd);
+}
 
 gsize
 ms_text_format_display_width (const char *text)
@@ -137,6 +152,7 @@ typedef struct
   GPtrArray      *tagged;         /* IMAP: client lines waiting for their tagged reply */
   const char     *last_command;   /* the latest client verb */
   const char     *answered;       /* POP3: what the latest status line answered */
+  gboolean        greeted;        /* a server status line was seen */
   gboolean        data_pending;   /* SMTP: a DATA summary already queued END_OF_DATA */
   guint           tls_from;       /* index of the first TLS-protected line */
   const char     *last_reply_text;
@@ -147,6 +163,7 @@ typedef struct
 {
   const char    *previous;   /* the command this line answers */
   gboolean       protected;  /* sent inside TLS */
+  gboolean       said_once;  /* the first part was dropped as a repeat */
   guint          n_parts;
   MsExplanation  parts[MS_EXPLAIN_MAX_PARTS];
 } LineContext;
@@ -191,17 +208,20 @@ step_client (FormatState *st,
 {
   const char *verb = line->command;
 
-  if (protocol == MS_PROTOCOL_SMTP && line->kind == MS_LINE_DATA)
-    {
-      g_queue_push_tail (&st->pending, (gpointer) END_OF_DATA);
-      st->data_pending = TRUE;
-      return;
-    }
+  /* The message ends with a "." line (RFC 5321 §4.1.1.4), which engines record after the
+   * content summary, or not at all: either way one reply answers the end of data. */
   if (protocol == MS_PROTOCOL_SMTP && line->text != NULL && strcmp (line->text, ".") == 0)
     {
       if (!st->data_pending)
         g_queue_push_tail (&st->pending, (gpointer) END_OF_DATA);
       st->data_pending = FALSE;
+      return;
+    }
+  if (protocol == MS_PROTOCOL_SMTP && line->kind == MS_LINE_DATA)
+    {
+      if (!st->data_pending)
+        g_queue_push_tail (&st->pending, (gpointer) END_OF_DATA);
+      st->data_pending = TRUE;
       return;
     }
   st->data_pending = FALSE;
@@ -240,6 +260,10 @@ step_server (FormatState *st,
       if (line->status != NULL)
         {
           previous = g_queue_pop_head (&st->pending);
+          /* RFC 1939 §4: the first status line, before any command, is the greeting */
+          if (previous == NULL && !st->greeted && st->last_command == NULL)
+            previous = GREETING;
+          st->greeted = TRUE;
           st->answered = previous;
         }
       else
@@ -292,9 +316,14 @@ format_state_step (FormatState *st,
   if (explain)
     {
       ctx->n_parts = ms_explain_line_parts (protocol, line, ctx->previous, ctx->parts);
-      /* The lines of one multi-line reply share their explanation: say it once. */
+      /* Lines of one multi-line reply, or a run of "* OK [...]" lines, share the meaning
+       * of their code or status: say it once, and keep what differs (response codes). */
       if (is_reply && ctx->n_parts > 0 && ctx->parts[0].text == st->last_reply_text)
-        ctx->n_parts = 0;
+        {
+          memmove (&ctx->parts[0], &ctx->parts[1], (ctx->n_parts - 1) * sizeof ctx->parts[0]);
+          ctx->n_parts--;
+          ctx->said_once = TRUE;
+        }
       else
         st->last_reply_text = is_reply && ctx->n_parts > 0 ? ctx->parts[0].text : NULL;
     }
@@ -324,6 +353,7 @@ append_with_explanations (GString                   *out,
                           gsize                      width,
                           const MsExplanation       *parts,
                           guint                      n_parts,
+                          gboolean                   first_key_on_line,
                           const MsTextFormatOptions *options)
 {
   const char *dim = options->color ? ANSI_DIM : "";
@@ -340,14 +370,14 @@ append_with_explanations (GString                   *out,
     {
       if (in_column)
         {
-          /* the first part's key is on the line already */
+          /* the first part's key (verb, code, status) is on the line already */
           if (i > 0)
             {
               g_string_append_c (out, '\n');
               width = 0;
             }
           append_spaces (out, MS_TEXT_FORMAT_EXPLAIN_COLUMN - width);
-          if (i == 0)
+          if (i == 0 && first_key_on_line)
             g_string_append_printf (out, "%s" COLUMN_MARK "%s%s", dim, parts[i].text, reset);
           else
             g_string_append_printf (out, "%s" COLUMN_MARK "%s: %s%s", dim, parts[i].key,
@@ -435,7 +465,7 @@ format_line_in_context (GString                   *out,
   append_with_explanations (out, body->str,
                             ms_text_format_display_width (prefix)
                             + ms_text_format_display_width (text),
-                            ctx->parts, ctx->n_parts, options);
+                            ctx->parts, ctx->n_parts, !ctx->said_once, options);
 }
 
 /* Steps @st up to and including line @index, explaining only the last two lines (the
@@ -772,6 +802,10 @@ ms_text_format_event (GString                   *out,
         g_string_append_printf (text, _("policy %s=%s at %s"), check, result, event->node);
       else
         g_string_append_printf (text, _("policy %s=%s"), check, result);
+      if (field (event, "address") != NULL)
+        g_string_append_printf (text, ": %s", field (event, "address"));
+      if (field (event, "reason") != NULL)
+        g_string_append_printf (text, " (%s)", field (event, "reason"));
     }
   else if (strcmp (event->type, "narration") == 0 && narration_text (event) != NULL)
     {
@@ -794,7 +828,7 @@ ms_text_format_event (GString                   *out,
     g_string_append (body, printed);
   n_parts = ms_explain_event_parts (event, parts);
   append_with_explanations (out, body->str, ms_text_format_display_width (printed),
-                            parts, n_parts, options);
+                            parts, n_parts, TRUE, options);
 }
 
 /**

@@ -60,6 +60,10 @@ char  *ms_text_format_line_text      (MsProtocol                 protocol,
                                       const MsTraceLine         *line,
                                       gboolean                   show_secrets);
 
+/* Whether output to @fd should be coloured: a terminal, NO_COLOR unset, TERM not "dumb"
+ * (https://no-color.org). */
+gboolean ms_text_format_color_wanted (int fd);
+
 /* Columns @text takes on a terminal: wide (CJK) characters count two. */
 gsize  ms_text_format_display_width  (const char                *text);
 

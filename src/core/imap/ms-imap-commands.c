@@ -27,11 +27,13 @@ plaintext_allowed (MsImapServer *self)
   return self->allow_plain_login_without_tls || ms_engine_is_tls_active (MS_ENGINE (self));
 }
 
-/* An astring for output: an atom when it can be, else quoted (or a literal). */
+/* A mailbox name for output: modified UTF-7, then an atom when it can be, else quoted. */
 static void
-append_astring (GString    *out,
-                const char *s)
+append_mailbox_name (GString    *out,
+                     const char *name)
 {
+  g_autofree char *s = ms_imap_mutf7_encode (name);
+
   if (ms_imap_atom_is_valid (s) && g_ascii_strcasecmp (s, "NIL") != 0)
     g_string_append (out, s);
   else
@@ -446,32 +448,41 @@ proceed_unsubscribe (MsImapServer  *self,
   _ms_imap_server_complete (self, cmd, "OK", "UNSUBSCRIBE completed");
 }
 
-/* RFC 3501 §6.3.8: "*" matches anything, "%" anything but the hierarchy delimiter. */
+/* RFC 3501 §6.3.8: "*" matches anything, "%" anything but the hierarchy delimiter.
+ * Dynamic programming over (pattern position, name position): backtracking would take
+ * exponential time on patterns such as "*a*a*a*a*b". */
 static gboolean
 wildcard_match (const char *pattern,
                 const char *name)
 {
-  for (;;)
-    {
-      if (*pattern == '\0')
-        return *name == '\0';
-      if (*pattern == '*' || *pattern == '%')
-        {
-          gboolean star = *pattern == '*';
+  gsize n = strlen (name);
+  g_autofree gboolean *row = g_new0 (gboolean, n + 1);
+  g_autofree gboolean *next = g_new0 (gboolean, n + 1);
 
-          for (const char *n = name;; n++)
-            {
-              if (wildcard_match (pattern + 1, n))
-                return TRUE;
-              if (*n == '\0' || (!star && *n == MS_MAILBOX_DELIMITER))
-                return FALSE;
-            }
+  row[0] = TRUE;  /* the empty pattern matches the empty name */
+  for (const char *p = pattern; *p != '\0'; p++)
+    {
+      gboolean any = FALSE;
+
+      for (gsize j = 0; j <= n; j++)
+        {
+          if (*p == '*')
+            next[j] = (any |= row[j]);
+          else if (*p == '%')
+            next[j] = row[j] || (j > 0 && next[j - 1] && name[j - 1] != MS_MAILBOX_DELIMITER);
+          else
+            next[j] = j > 0 && row[j - 1] && name[j - 1] == *p;
+          any |= next[j];
         }
-      if (*name == '\0' || *pattern != *name)
+      if (!any)
         return FALSE;
-      pattern++;
-      name++;
+      {
+        gboolean *t = row;
+        row = next;
+        next = t;
+      }
     }
+  return row[n];
 }
 
 static gboolean
@@ -613,7 +624,7 @@ list_or_lsub (MsImapServer  *self,
         g_string_append_printf (line, "%s%s", e->exists ? "" : " ",
                                 e->children ? "\\HasChildren" : "\\HasNoChildren");
       g_string_append_printf (line, ") \"%c\" ", MS_MAILBOX_DELIMITER);
-      append_astring (line, e->name);
+      append_mailbox_name (line, e->name);
       _ms_imap_server_untagged (self, "%s", line->str);
     }
   _ms_imap_server_complete (self, cmd, "OK", "%s completed", verb);
@@ -677,7 +688,7 @@ proceed_status (MsImapServer  *self,
       return;
     }
   line = g_string_new ("STATUS ");
-  append_astring (line, ms_mailbox_get_name (mailbox));
+  append_mailbox_name (line, ms_mailbox_get_name (mailbox));
   g_string_append (line, " (");
   for (guint i = 0; i < list->len; i++)
     {
@@ -733,7 +744,8 @@ parse_date_time (const char *text,
   dt = g_date_time_new_utc (year, month, day, hh, mm, ss);
   if (dt == NULL)
     return FALSE;
-  *out = g_date_time_to_unix (dt) - (sign == '+' ? 1 : -1) * ((zone / 100) * 3600 + (zone % 100) * 60);
+  *out = g_date_time_to_unix (dt)
+         - (sign == '+' ? 1 : -1) * ((zone / 100) * 3600 + (zone % 100) * 60);
   return TRUE;
 }
 
@@ -1160,7 +1172,7 @@ static const MsImapCommandSpec commands[] = {
   { "LIST",         AUTHED, 0, "xx", NULL, proceed_list },
   { "LSUB",         AUTHED, 0, "xx", NULL, proceed_lsub },
   { "STATUS",       AUTHED, 0, "ml", check_status, proceed_status },
-  { "APPEND",       AUTHED, 0, NULL, check_append, proceed_append },
+  { "APPEND",       AUTHED, 0, "m*", check_append, proceed_append },
   { "IDLE",         AUTHED, 0, "", NULL, proceed_idle },
   /* RFC 3501 §6.4: selected */
   { "CHECK",        SELECTED, 0, "", NULL, proceed_check },

@@ -6,12 +6,13 @@
 
 #include "config.h"
 
-#include <gmime/gmime.h>
 #include <string.h>
 
 #include "ms-imap-private.h"
 
 #define ARG(cmd, i) ((MsImapArg *) g_ptr_array_index ((cmd)->args, (i)))
+/* Each item may copy the whole message into the response: keep one FETCH bounded. */
+#define MS_IMAP_MAX_FETCH_ITEMS 64
 
 typedef enum
 {
@@ -180,7 +181,7 @@ parse_section_item (const char  *text,
     }
   else
     goto bad;
-  if (upper[0] != '\0' && upper[strlen (upper) - 1] == '.' && item->spec == SPEC_ALL && item->path->len > 0)
+  if (upper[0] != '\0' && upper[strlen (upper) - 1] == '.')
     goto bad;
 
   /* partial */
@@ -287,6 +288,11 @@ parse_items (MsImapCommand *cmd,
       else if (!add_item (items, arg->str, error))
         return NULL;
     }
+  else if (arg->type == MS_IMAP_ARG_LIST && arg->list->len > MS_IMAP_MAX_FETCH_ITEMS)
+    {
+      *error = "Too many FETCH items";
+      return NULL;
+    }
   else if (arg->type == MS_IMAP_ARG_LIST && arg->list->len > 0)
     {
       for (guint i = 0; i < arg->list->len; i++)
@@ -335,108 +341,199 @@ _ms_imap_check_fetch (MsImapServer  *self,
 /* ------------------------------------------------------------------------------------- */
 /* ENVELOPE and BODYSTRUCTURE                                                            */
 
+/* RFC 3501 §7.4.2 address structure: (name adl mailbox host) */
 static void
-append_nstring_raw (GString    *out,
-                    const char *s)
+append_address (GString    *out,
+                const char *name,
+                const char *spec)
 {
-  ms_imap_append_nstring (out, s);
-}
-
-static void
-append_name (GString    *out,
-             const char *name)
-{
-  gboolean ascii = TRUE;
-
-  if (name == NULL || *name == '\0')
-    {
-      g_string_append (out, "NIL");
-      return;
-    }
-  for (const char *p = name; *p != '\0'; p++)
-    if ((guchar) *p >= 0x80)
-      ascii = FALSE;
-  if (ascii)
-    ms_imap_append_string (out, name, strlen (name));
-  else
-    {
-      /* GMime gave the decoded name; the envelope carries the RFC 2047 form. */
-      g_autofree char *encoded = g_mime_utils_header_encode_phrase (NULL, name, "utf-8");
-      ms_imap_append_string (out, encoded, strlen (encoded));
-    }
-}
-
-static void
-append_mailbox (GString         *out,
-                InternetAddress *address)
-{
-  const char *addr = internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (address));
-  const char *at = addr != NULL ? strrchr (addr, '@') : NULL;
+  const char *at = strrchr (spec, '@');
 
   g_string_append_c (out, '(');
-  append_name (out, internet_address_get_name (address));
+  if (name != NULL && *name != '\0')
+    ms_imap_append_string (out, name, strlen (name));
+  else
+    g_string_append (out, "NIL");
   g_string_append (out, " NIL ");
   if (at != NULL)
     {
-      g_autofree char *local = g_strndup (addr, at - addr);
-      ms_imap_append_string (out, local, strlen (local));
+      ms_imap_append_string (out, spec, at - spec);
       g_string_append_c (out, ' ');
       ms_imap_append_string (out, at + 1, strlen (at + 1));
     }
   else
     {
-      ms_imap_append_nstring (out, addr != NULL ? addr : "");
+      ms_imap_append_string (out, spec, strlen (spec));
       g_string_append (out, " \"MISSING_DOMAIN\"");
     }
   g_string_append_c (out, ')');
 }
 
 static void
-append_address_items (GString             *out,
-                      InternetAddressList *list)
+skip_comment (const char **p)
 {
-  int n = internet_address_list_length (list);
+  int depth = 0;
 
-  for (int i = 0; i < n; i++)
+  do
     {
-      InternetAddress *a = internet_address_list_get_address (list, i);
-
-      if (INTERNET_ADDRESS_IS_GROUP (a))
-        {
-          /* RFC 3501 §7.4.2: group start (NIL NIL "name" NIL), group end all NIL. */
-          g_string_append (out, "(NIL NIL ");
-          ms_imap_append_nstring (out, internet_address_get_name (a));
-          g_string_append (out, " NIL)");
-          append_address_items (out, internet_address_group_get_members (INTERNET_ADDRESS_GROUP (a)));
-          g_string_append (out, "(NIL NIL NIL NIL)");
-        }
-      else
-        append_mailbox (out, a);
+      if (**p == '\\' && (*p)[1] != '\0')
+        (*p)++;
+      else if (**p == '(')
+        depth++;
+      else if (**p == ')')
+        depth--;
+      (*p)++;
     }
+  while (**p != '\0' && depth > 0);
+}
+
+static void
+read_quoted (const char **p,
+             GString     *into)
+{
+  (*p)++;
+  while (**p != '\0' && **p != '"')
+    {
+      if (**p == '\\' && (*p)[1] != '\0')
+        (*p)++;
+      g_string_append_c (into, **p);
+      (*p)++;
+    }
+  if (**p == '"')
+    (*p)++;
+}
+
+/* An RFC 5322 address-list, keeping display names as written (encoded words and all,
+ * as other IMAP servers do): the client decodes them. Returns the number of items. */
+static guint
+append_address_items (GString    *out,
+                      const char *value)
+{
+  const char *p = value;
+  gboolean in_group = FALSE;
+  guint n = 0;
+
+  while (*p != '\0')
+    {
+      g_autoptr(GString) phrase = g_string_new (NULL);
+      g_autoptr(GString) spec = g_string_new (NULL);
+      gboolean last_was_word = FALSE;
+
+      for (;;)
+        {
+          char c;
+
+          while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+            {
+              p++;
+              last_was_word = FALSE;
+            }
+          c = *p;
+          if (c == '\0' || c == ',' || (c == ';' && in_group))
+            {
+              if (spec->len > 0)
+                {
+                  append_address (out, NULL, spec->str);
+                  n++;
+                }
+              if (c == ';')
+                {
+                  g_string_append (out, "(NIL NIL NIL NIL)");
+                  in_group = FALSE;
+                }
+              if (c != '\0')
+                p++;
+              break;
+            }
+          if (c == '(')
+            {
+              skip_comment (&p);
+              continue;
+            }
+          if (c == ':' && !in_group)
+            {
+              /* group start: (NIL NIL name NIL) */
+              g_string_append (out, "(NIL NIL ");
+              ms_imap_append_string (out, phrase->str, phrase->len);
+              g_string_append (out, " NIL)");
+              in_group = TRUE;
+              p++;
+              break;
+            }
+          if (c == '<')
+            {
+              const char *close = strchr (p, '>');
+              g_autofree char *addr = NULL;
+              const char *colon;
+              const char *a;
+
+              addr = close != NULL ? g_strndup (p + 1, close - p - 1) : g_strdup (p + 1);
+              p = close != NULL ? close + 1 : p + strlen (p);
+              /* drop an obsolete source route "@a,@b:" */
+              colon = addr[0] == '@' ? strchr (addr, ':') : NULL;
+              a = colon != NULL ? colon + 1 : addr;
+              g_strstrip ((char *) a);
+              append_address (out, phrase->str, a);
+              n++;
+              /* skip to the end of this address */
+              while (*p != '\0' && *p != ',' && !(*p == ';' && in_group))
+                {
+                  if (*p == '(')
+                    skip_comment (&p);
+                  else
+                    p++;
+                }
+              if (*p == ';')
+                {
+                  g_string_append (out, "(NIL NIL NIL NIL)");
+                  in_group = FALSE;
+                }
+              if (*p != '\0')
+                p++;
+              break;
+            }
+          if (phrase->len > 0 && !last_was_word)
+            g_string_append_c (phrase, ' ');
+          if (c == '"')
+            {
+              gsize before = phrase->len;
+              read_quoted (&p, phrase);
+              g_string_append_len (spec, phrase->str + before, phrase->len - before);
+            }
+          else
+            {
+              const char *start = p;
+              while (*p != '\0' && strchr (" \t\r\n()<>,;:\"", *p) == NULL)
+                p++;
+              if (p == start)
+                p++;  /* a stray special: skip it */
+              g_string_append_len (phrase, start, p - start);
+              g_string_append_len (spec, start, p - start);
+            }
+          last_was_word = TRUE;
+        }
+    }
+  if (in_group)
+    g_string_append (out, "(NIL NIL NIL NIL)");
+  return n;
 }
 
 static void
 append_address_list (GString    *out,
                      const char *value)
 {
-  InternetAddressList *list;
+  g_autoptr(GString) items = g_string_new (NULL);
 
-  if (value == NULL)
+  if (value == NULL || append_address_items (items, value) == 0)
     {
-      g_string_append (out, "NIL");
+      /* a group with no members still shows as a group */
+      if (value != NULL && items->len > 0)
+        g_string_append_printf (out, "(%s)", items->str);
+      else
+        g_string_append (out, "NIL");
       return;
     }
-  list = internet_address_list_parse (NULL, value);
-  if (list == NULL || internet_address_list_length (list) == 0)
-    {
-      g_string_append (out, "NIL");
-      g_clear_object (&list);
-      return;
-    }
-  g_string_append_c (out, '(');
-  append_address_items (out, list);
-  g_string_append_c (out, ')');
-  g_object_unref (list);
+  g_string_append_printf (out, "(%s)", items->str);
 }
 
 void
@@ -452,9 +549,9 @@ _ms_imap_append_envelope (GString    *out,
     values[i] = _ms_imap_header_get (data, root->hdr_start, root->hdr_end, fields[i]);
 
   g_string_append_c (out, '(');
-  append_nstring_raw (out, values[0]);
+  ms_imap_append_nstring (out, values[0]);
   g_string_append_c (out, ' ');
-  append_nstring_raw (out, values[1]);
+  ms_imap_append_nstring (out, values[1]);
   for (guint i = 2; i <= 7; i++)
     {
       const char *v = values[i];
@@ -466,9 +563,9 @@ _ms_imap_append_envelope (GString    *out,
       append_address_list (out, v);
     }
   g_string_append_c (out, ' ');
-  append_nstring_raw (out, values[8]);
+  ms_imap_append_nstring (out, values[8]);
   g_string_append_c (out, ' ');
-  append_nstring_raw (out, values[9]);
+  ms_imap_append_nstring (out, values[9]);
   g_string_append_c (out, ')');
   for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
     g_free (values[i]);
@@ -484,7 +581,7 @@ append_params (GString   *out,
       return;
     }
   g_string_append_c (out, '(');
-  for (guint i = 0; i + 1 < params->len; i++)
+  for (guint i = 0; i < params->len; i++)
     {
       const char *s = g_ptr_array_index (params, i);
       if (i > 0)
@@ -735,7 +832,8 @@ filter_header (const char *data,
       if (colon != NULL)
         {
           name_len = (gsize) (colon - (data + pos));
-          while (name_len > 0 && (data[pos + name_len - 1] == ' ' || data[pos + name_len - 1] == '\t'))
+          while (name_len > 0
+                 && (data[pos + name_len - 1] == ' ' || data[pos + name_len - 1] == '\t'))
             name_len--;
           if (field_listed (fields, data + pos, name_len) == keep_listed)
             {
@@ -756,8 +854,7 @@ section_bytes (GBytes     *raw,
                MsImapPart *root,
                FetchItem  *item)
 {
-  gsize len;
-  const char *data = g_bytes_get_data (raw, &len);
+  const char *data = g_bytes_get_data (raw, NULL);
   MsImapPart *part = find_part (root, item->path);
   MsImapPart *msg;
   gsize start;
@@ -798,7 +895,6 @@ section_bytes (GBytes     *raw,
     default:
       g_assert_not_reached ();
     }
-  (void) len;
   return NULL;
 }
 

@@ -270,7 +270,7 @@ is_delimiter (const char *data,
       || memcmp (data + pos + 2, boundary, blen) != 0)
     return FALSE;
   *close = FALSE;
-  if (p + 1 < end + 1 && end - p >= 2 && data[p] == '-' && data[p + 1] == '-')
+  if (end - p >= 2 && data[p] == '-' && data[p + 1] == '-')
     {
       *close = TRUE;
       p += 2;

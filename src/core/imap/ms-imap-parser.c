@@ -14,6 +14,7 @@ struct _MsImapParser
 {
   GByteArray *buf;          /* lines joined with CRLF, literal bytes inline */
   gsize       text_len;     /* bytes of command text so far (literals not counted) */
+  gsize       literal_len;  /* bytes of literals so far */
   gsize       max_command;
   gsize       max_literal;
 };
@@ -44,6 +45,7 @@ ms_imap_parser_reset (MsImapParser *self)
 {
   g_byte_array_set_size (self->buf, 0);
   self->text_len = 0;
+  self->literal_len = 0;
 }
 
 gboolean
@@ -126,8 +128,10 @@ ms_imap_parser_push_line (MsImapParser *self,
     *literal_size = size;
   if (synchronizing != NULL)
     *synchronizing = sync;
-  if (size > self->max_literal)
+  /* The cap holds for all the literals of one command together. */
+  if (size > self->max_literal - MIN (self->literal_len, self->max_literal))
     return MS_IMAP_PUSH_TOO_LARGE;
+  self->literal_len += (gsize) size;
   return MS_IMAP_PUSH_NEED_LITERAL;
 }
 
@@ -330,7 +334,7 @@ parse_literal (Scanner *s)
     }
   if (peek (s) == '+')
     s->pos++;
-  if (peek (s) != '}' || s->pos + 2 >= s->len + 1 || s->len - s->pos < 3
+  if (peek (s) != '}' || s->len - s->pos < 3
       || s->p[s->pos + 1] != '\r' || s->p[s->pos + 2] != '\n')
     {
       s->error = "Invalid literal";
@@ -738,4 +742,161 @@ ms_imap_append_nstring (GString    *out,
     g_string_append (out, "NIL");
   else
     ms_imap_append_string (out, s, strlen (s));
+}
+
+/* ------------------------------------------------------------------------------------- */
+/* Modified UTF-7 mailbox names (RFC 3501 §5.1.3)                                         */
+
+static const char mutf7_alphabet[] =
+  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
+
+static int
+mutf7_value (char c)
+{
+  const char *p = c != '\0' ? strchr (mutf7_alphabet, c) : NULL;
+  return p != NULL ? (int) (p - mutf7_alphabet) : -1;
+}
+
+char *
+ms_imap_mutf7_decode (const char *name)
+{
+  GString *out = g_string_new (NULL);
+  const char *p = name;
+
+  if (!g_utf8_validate (name, -1, NULL))
+    goto invalid;
+  while (*p != '\0')
+    {
+      guint32 bits = 0;
+      int n_bits = 0;
+      gunichar high = 0;
+      gboolean any = FALSE;
+
+      if ((guchar) *p >= 0x80)
+        {
+          /* Raw UTF-8 is not IMAP4rev1, but it is unambiguous: take it as it is. */
+          const char *next = g_utf8_next_char (p);
+          g_string_append_len (out, p, next - p);
+          p = next;
+          continue;
+        }
+      if (*p < 0x20 || *p == 0x7f)
+        goto invalid;
+      if (*p != '&')
+        {
+          g_string_append_c (out, *p++);
+          continue;
+        }
+      p++;
+      if (*p == '-')
+        {
+          g_string_append_c (out, '&');
+          p++;
+          continue;
+        }
+      /* base64 of UTF-16BE up to '-' */
+      for (; *p != '-'; p++)
+        {
+          int v = mutf7_value (*p);
+
+          if (v < 0)
+            goto invalid;
+          bits = (bits << 6) | (guint32) v;
+          n_bits += 6;
+          if (n_bits >= 16)
+            {
+              gunichar unit = (bits >> (n_bits - 16)) & 0xffff;
+
+              n_bits -= 16;
+              bits &= (1u << n_bits) - 1;
+              any = TRUE;
+              if (high != 0)
+                {
+                  if (unit < 0xdc00 || unit > 0xdfff)
+                    goto invalid;
+                  g_string_append_unichar (out, 0x10000 + ((high - 0xd800) << 10) + (unit - 0xdc00));
+                  high = 0;
+                }
+              else if (unit >= 0xd800 && unit <= 0xdbff)
+                high = unit;
+              else if ((unit >= 0xdc00 && unit <= 0xdfff) || (unit >= 0x20 && unit <= 0x7e))
+                goto invalid;  /* lone low surrogate; printable ASCII must not be encoded */
+              else
+                g_string_append_unichar (out, unit);
+            }
+        }
+      p++;
+      /* leftover bits must be zero padding of less than a code unit */
+      if (!any || high != 0 || n_bits >= 6 || bits != 0)
+        goto invalid;
+    }
+  return g_string_free (out, FALSE);
+
+invalid:
+  g_string_free (out, TRUE);
+  return NULL;
+}
+
+char *
+ms_imap_mutf7_encode (const char *name)
+{
+  GString *out = g_string_new (NULL);
+  const char *p = name;
+
+  while (*p != '\0')
+    {
+      gunichar c = g_utf8_get_char_validated (p, -1);
+
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        {
+          p++;  /* not UTF-8: dropped (store names are validated UTF-8) */
+          continue;
+        }
+      if (c >= 0x20 && c <= 0x7e)
+        {
+          g_string_append (out, c == '&' ? "&-" : (char[]) { (char) c, 0 });
+          p = g_utf8_next_char (p);
+          continue;
+        }
+      /* a run of characters outside printable ASCII, as base64 of UTF-16BE */
+      {
+        guint32 bits = 0;
+        int n_bits = 0;
+
+        g_string_append_c (out, '&');
+        while (*p != '\0')
+          {
+            gunichar u = g_utf8_get_char_validated (p, -1);
+            gunichar units[2];
+            int n_units = 1;
+
+            if (u == (gunichar) -1 || u == (gunichar) -2 || (u >= 0x20 && u <= 0x7e))
+              break;
+            if (u >= 0x10000)
+              {
+                units[0] = 0xd800 + ((u - 0x10000) >> 10);
+                units[1] = 0xdc00 + ((u - 0x10000) & 0x3ff);
+                n_units = 2;
+              }
+            else
+              units[0] = u;
+            for (int i = 0; i < n_units; i++)
+              {
+                bits = (bits << 16) | units[i];
+                n_bits += 16;
+                while (n_bits >= 6)
+                  {
+                    n_bits -= 6;
+                    g_string_append_c (out, mutf7_alphabet[(bits >> n_bits) & 0x3f]);
+                  }
+                bits &= (1u << n_bits) - 1;
+              }
+            p = g_utf8_next_char (p);
+          }
+        if (n_bits > 0)
+          g_string_append_c (out, mutf7_alphabet[(bits << (6 - n_bits)) & 0x3f]);
+        g_string_append_c (out, '-');
+      }
+    }
+  return g_string_free (out, FALSE);
 }

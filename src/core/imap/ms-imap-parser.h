@@ -48,7 +48,7 @@ typedef enum
 {
   MS_IMAP_PUSH_COMPLETE,      /* the command is whole: call ms_imap_parser_take() */
   MS_IMAP_PUSH_NEED_LITERAL,  /* the line announced a literal of *literal_size bytes */
-  MS_IMAP_PUSH_TOO_LARGE,     /* literal over the cap: refuse, do not send "+" */
+  MS_IMAP_PUSH_TOO_LARGE,     /* literals over the cap: refuse, do not send "+" */
   MS_IMAP_PUSH_TOO_LONG,      /* the command text went over the line cap */
 } MsImapPushResult;
 
@@ -113,5 +113,10 @@ void              ms_imap_append_string       (GString       *out,
                                                gsize          len);
 void              ms_imap_append_nstring      (GString       *out,
                                                const char    *s);
+
+/* Mailbox names on the wire are modified UTF-7 (RFC 3501 §5.1.3); the store keeps UTF-8.
+ * decode returns NULL for a name that is not valid modified UTF-7. */
+char             *ms_imap_mutf7_decode        (const char    *name);
+char             *ms_imap_mutf7_encode        (const char    *name);
 
 G_END_DECLS

@@ -32,6 +32,7 @@ struct _MsImapServer
   MsImapMode         mode;
   MsImapParser      *parser;
   gboolean           in_literal_command;  /* the current command spans a literal */
+  gboolean           command_secret;      /* ... and carries credentials (LOGIN) */
   char              *user;
   char              *mode_tag;            /* the tag of AUTHENTICATE / IDLE */
   guint              bad_count;

@@ -407,7 +407,8 @@ parse_criteria (MsImapCommand *cmd,
           *error = "CHARSET needs a name";
           return NULL;
         }
-      if (g_ascii_strcasecmp (cs->str, "UTF-8") != 0 && g_ascii_strcasecmp (cs->str, "US-ASCII") != 0)
+      if (g_ascii_strcasecmp (cs->str, "UTF-8") != 0
+          && g_ascii_strcasecmp (cs->str, "US-ASCII") != 0)
         *charset_ok = FALSE;
       kp.pos = 2;
     }
@@ -531,7 +532,8 @@ append_decoded_part (GString    *out,
   const char *charset = _ms_imap_part_get_param (part, "charset");
   g_autofree char *utf8 = NULL;
 
-  if (encoding == GMIME_CONTENT_ENCODING_BASE64 || encoding == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE
+  if (encoding == GMIME_CONTENT_ENCODING_BASE64
+      || encoding == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE
       || encoding == GMIME_CONTENT_ENCODING_UUENCODE)
     {
       GMimeEncoding state;
@@ -567,6 +569,12 @@ collect_body_text (GString    *out,
     }
   if (part->message != NULL)
     {
+      /* A forwarded message's header is body text of the outer one. */
+      g_autofree char *raw = g_strndup (data + part->message->hdr_start,
+                                        part->message->hdr_end - part->message->hdr_start);
+      g_autofree char *decoded = g_mime_utils_header_decode_text (NULL, raw);
+
+      g_string_append (out, decoded != NULL ? decoded : raw);
       collect_body_text (out, data, part->message);
       return;
     }

@@ -15,6 +15,13 @@
 
 G_DEFINE_FINAL_TYPE (MsImapServer, ms_imap_server, MS_TYPE_ENGINE)
 
+enum {
+  STATE_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 static const char * const state_names[] = {
   "not-authenticated",
   "authenticated",
@@ -143,11 +150,12 @@ _ms_imap_server_send_data (MsImapServer *self,
   /* The response line as the trace shows it, then one summary of the literal bytes;
    * the bytes themselves go out unrecorded. */
   ms_engine_record_output (engine, MS_LINE_REPLY, trace->str, trace->len);
-  {
-    g_autofree char *summary =
-      g_strdup_printf ("(%" G_GSIZE_FORMAT " octets of literal data)", literal_bytes);
-    ms_engine_record_output (engine, MS_LINE_DATA, summary, -1);
-  }
+  if (literal_bytes > 0)
+    {
+      g_autofree char *summary =
+        g_strdup_printf ("(%" G_GSIZE_FORMAT " octets of literal data)", literal_bytes);
+      ms_engine_record_output (engine, MS_LINE_DATA, summary, -1);
+    }
   g_string_append (wire, "\r\n");
   ms_engine_send_raw (engine, (const guint8 *) wire->str, wire->len);
 }
@@ -163,10 +171,13 @@ void
 _ms_imap_server_enter_state (MsImapServer      *self,
                              MsImapServerState  state)
 {
-  if (self->state == state)
+  MsImapServerState old = self->state;
+
+  if (old == state)
     return;
-  g_debug ("%s -> %s", state_names[self->state], state_names[state]);
+  g_debug ("%s -> %s", state_names[old], state_names[state]);
   self->state = state;
+  g_signal_emit (self, signals[STATE_CHANGED], 0, (guint) old, (guint) state);
 }
 
 char *
@@ -655,6 +666,24 @@ dispatch (MsImapServer  *self,
               _ms_imap_server_bad (self, cmd, "Invalid argument %u for %s", i + 1, cmd->name);
               return;
             }
+          if (*sig == 'm' || *sig == 'x')
+            {
+              /* Names travel as modified UTF-7; the store speaks UTF-8. */
+              MsImapArg *name = (MsImapArg *) arg;
+              char *decoded = strlen (name->str) == name->len
+                              ? ms_imap_mutf7_decode (name->str) : NULL;
+
+              if (decoded == NULL)
+                {
+                  g_free (decoded);
+                  _ms_imap_server_complete (self, cmd, "NO", "[CANNOT] Mailbox name is not valid "
+                                            "modified UTF-7");
+                  return;
+                }
+              g_free (name->str);
+              name->str = decoded;
+              name->len = strlen (decoded);
+            }
         }
       if (*sig != '*' && cmd->args->len > i)
         {
@@ -733,9 +762,17 @@ ms_imap_server_handle_line (MsEngine   *engine,
       break;
     }
 
-  /* The rest of a command after a literal is data continuing that command. */
-  ms_engine_record_input (engine, self->in_literal_command ? MS_LINE_DATA : MS_LINE_COMMAND,
-                          line, len);
+  /* The rest of a command after a literal is data continuing that command; when the
+   * command carries a password (LOGIN) so may the rest. */
+  {
+    MsTraceLine *recorded = ms_engine_record_input (engine, self->in_literal_command
+                                                            ? MS_LINE_DATA : MS_LINE_COMMAND,
+                                                    line, len);
+    if (!self->in_literal_command)
+      self->command_secret = recorded != NULL && recorded->secret;
+    else if (recorded != NULL && self->command_secret)
+      recorded->secret = TRUE;
+  }
   if (len == 0 && !self->in_literal_command)
     {
       _ms_imap_server_tagged (self, NULL, "BAD", "Empty command line");
@@ -1012,7 +1049,12 @@ ms_imap_server_class_init (MsImapServerClass *klass)
   engine_class->tls_started = ms_imap_server_tls_started;
   engine_class->peer_closed = ms_imap_server_peer_closed;
 
-  /* FETCH ENVELOPE and SEARCH use GMime's address and RFC 2047 decoders. */
+  /* Old and new MsImapServerState, on every transition. */
+  signals[STATE_CHANGED] =
+    g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_UINT);
+
+  /* SEARCH uses GMime's RFC 2047, transfer-encoding and date decoders. */
   g_mime_init ();
 }
 
@@ -1023,6 +1065,17 @@ ms_imap_server_init (MsImapServer *self)
   self->recent = g_hash_table_new (NULL, NULL);
   self->changed = g_hash_table_new (NULL, NULL);
   self->state = MS_IMAP_SERVER_STATE_NOT_AUTHENTICATED;
+}
+
+void
+ms_imap_server_config_init (MsImapServerConfig *config)
+{
+  g_return_if_fail (config != NULL);
+
+  memset (config, 0, sizeof *config);
+  config->hostname = "localhost";
+  config->max_literal = MS_IMAP_DEFAULT_MAX_LITERAL;
+  config->max_command = MS_IMAP_DEFAULT_MAX_COMMAND;
 }
 
 /**

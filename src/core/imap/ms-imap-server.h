@@ -4,7 +4,8 @@
  *
  * One instance serves one connection over an MsMailStore. Several instances over the
  * same store see each other's changes to a selected mailbox (EXISTS / EXPUNGE / FETCH
- * FLAGS at the next command, or at once while idling, RFC 2177).
+ * FLAGS at the next command, or at once while idling, RFC 2177). The signal
+ * "state-changed" (old, new MsImapServerState as guint) follows RFC 3501 §3.
  */
 #pragma once
 
@@ -40,6 +41,8 @@ typedef enum
 #define MS_TYPE_IMAP_SERVER (ms_imap_server_get_type ())
 G_DECLARE_FINAL_TYPE (MsImapServer, ms_imap_server, MS, IMAP_SERVER, MsEngine)
 
+/* Fills in the defaults (localhost, no TLS, plaintext login refused without TLS). */
+void               ms_imap_server_config_init    (MsImapServerConfig       *config);
 MsImapServer      *ms_imap_server_new            (const MsImapServerConfig *config,
                                                   MsMailStore              *store);
 MsImapServerState  ms_imap_server_get_state      (MsImapServer             *self);

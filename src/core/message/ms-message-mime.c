@@ -29,6 +29,13 @@ ms_mime_part_copy (const MsMimePart *self)
   copy->transfer_encoding = g_strdup (self->transfer_encoding);
   copy->disposition = g_strdup (self->disposition);
   copy->filename = g_strdup (self->filename);
+  copy->type_params = g_strdupv (self->type_params);
+  copy->disposition_params = g_strdupv (self->disposition_params);
+  copy->content_id = g_strdup (self->content_id);
+  copy->description = g_strdup (self->description);
+  copy->md5 = g_strdup (self->md5);
+  copy->language = g_strdup (self->language);
+  copy->location = g_strdup (self->location);
   return copy;
 }
 
@@ -43,6 +50,13 @@ ms_mime_part_free (MsMimePart *self)
   g_free (self->transfer_encoding);
   g_free (self->disposition);
   g_free (self->filename);
+  g_strfreev (self->type_params);
+  g_strfreev (self->disposition_params);
+  g_free (self->content_id);
+  g_free (self->description);
+  g_free (self->md5);
+  g_free (self->language);
+  g_free (self->location);
   g_free (self);
 }
 
@@ -89,6 +103,66 @@ object_content_bytes (GMimeObject *object)
     }
   array = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (stream));
   return g_bytes_new (array->data, array->len);
+}
+
+/* The body as transferred: a leaf's content stream is a window on what we parsed. */
+static GBytes *
+object_raw_bytes (GMimeObject *object)
+{
+  g_autoptr(GMimeStream) out = g_mime_stream_mem_new ();
+  GByteArray *array;
+
+  if (GMIME_IS_PART (object))
+    {
+      GMimeDataWrapper *content = g_mime_part_get_content (GMIME_PART (object));
+      GMimeStream *stream = content ? g_mime_data_wrapper_get_stream (content) : NULL;
+
+      if (stream != NULL)
+        {
+          g_mime_stream_reset (stream);
+          g_mime_stream_write_to_stream (stream, out);
+          g_mime_stream_reset (stream);
+        }
+    }
+  else
+    {
+      GMimeFormatOptions *options = crlf_options ();
+
+      g_mime_object_write_content_to_stream (object, options, out);
+      g_mime_format_options_free (options);
+    }
+  array = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (out));
+  return g_bytes_new (array->data, array->len);
+}
+
+static char **
+param_pairs (GMimeParamList *list)
+{
+  GPtrArray *pairs;
+  int n;
+
+  if (list == NULL || (n = g_mime_param_list_length (list)) == 0)
+    return NULL;
+  pairs = g_ptr_array_new ();
+  for (int i = 0; i < n; i++)
+    {
+      GMimeParam *param = g_mime_param_list_get_parameter_at (list, i);
+
+      g_ptr_array_add (pairs, g_strdup (g_mime_param_get_name (param)));
+      g_ptr_array_add (pairs, g_strdup (g_mime_param_get_value (param)
+                                        ? g_mime_param_get_value (param) : ""));
+    }
+  g_ptr_array_add (pairs, NULL);
+  return (char **) g_ptr_array_free (pairs, FALSE);
+}
+
+static char *
+header_value (GMimeObject *object,
+              const char  *name)
+{
+  const char *value = g_mime_object_get_header (object, name);
+
+  return value ? g_strstrip (g_strdup (value)) : NULL;
 }
 
 static gsize
@@ -138,6 +212,27 @@ describe (GMimeObject *object,
   if (GMIME_IS_PART (object))
     part->filename = g_strdup (g_mime_part_get_filename (GMIME_PART (object)));
   part->size = object_encoded_size (object);
+  part->type_params = type ? param_pairs (g_mime_content_type_get_parameters (type)) : NULL;
+  if (g_mime_object_get_content_disposition (object) != NULL)
+    part->disposition_params = param_pairs (g_mime_content_disposition_get_parameters (
+                                              g_mime_object_get_content_disposition (object)));
+  part->content_id = header_value (object, "Content-ID");
+  part->description = header_value (object, "Content-Description");
+  part->md5 = header_value (object, "Content-MD5");
+  part->language = header_value (object, "Content-Language");
+  part->location = header_value (object, "Content-Location");
+  {
+    g_autoptr(GBytes) raw = object_raw_bytes (object);
+    gsize len;
+    const char *data = g_bytes_get_data (raw, &len);
+
+    for (gsize i = 0; i < len; i++)
+      if (data[i] == '\n')
+        part->lines++;
+    /* RFC 3501 counts a last line without its line end too. */
+    if (len > 0 && data[len - 1] != '\n')
+      part->lines++;
+  }
   return part;
 }
 
@@ -291,6 +386,43 @@ ms_message_dup_part_content (MsMessage   *self,
 
   object = lookup_part (self, part_number, error);
   return object ? object_content_bytes (object) : NULL;
+}
+
+GBytes *
+ms_message_dup_part_raw (MsMessage   *self,
+                         const char  *part_number,
+                         GError     **error)
+{
+  GMimeObject *object;
+
+  g_return_val_if_fail (MS_IS_MESSAGE (self), NULL);
+  g_return_val_if_fail (part_number != NULL, NULL);
+
+  object = lookup_part (self, part_number, error);
+  return object ? object_raw_bytes (object) : NULL;
+}
+
+GBytes *
+ms_message_dup_part_mime_header (MsMessage   *self,
+                                 const char  *part_number,
+                                 GError     **error)
+{
+  GMimeObject *object;
+  GMimeFormatOptions *options;
+  g_autofree char *headers = NULL;
+
+  g_return_val_if_fail (MS_IS_MESSAGE (self), NULL);
+  g_return_val_if_fail (part_number != NULL, NULL);
+
+  object = lookup_part (self, part_number, error);
+  if (object == NULL)
+    return NULL;
+  /* GMime keeps each field's raw value, so this is the block as it came. */
+  options = crlf_options ();
+  headers = g_mime_object_get_headers (object, options);
+  g_mime_format_options_free (options);
+  return g_bytes_new_take (g_strconcat (headers ? headers : "", "\r\n", NULL),
+                           strlen (headers ? headers : "") + 2);
 }
 
 /* The part's text in UTF-8, converted from its charset (RFC 2046 §4.1.2; US-ASCII when

@@ -858,7 +858,6 @@ append_attachment (GString                 *out,
   const char *filename = att->filename ? att->filename : "attachment";
   g_autofree char *encoded_name = NULL;
   g_autofree char *type_value = NULL;
-  g_autofree char *disposition = NULL;
   g_autofree char *param = NULL;
   gsize len = 0;
   const guint8 *data = att->data ? g_bytes_get_data (att->data, &len) : NULL;

@@ -95,6 +95,16 @@ typedef struct
   char     *disposition;        /* "inline", "attachment" or NULL */
   char     *filename;           /* decoded UTF-8 (RFC 2231 / RFC 2047) or NULL */
   gsize     size;               /* octets of the body as transferred (encoded) */
+  /* What IMAP's BODYSTRUCTURE also reports (RFC 3501 §7.4.2): */
+  guint     lines;              /* text lines of the body as transferred */
+  char    **type_params;        /* Content-Type parameters: name, value, name, value..., NULL
+                                 * (values decoded, RFC 2231 continuations joined) */
+  char    **disposition_params; /* likewise for Content-Disposition, or NULL */
+  char     *content_id;         /* unfolded header values, or NULL */
+  char     *description;
+  char     *md5;
+  char     *language;
+  char     *location;
 } MsMimePart;
 
 #define MS_TYPE_MIME_PART (ms_mime_part_get_type ())
@@ -181,6 +191,15 @@ GBytes      *ms_message_dup_part_content       (MsMessage           *self,
                                                 const char          *part_number,
                                                 GError             **error);
 char        *ms_message_dup_part_text          (MsMessage           *self,
+                                                const char          *part_number,
+                                                GError             **error);
+/* The part's body as transferred (IMAP BODY[n]); exact for leaf parts, re-serialised by
+ * GMime (CRLF) for multiparts and message/rfc822. */
+GBytes      *ms_message_dup_part_raw           (MsMessage           *self,
+                                                const char          *part_number,
+                                                GError             **error);
+/* The part's MIME header block with its blank line (IMAP BODY[n.MIME]). */
+GBytes      *ms_message_dup_part_mime_header   (MsMessage           *self,
                                                 const char          *part_number,
                                                 GError             **error);
 

@@ -124,7 +124,8 @@ finish (MsPop3Client *self)
   g_signal_emit (self, signals[FINISHED], 0, self->failure);
 }
 
-static void send_command (MsPop3Client *self, Phase phase, const char *format, ...) G_GNUC_PRINTF (3, 4);
+static void send_command (MsPop3Client *self, Phase phase, const char *format, ...)
+  G_GNUC_PRINTF (3, 4);
 
 static void
 send_command (MsPop3Client *self,

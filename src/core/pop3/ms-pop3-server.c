@@ -20,8 +20,8 @@
 #define POP3_AUTH POP3_IN (MS_POP3_SERVER_STATE_AUTHORIZATION)
 #define POP3_TRANS POP3_IN (MS_POP3_SERVER_STATE_TRANSACTION)
 
-/* How much of an unknown verb is echoed back in a refusal. */
-#define POP3_VERB_ECHO_MAX 16
+/* How much client text (a verb, a number, an identity) is echoed back in a refusal. */
+#define POP3_ECHO_MAX 32
 
 #define POP3_LOCKS_KEY "ms-pop3-maildrop-locks"
 
@@ -97,6 +97,18 @@ ms_pop3_apop_digest (const char *timestamp,
   g_checksum_update (md5, (const guchar *) timestamp, strlen (timestamp));
   g_checksum_update (md5, (const guchar *) secret, strlen (secret));
   return g_strdup (g_checksum_get_string (md5));
+}
+
+/* Client text echoed in a reply: printable ASCII only, bounded, so a reply can never
+ * carry a forged line or control characters. */
+static char *
+echo_text (const char *text)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = text; *p && out->len < POP3_ECHO_MAX; p++)
+    g_string_append_c (out, g_ascii_isprint (*p) ? *p : '?');
+  return g_string_free (out, FALSE);
 }
 
 /* Maildrop locks (RFC 1939 §8: the server acquires an exclusive lock on the maildrop),
@@ -508,7 +520,8 @@ finish_sasl_plain (MsPop3Server *self,
     as_user = authzid[0] != '\0' ? ms_mail_store_lookup_user (self->store, authzid) : address;
     if (as_user == NULL || g_ascii_strcasecmp (as_user, address) != 0)
       {
-        reply (self, FALSE, "[AUTH] not authorized to act as %s", authzid);
+        g_autofree char *shown = echo_text (authzid);
+        reply (self, FALSE, "[AUTH] not authorized to act as %s", shown);
         return;
       }
     open_maildrop (self, address);
@@ -530,7 +543,8 @@ proceed_auth (MsPop3Server   *self,
   words = g_strsplit (args->text, " ", 0);
   if (g_ascii_strcasecmp (words[0], "PLAIN") != 0)
     {
-      reply (self, FALSE, "unsupported authentication mechanism %s", words[0]);
+      g_autofree char *shown = echo_text (words[0]);
+      reply (self, FALSE, "unsupported authentication mechanism %s", shown);
       return;
     }
   if (words[1] != NULL && words[2] != NULL)
@@ -545,6 +559,7 @@ proceed_auth (MsPop3Server   *self,
     }
   /* An empty challenge: "+ " (RFC 5034 §4). */
   self->sasl_pending = TRUE;
+  ms_engine_set_max_line (MS_ENGINE (self), MS_POP3_MAX_SASL_LINE);
   ms_engine_send_text (MS_ENGINE (self), MS_LINE_REPLY, "+ ", 2);
 }
 
@@ -583,7 +598,8 @@ proceed_list (MsPop3Server   *self,
 
       if (entry_at (self, i)->deleted)
         continue;
-      line = g_strdup_printf ("%u %zu", i, ms_stored_message_get_size (entry_at (self, i)->message));
+      line = g_strdup_printf ("%u %zu", i,
+                              ms_stored_message_get_size (entry_at (self, i)->message));
       send_multiline (self, line);
     }
   end_multiline (self);
@@ -849,12 +865,14 @@ parse_args (MsPop3Server          *self,
 
   if (!parse_number (words[0], &args->msg))
     {
-      reply (self, FALSE, "invalid message number: %.*s", POP3_VERB_ECHO_MAX, words[0]);
+      g_autofree char *shown = echo_text (words[0]);
+      reply (self, FALSE, "invalid message number: %s", shown);
       return FALSE;
     }
   if (n_words == 2 && !parse_number (words[1], &args->lines))
     {
-      reply (self, FALSE, "invalid line count: %.*s", POP3_VERB_ECHO_MAX, words[1]);
+      g_autofree char *shown = echo_text (words[1]);
+      reply (self, FALSE, "invalid line count: %s", shown);
       return FALSE;
     }
   if (args->msg == 0 || args->msg > self->maildrop->len)
@@ -880,16 +898,6 @@ find_command (const char *verb)
   return NULL;
 }
 
-/* A verb echoed back: printable ASCII only, bounded. */
-static char *
-printable_verb (const char *verb)
-{
-  GString *out = g_string_new (NULL);
-
-  for (const char *p = verb; *p && out->len < POP3_VERB_ECHO_MAX; p++)
-    g_string_append_c (out, g_ascii_isprint (*p) ? *p : '?');
-  return g_string_free (out, FALSE);
-}
 
 static void
 dispatch (MsPop3Server *self,
@@ -909,7 +917,7 @@ dispatch (MsPop3Server *self,
   spec = find_command (verb);
   if (spec == NULL)
     {
-      g_autofree char *shown = printable_verb (verb);
+      g_autofree char *shown = echo_text (verb);
       reply (self, FALSE, "unknown command \"%s\"", shown);
       return;
     }
@@ -942,6 +950,7 @@ ms_pop3_server_handle_line (MsEngine   *engine,
   if (self->sasl_pending)
     {
       self->sasl_pending = FALSE;
+      ms_engine_set_max_line (engine, MS_POP3_MAX_COMMAND_LINE - 2);
       ms_engine_record_input (engine, MS_LINE_AUTH, line, len);
       finish_sasl_plain (self, line);
       return;
@@ -969,6 +978,7 @@ ms_pop3_server_handle_overflow (MsEngine *engine,
   note = g_strdup_printf ("(over-long line of %zu octets discarded)", discarded);
   ms_engine_record_input (engine, MS_LINE_NOTE, note, -1);
   self->sasl_pending = FALSE;
+  ms_engine_set_max_line (engine, MS_POP3_MAX_COMMAND_LINE - 2);
   reply (self, FALSE, "line too long (at most %d octets with CRLF, RFC 2449)",
          MS_POP3_MAX_COMMAND_LINE);
 }
@@ -990,6 +1000,7 @@ ms_pop3_server_tls_started (MsEngine *engine)
 
   g_clear_pointer (&self->pending_user, g_free);
   self->sasl_pending = FALSE;
+  ms_engine_set_max_line (engine, MS_POP3_MAX_COMMAND_LINE - 2);
   enter_state (self, MS_POP3_SERVER_STATE_AUTHORIZATION);
 }
 

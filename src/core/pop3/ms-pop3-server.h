@@ -24,7 +24,7 @@ typedef enum
 
 typedef struct
 {
-  const char *hostname;                        /* greeting and APOP timestamp; "localhost" if NULL */
+  const char *hostname;                        /* greeting, APOP timestamp; NULL: "localhost" */
   gboolean    tls_available;                   /* offer STLS (RFC 2595) */
   /* USER/PASS and AUTH PLAIN before TLS. Only matters when tls_available: a server that
    * cannot do TLS has no safer way to offer. ms_pop3_server_config_init() sets it. */
@@ -38,6 +38,8 @@ typedef struct
 
 /* RFC 2449 §4: a command line is at most 255 octets including CRLF. */
 #define MS_POP3_MAX_COMMAND_LINE 255
+/* A SASL response after "+ " is not a command line; it may be longer. */
+#define MS_POP3_MAX_SASL_LINE 8192
 #define MS_POP3_DEFAULT_MAX_ERRORS 10
 
 #define MS_TYPE_POP3_SERVER (ms_pop3_server_get_type ())

@@ -2,8 +2,10 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * One command at a time, each waiting for its reply (RFC 5321 §4.3; we do not pipeline
- * so that a transcript reads as a dialogue). Replies are parsed as RFC 5321 §4.2 says:
+ * By default one command at a time, each waiting for its reply (RFC 5321 §4.3), so that a
+ * transcript reads as a dialogue; with config.pipelining and a server offering PIPELINING,
+ * MAIL, RCPT and DATA are sent as one batch (RFC 2920 §3.1) and the replies are matched in
+ * order by the same step machine. Replies are parsed as RFC 5321 §4.2 says:
  * "xyz-text" continues, "xyz text" ends, the code must be [2-5][0-9][0-9].
  */
 #define G_LOG_DOMAIN "ms-smtp-client"
@@ -33,8 +35,14 @@ struct _MsSmtpClient
   char              *password;
   char              *mechanism;
   MsSmtpClientTlsMode tls;
+  gboolean           pipelining;
 
   MsSmtpClientStep   step;
+  gboolean           batch;        /* the current message's commands were pipelined */
+  GError            *batch_error;  /* the first refusal inside a batch */
+  MsSmtpClientStep   batch_step;
+  guint              batch_code;   /* and its reply */
+  char              *batch_reply;
   GPtrArray         *messages;     /* ClientMessage* */
   guint              current;      /* index of the message in progress */
   guint              rcpt_index;
@@ -145,6 +153,27 @@ ms_smtp_dot_stuff (const guint8 *data,
   if (n_bytes != NULL)
     *n_bytes = bytes;
   return g_byte_array_free_to_bytes (out);
+}
+
+/* RFC 6152: does the message need BODY=8BITMIME? (a word at a time) */
+static gboolean
+has_eight_bit (const guint8 *data,
+               gsize         len)
+{
+  gsize i = 0;
+
+  for (; i + sizeof (guint64) <= len; i += sizeof (guint64))
+    {
+      guint64 word;
+
+      memcpy (&word, data + i, sizeof word);
+      if ((word & G_GUINT64_CONSTANT (0x8080808080808080)) != 0)
+        return TRUE;
+    }
+  for (; i < len; i++)
+    if (data[i] >= 0x80)
+      return TRUE;
+  return FALSE;
 }
 
 /* ---- Sending ------------------------------------------------------------------------ */
@@ -275,6 +304,22 @@ fail_message (MsSmtpClient     *self,
     start_message (self);
 }
 
+/* A pipelined transaction refused at MAIL or RCPT: the reply kept is that refusal. */
+static void
+fail_batch (MsSmtpClient *self,
+            GError       *error)
+{
+  ClientMessage *message = current_message (self);
+
+  message->result.error = error;
+  message->result.failed_step = self->batch_step;
+  self->current++;
+  if (current_message (self) != NULL)
+    send_command (self, MS_SMTP_CLIENT_STEP_RSET, MS_LINE_COMMAND, "RSET");
+  else
+    start_message (self);
+}
+
 static void
 start_message (MsSmtpClient *self)
 {
@@ -297,7 +342,32 @@ start_message (MsSmtpClient *self)
   if (message->eight_bit && ms_smtp_client_has_extension (self, "8BITMIME"))
     g_string_append (line, " BODY=8BITMIME");
   self->rcpt_index = 0;
+  g_clear_error (&self->batch_error);
+  self->batch = self->pipelining && ms_smtp_client_has_extension (self, "PIPELINING");
   send_command (self, MS_SMTP_CLIENT_STEP_MAIL, MS_LINE_COMMAND, "%s", line->str);
+  if (self->batch)
+    {
+      /* RFC 2920 §3.1: DATA may end a batch; the replies say what became of each. */
+      for (guint i = 0; i < message->result.n_recipients; i++)
+        ms_engine_send_line (MS_ENGINE (self), MS_LINE_COMMAND, "RCPT TO:<%s>",
+                             message->result.recipients[i].address);
+      ms_engine_send_text (MS_ENGINE (self), MS_LINE_COMMAND, "DATA", 4);
+      self->step = MS_SMTP_CLIENT_STEP_MAIL;
+    }
+}
+
+static void
+batch_refusal (MsSmtpClient     *self,
+               MsSmtpClientStep  step)
+{
+  if (self->batch_error == NULL)
+    {
+      self->batch_error = reply_error (self, step, -1);
+      self->batch_step = step;
+      self->batch_code = self->reply_code;
+      g_free (self->batch_reply);
+      self->batch_reply = g_strdup (self->reply_text->str);
+    }
 }
 
 static void
@@ -579,7 +649,13 @@ handle_reply (MsSmtpClient *self)
       break;
 
     case MS_SMTP_CLIENT_STEP_MAIL:
-      if (ok)
+      if (self->batch)
+        {
+          if (!ok)
+            batch_refusal (self, MS_SMTP_CLIENT_STEP_MAIL);
+          self->step = MS_SMTP_CLIENT_STEP_RCPT;
+        }
+      else if (ok)
         send_rcpt (self);
       else
         fail_message (self, MS_SMTP_CLIENT_STEP_MAIL,
@@ -596,7 +672,16 @@ handle_reply (MsSmtpClient *self)
         if (ok)
           message->result.n_accepted++;
         self->rcpt_index++;
-        if (self->rcpt_index < message->result.n_recipients)
+        if (self->batch)
+          {
+            if (self->rcpt_index == message->result.n_recipients)
+              {
+                if (message->result.n_accepted == 0)
+                  batch_refusal (self, MS_SMTP_CLIENT_STEP_RCPT);
+                self->step = MS_SMTP_CLIENT_STEP_DATA;
+              }
+          }
+        else if (self->rcpt_index < message->result.n_recipients)
           send_rcpt (self);
         else if (message->result.n_accepted > 0)
           send_command (self, MS_SMTP_CLIENT_STEP_DATA, MS_LINE_COMMAND, "DATA");
@@ -607,7 +692,27 @@ handle_reply (MsSmtpClient *self)
       break;
 
     case MS_SMTP_CLIENT_STEP_DATA:
-      if (code == 354)
+      if (self->batch && self->batch_error != NULL)
+        {
+          /* MAIL or every RCPT was refused. Should DATA still get 354, RFC 2920 §3.1
+           * says to end the (empty) message at once with a lone dot. */
+          GError *error = g_steal_pointer (&self->batch_error);
+
+          message->result.code = self->batch_code;
+          g_free (message->result.reply);
+          message->result.reply = g_steal_pointer (&self->batch_reply);
+          if (code == 354)
+            {
+              ms_engine_record_output (MS_ENGINE (self), MS_LINE_DATA, ".", 1);
+              ms_engine_send_raw (MS_ENGINE (self), (const guint8 *) ".\r\n", 3);
+              message->result.error = error;
+              message->result.failed_step = self->batch_step;
+              self->step = MS_SMTP_CLIENT_STEP_MESSAGE;
+              break;
+            }
+          fail_batch (self, error);
+        }
+      else if (code == 354)
         send_body (self);
       else
         fail_message (self, MS_SMTP_CLIENT_STEP_DATA,
@@ -615,7 +720,16 @@ handle_reply (MsSmtpClient *self)
       break;
 
     case MS_SMTP_CLIENT_STEP_MESSAGE:
-      if (ok)
+      if (message->result.error != NULL)
+        {
+          /* the lone dot of an aborted batch: whatever the reply, this one failed */
+          self->current++;
+          if (current_message (self) != NULL)
+            send_command (self, MS_SMTP_CLIENT_STEP_RSET, MS_LINE_COMMAND, "RSET");
+          else
+            start_message (self);
+        }
+      else if (ok)
         {
           message->result.delivered = TRUE;
           message->result.code = code;
@@ -738,6 +852,8 @@ ms_smtp_client_finalize (GObject *object)
   g_ptr_array_unref (self->reply_lines);
   g_hash_table_unref (self->extensions);
   g_clear_error (&self->error);
+  g_clear_error (&self->batch_error);
+  g_free (self->batch_reply);
 
   G_OBJECT_CLASS (ms_smtp_client_parent_class)->finalize (object);
 }
@@ -789,6 +905,7 @@ ms_smtp_client_new (const MsSmtpClientConfig *config)
       self->password = g_strdup (config->password != NULL ? config->password : "");
       self->mechanism = g_strdup (config->mechanism);
       self->tls = config->tls;
+      self->pipelining = config->pipelining;
     }
   return self;
 }
@@ -817,8 +934,7 @@ ms_smtp_client_add_message (MsSmtpClient       *self,
   for (guint i = 0; i < n; i++)
     entry->result.recipients[i].address = g_strdup (recipients[i]);
   entry->wire = ms_smtp_dot_stuff (data, len, &entry->n_lines, &entry->n_bytes);
-  for (gsize i = 0; i < len && !entry->eight_bit; i++)
-    entry->eight_bit = data[i] >= 0x80;
+  entry->eight_bit = has_eight_bit (data, len);
   g_ptr_array_add (self->messages, entry);
   if (n == 0)
     {
@@ -870,10 +986,15 @@ gboolean
 ms_smtp_client_has_extension (MsSmtpClient *self,
                               const char   *keyword)
 {
-  g_autofree char *key = NULL;
+  char key[64];
+  gsize i;
 
   g_return_val_if_fail (MS_IS_SMTP_CLIENT (self), FALSE);
-  key = g_ascii_strup (keyword, -1);
+  g_return_val_if_fail (keyword != NULL, FALSE);
+
+  for (i = 0; keyword[i] != '\0' && i < sizeof key - 1; i++)
+    key[i] = g_ascii_toupper (keyword[i]);
+  key[i] = '\0';
   return g_hash_table_contains (self->extensions, key);
 }
 

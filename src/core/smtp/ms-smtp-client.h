@@ -4,7 +4,8 @@
  *
  * Given envelopes and messages it drives the whole session: greeting, EHLO (HELO when
  * the server answers 500/502), STARTTLS, AUTH, then MAIL/RCPT/DATA per message and
- * QUIT. Results are kept per message and per recipient; "finished" is emitted once.
+ * QUIT. With PIPELINING (RFC 2920) asked for and offered, MAIL, the RCPTs and DATA go out
+ * as one batch. Results are kept per message and per recipient; "finished" is emitted once.
  */
 #pragma once
 
@@ -59,6 +60,7 @@ typedef struct
   const char          *password;
   const char          *mechanism;   /* "PLAIN", "LOGIN", "CRAM-MD5"; NULL: the best offered */
   MsSmtpClientTlsMode  tls;
+  gboolean             pipelining;  /* send MAIL, RCPTs and DATA together when offered */
 } MsSmtpClientConfig;
 
 typedef struct

@@ -331,7 +331,8 @@ proceed_rcpt (MsSmtpServer   *self,
   if (ctx->verdict == MS_SMTP_VERDICT_RELAY)
     g_ptr_array_add (self->relayed, g_strdup (ctx->path.mailbox));
   _ms_smtp_server_enter_state (self, MS_SMTP_SERVER_STATE_RCPT);
-  if (ctx->policy_reply != NULL)
+  /* An accepted recipient is answered 2xx, whatever else the policy said. */
+  if (ctx->policy_reply != NULL && ctx->policy_reply->code / 100 == 2)
     _ms_smtp_server_send_reply (self, ctx->policy_reply);
   else
     _ms_smtp_server_reply (self, 250, "2.1.5", "Ok");
@@ -510,6 +511,8 @@ check_auth (MsSmtpServer   *self,
 
 static void auth_step (MsSmtpServer *self, const char *response);
 
+static gint challenge_counter;
+
 static void
 proceed_auth (MsSmtpServer   *self,
               CommandContext *ctx)
@@ -534,11 +537,12 @@ proceed_auth (MsSmtpServer   *self,
         _ms_smtp_server_reply (self, 334, NULL, "VXNlcm5hbWU6");  /* "Username:" */
       break;
     case MS_SMTP_AUTH_CRAM_MD5:
-      /* RFC 2195 §2: a unique challenge in msg-id form. */
+      /* RFC 2195 §2: a challenge unique to this exchange, in msg-id form: a
+       * process-wide counter and the (virtual) clock in microseconds, so that a
+       * simulation stays reproducible and no two sessions share one. */
       self->auth_challenge = g_strdup_printf ("<%u.%" G_GINT64_FORMAT "@%s>",
-                                              ++self->id_counter,
-                                              _ms_smtp_server_now (self) / G_USEC_PER_SEC,
-                                              self->hostname);
+                                              (guint) g_atomic_int_add (&challenge_counter, 1) + 1,
+                                              _ms_smtp_server_now (self), self->hostname);
       b64 = g_base64_encode ((const guchar *) self->auth_challenge,
                              strlen (self->auth_challenge));
       _ms_smtp_server_reply (self, 334, NULL, "%s", b64);

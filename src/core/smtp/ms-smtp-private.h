@@ -42,7 +42,8 @@ struct _MsSmtpServer
   MsSmtpServerConfig  config;        /* hostname points at our copy */
   char               *hostname;
   MsSmtpPolicy       *policy;        /* may be NULL: accept everything, keep nothing */
-  GString            *scratch;       /* reply formatting, reused */
+  GString            *scratch;       /* reply lines on the wire, reused */
+  GString            *text_scratch;  /* reply text before framing, reused */
   guint               id_counter;
   guint               n_accepted;
   guint               errors;        /* 4xx/5xx replies so far (RFC 5321 §4.3.2 junk) */

@@ -40,6 +40,17 @@ is_dot_atom (const char *text)
   return !after_dot;
 }
 
+/* Header fields are ASCII (RFC 5322 §2.2): other octets become '?', controls go */
+static void
+append_ascii (GString *out,
+              char     c)
+{
+  if ((guchar) c > 0x7e)
+    g_string_append_c (out, '?');
+  else if ((guchar) c >= 0x20)
+    g_string_append_c (out, c);
+}
+
 /* RFC 5322 §3.2.4 quoted-string; control characters cannot be quoted, so they go */
 static void
 append_quoted (GString    *out,
@@ -50,8 +61,7 @@ append_quoted (GString    *out,
     {
       if (*p == '"' || *p == '\\')
         g_string_append_c (out, '\\');
-      if ((guchar) *p >= 0x20 && *p != 0x7f)
-        g_string_append_c (out, *p);
+      append_ascii (out, *p);
     }
   g_string_append_c (out, '"');
 }
@@ -75,8 +85,7 @@ append_comment_text (GString    *out,
     {
       if (*p == '(' || *p == ')' || *p == '\\')
         g_string_append_c (out, '\\');
-      if ((guchar) *p >= 0x20 && *p != 0x7f)
-        g_string_append_c (out, *p);
+      append_ascii (out, *p);
     }
 }
 
@@ -213,4 +222,28 @@ ms_spf_format_auth_results (const MsSpfResultInfo *info)
         append_value (out, info->domain);
     }
   return g_string_free (out, FALSE);
+}
+
+MsTraceEvent *
+ms_spf_add_trace_event (const MsSpfResultInfo *info,
+                        MsTrace               *trace,
+                        const char            *node,
+                        guint                  session)
+{
+  MsTraceEvent *event;
+
+  g_return_val_if_fail (info != NULL, NULL);
+  g_return_val_if_fail (MS_IS_TRACE (trace), NULL);
+
+  event = ms_trace_add_event (trace, "policy", node, session,
+                              "check", "spf",
+                              "result", ms_spf_result_to_string (info->result),
+                              "identity", info->identity,
+                              "domain", info->domain,
+                              "client_ip", info->client_ip,
+                              "reason", info->explanation,
+                              NULL);
+  if (info->mechanism != NULL)
+    json_object_set_string_member (event->fields, "mechanism", info->mechanism);
+  return event;
 }

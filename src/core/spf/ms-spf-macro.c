@@ -157,7 +157,7 @@ ms_spf_macro_expand (const char               *macro_string,
       if (p >= end)
         {
           g_set_error (error, MS_SPF_MACRO_ERROR, MS_SPF_MACRO_ERROR_SYNTAX,
-                       "a “%%” at the end of “%.*s” (write %%%% for a percent sign)",
+                       "a '%%' at the end of '%.*s' (write %%%% for a percent sign)",
                        (int) len, macro_string);
           return FALSE;
         }
@@ -171,7 +171,7 @@ ms_spf_macro_expand (const char               *macro_string,
       if (*p != '{')
         {
           g_set_error (error, MS_SPF_MACRO_ERROR, MS_SPF_MACRO_ERROR_SYNTAX,
-                       "“%%%c” is not a macro: a “%%” must be followed by “{”, “%%”, “_” or “-”",
+                       "'%%%c' is not a macro: a '%%' must be followed by '{', '%%', '_' or '-'",
                        *p);
           return FALSE;
         }
@@ -179,13 +179,14 @@ ms_spf_macro_expand (const char               *macro_string,
       if (p >= end)
         goto unclosed;
       letter = *p++;
-      if (strchr ("slodiphv", g_ascii_tolower (letter)) == NULL
-          && !(explanation && strchr ("crt", g_ascii_tolower (letter)) != NULL))
+      if (letter == '\0'
+          || (strchr ("slodiphv", g_ascii_tolower (letter)) == NULL
+              && !(explanation && strchr ("crt", g_ascii_tolower (letter)) != NULL)))
         {
           g_set_error (error, MS_SPF_MACRO_ERROR, MS_SPF_MACRO_ERROR_LETTER,
-                       strchr ("crtCRT", letter) != NULL
-                       ? "macro letter “%c” is only allowed in explanation text"
-                       : "“%c” is not a macro letter (s l o d i p h v; c r t in explanations)",
+                       letter != '\0' && strchr ("crtCRT", letter) != NULL
+                       ? "macro letter '%c' is only allowed in explanation text"
+                       : "'%c' is not a macro letter (s l o d i p h v; c r t in explanations)",
                        letter);
           return FALSE;
         }
@@ -203,7 +204,7 @@ ms_spf_macro_expand (const char               *macro_string,
           if (!any)
             {
               g_set_error (error, MS_SPF_MACRO_ERROR, MS_SPF_MACRO_ERROR_TRANSFORM,
-                           "the number of parts in “%.*s” must not be zero",
+                           "the number of parts in '%.*s' must not be zero",
                            (int) (p - open + 1), open);
               return FALSE;
             }
@@ -244,7 +245,7 @@ ms_spf_macro_expand (const char               *macro_string,
 
     unclosed:
       g_set_error (error, MS_SPF_MACRO_ERROR, MS_SPF_MACRO_ERROR_SYNTAX,
-                   "“%.*s” is not a complete macro: expected %%{letter [digits] [r] "
+                   "'%.*s' is not a complete macro: expected %%{letter [digits] [r] "
                    "[delimiters]}", (int) (MIN (p, end) - open), open);
       return FALSE;
     }

@@ -242,7 +242,7 @@ check_domain_spec (const char  *spec,
     }
   if (!ms_spf_macro_expand (spec, len, FALSE, NULL, NULL, &error))
     {
-      *problem = g_strdup_printf ("bad macro in “%s”: %s", spec, error->message);
+      *problem = g_strdup_printf ("bad macro in '%s': %s", spec, error->message);
       return FALSE;
     }
   /* does the string end with a macro-expand? walk it token by token */
@@ -271,7 +271,7 @@ check_domain_spec (const char  *spec,
   dot = g_strrstr_len (spec, (gssize) len, ".");
   if (dot == NULL || !is_toplabel (dot + 1, (gsize) (spec + len - dot - 1)))
     {
-      *problem = g_strdup_printf ("“%s” does not end in a valid top-level label "
+      *problem = g_strdup_printf ("'%s' does not end in a valid top-level label "
                                   "(letters, digits and inner hyphens, not all digits)", spec);
       return FALSE;
     }
@@ -370,7 +370,7 @@ parse_mechanism (const char  *term,
   mech->term = g_strdup (term);
   mech->cidr4 = mech->cidr6 = -1;
   mech->qualifier = '+';
-  if (strchr ("+-~?", *p) != NULL)
+  if (*p != '\0' && strchr ("+-~?", *p) != NULL)
     mech->qualifier = *p++;
   name = p;
   while (g_ascii_isalnum (*p))
@@ -387,7 +387,7 @@ parse_mechanism (const char  *term,
       }
   if (!known || (*rest != '\0' && *rest != ':' && *rest != '/'))
     {
-      *problem = g_strdup_printf ("“%s” is neither a known mechanism (all, include, a, mx, "
+      *problem = g_strdup_printf ("'%s' is neither a known mechanism (all, include, a, mx, "
                                   "ptr, ip4, ip6, exists) nor a modifier (name=value)", term);
       goto fail;
     }
@@ -397,7 +397,7 @@ parse_mechanism (const char  *term,
     case MECH_ALL:
       if (*rest != '\0')
         {
-          *problem = g_strdup_printf ("“%s”: “all” takes no argument", term);
+          *problem = g_strdup_printf ("'%s': 'all' takes no argument", term);
           goto fail;
         }
       break;
@@ -406,7 +406,7 @@ parse_mechanism (const char  *term,
     case MECH_EXISTS:
       if (*rest != ':')
         {
-          *problem = g_strdup_printf ("“%s”: expected “:” and a domain", term);
+          *problem = g_strdup_printf ("'%s': expected ':' and a domain", term);
           goto fail;
         }
       mech->domain_spec = g_strdup (rest + 1);
@@ -426,19 +426,19 @@ parse_mechanism (const char  *term,
                 end--;
                 if (!parse_cidr (digits, n, 128, &mech->cidr6))
                   {
-                    *problem = g_strdup_printf ("“%s”: bad IPv6 prefix length", term);
+                    *problem = g_strdup_printf ("'%s': bad IPv6 prefix length", term);
                     goto fail;
                   }
                 if (take_slash_number (rest, &end, &digits, &n)
                     && !parse_cidr (digits, n, 32, &mech->cidr4))
                   {
-                    *problem = g_strdup_printf ("“%s”: bad IPv4 prefix length", term);
+                    *problem = g_strdup_printf ("'%s': bad IPv4 prefix length", term);
                     goto fail;
                   }
               }
             else if (!parse_cidr (digits, n, 32, &mech->cidr4))
               {
-                *problem = g_strdup_printf ("“%s”: bad IPv4 prefix length", term);
+                *problem = g_strdup_printf ("'%s': bad IPv4 prefix length", term);
                 goto fail;
               }
           }
@@ -446,7 +446,7 @@ parse_mechanism (const char  *term,
           {
             if (*rest != ':')
               {
-                *problem = g_strdup_printf ("“%s”: unexpected “%.*s”", term,
+                *problem = g_strdup_printf ("'%s': unexpected '%.*s'", term,
                                             (int) (end - rest), rest);
                 goto fail;
               }
@@ -458,7 +458,7 @@ parse_mechanism (const char  *term,
     case MECH_PTR:
       if (*rest == '/')
         {
-          *problem = g_strdup_printf ("“%s”: ptr takes no prefix length", term);
+          *problem = g_strdup_printf ("'%s': ptr takes no prefix length", term);
           goto fail;
         }
       if (*rest == ':')
@@ -474,7 +474,7 @@ parse_mechanism (const char  *term,
 
         if (*rest != ':')
           {
-            *problem = g_strdup_printf ("“%s”: expected “:” and an %s network", term,
+            *problem = g_strdup_printf ("'%s': expected ':' and an %s network", term,
                                         v4 ? "IPv4" : "IPv6");
             goto fail;
           }
@@ -483,7 +483,7 @@ parse_mechanism (const char  *term,
         mech->network = v4 ? parse_ip4 (network) : parse_ip6 (network);
         if (mech->network == NULL)
           {
-            *problem = g_strdup_printf ("“%s”: “%s” is not an %s address", term, network,
+            *problem = g_strdup_printf ("'%s': '%s' is not an %s address", term, network,
                                         v4 ? "IPv4 (dotted quad)" : "IPv6");
             goto fail;
           }
@@ -491,7 +491,7 @@ parse_mechanism (const char  *term,
             && !parse_cidr (slash + 1, strlen (slash + 1), v4 ? 32 : 128,
                             v4 ? &mech->cidr4 : &mech->cidr6))
           {
-            *problem = g_strdup_printf ("“%s”: bad prefix length “%s” (0 to %d, no "
+            *problem = g_strdup_printf ("'%s': bad prefix length '%s' (0 to %d, no "
                                         "leading zeros)", term, slash + 1, v4 ? 32 : 128);
             goto fail;
           }
@@ -506,7 +506,7 @@ parse_mechanism (const char  *term,
     {
       g_autofree char *inner = *problem;
 
-      *problem = g_strdup_printf ("“%s”: %s", term, inner);
+      *problem = g_strdup_printf ("'%s': %s", term, inner);
       goto fail;
     }
   return mech;
@@ -551,7 +551,7 @@ parse_record (const char  *text,
   copy = g_strndup (text, len);
   if (g_ascii_strncasecmp (copy, "v=spf1", 6) != 0 || (copy[6] != '\0' && copy[6] != ' '))
     {
-      *problem = g_strdup ("the record does not start with “v=spf1”");
+      *problem = g_strdup ("the record does not start with 'v=spf1'");
       return NULL;
     }
   terms = g_strsplit (copy + 6, " ", -1);
@@ -578,7 +578,7 @@ parse_record (const char  *text,
               /* RFC 7208 §6: each at most once */
               if (*slot != NULL)
                 {
-                  *problem = g_strdup_printf ("“%.*s=” appears more than once", (int) name_len,
+                  *problem = g_strdup_printf ("'%.*s=' appears more than once", (int) name_len,
                                               term);
                   return NULL;
                 }
@@ -586,7 +586,7 @@ parse_record (const char  *text,
                 {
                   g_autofree char *inner = *problem;
 
-                  *problem = g_strdup_printf ("“%s”: %s", term, inner);
+                  *problem = g_strdup_printf ("'%s': %s", term, inner);
                   return NULL;
                 }
               *slot = g_strdup (value);
@@ -594,7 +594,7 @@ parse_record (const char  *text,
           /* RFC 7208 §6: unknown modifiers are ignored, but must be valid macro-strings */
           else if (!ms_spf_macro_expand (value, strlen (value), FALSE, NULL, NULL, &error))
             {
-              *problem = g_strdup_printf ("“%s”: %s", term, error->message);
+              *problem = g_strdup_printf ("'%s': %s", term, error->message);
               return NULL;
             }
         }
@@ -676,15 +676,14 @@ dns_query (Eval        *ev,
 }
 
 static gboolean
-count_lookup (Eval      *ev,
-              Mechanism *mech,
+count_lookup (Eval       *ev,
               const char *term)
 {
   /* RFC 7208 §4.6.4 */
   if (++ev->lookups > MS_SPF_MAX_DNS_LOOKUPS)
     {
-      set_problem (ev, "“%s” would be DNS-querying term number %u; at most %d are allowed "
-                   "per check (RFC 7208 §4.6.4)", term, ev->lookups, MS_SPF_MAX_DNS_LOOKUPS);
+      set_problem (ev, "'%s' would be DNS-querying term number %u; at most %d are allowed "
+                   "per check (RFC 7208 section 4.6.4)", term, ev->lookups, MS_SPF_MAX_DNS_LOOKUPS);
       return FALSE;
     }
   return TRUE;
@@ -698,7 +697,7 @@ count_void (Eval       *ev,
   if (++ev->voids > MS_SPF_MAX_VOID_LOOKUPS)
     {
       set_problem (ev, "lookup of %s found nothing: that is void lookup number %u, more "
-                   "than the %d allowed (RFC 7208 §4.6.4)", name, ev->voids,
+                   "than the %d allowed (RFC 7208 section 4.6.4)", name, ev->voids,
                    MS_SPF_MAX_VOID_LOOKUPS);
       return FALSE;
     }
@@ -741,7 +740,7 @@ expand_target (Eval       *ev,
   fill_macro_context (ev, &ctx);
   if (!ms_spf_macro_expand (spec, strlen (spec), FALSE, &ctx, &out, &error))
     {
-      set_problem (ev, "“%s”: %s", term, error->message);
+      set_problem (ev, "'%s': %s", term, error->message);
       return NULL;
     }
   p = out;
@@ -920,7 +919,7 @@ evaluate_mechanism (Eval      *ev,
              ? MATCH_YES : MATCH_NO;
     }
 
-  if (!count_lookup (ev, mech, mech->term))
+  if (!count_lookup (ev, mech->term))
     return MATCH_PERMERROR;
   target = expand_target (ev, mech->domain_spec, mech->term);
   if (target == NULL)
@@ -928,7 +927,7 @@ evaluate_mechanism (Eval      *ev,
   if (mech->kind != MECH_INCLUDE && !ms_dns_name_is_valid (target))
     {
       /* RFC 7208 §4.3 by analogy: a name no query can be made for matches nothing */
-      *detail = g_strdup_printf ("“%s” is not a valid domain name: no match", target);
+      *detail = g_strdup_printf ("'%s' is not a valid domain name: no match", target);
       return MATCH_NO;
     }
 
@@ -957,7 +956,7 @@ evaluate_mechanism (Eval      *ev,
           case MS_SPF_RESULT_TEMPERROR:
             return MATCH_TEMPERROR;
           case MS_SPF_RESULT_NONE:
-            set_problem (ev, "“%s”: %s has no SPF record, which makes include a permerror",
+            set_problem (ev, "'%s': %s has no SPF record, which makes include a permerror",
                          mech->term, target);
             return MATCH_PERMERROR;
           default:
@@ -989,8 +988,8 @@ evaluate_mechanism (Eval      *ev,
             n_mx++;
         if (n_mx > MS_SPF_MAX_MX_NAMES)
           {
-            set_problem (ev, "“%s”: %s has %u MX records; at most %d may be looked up "
-                         "(RFC 7208 §4.6.4)", mech->term, target, n_mx, MS_SPF_MAX_MX_NAMES);
+            set_problem (ev, "'%s': %s has %u MX records; at most %d may be looked up "
+                         "(RFC 7208 section 4.6.4)", mech->term, target, n_mx, MS_SPF_MAX_MX_NAMES);
             return MATCH_PERMERROR;
           }
         for (guint i = 0; i < answers->len; i++)
@@ -1182,12 +1181,12 @@ check_host (Eval       *ev,
     }
   if (n_spf == 0)
     {
-      add_step (ev, MS_SPF_STEP_ERROR, "no TXT record starting with “v=spf1”", NULL);
+      add_step (ev, MS_SPF_STEP_ERROR, "no TXT record starting with 'v=spf1'", NULL);
       return finish_level (ev, MS_SPF_RESULT_NONE);
     }
   if (n_spf > 1)
     {
-      set_problem (ev, "%s publishes %u SPF records; exactly one is allowed (RFC 7208 §4.5)",
+      set_problem (ev, "%s publishes %u SPF records; exactly one is allowed (RFC 7208 section 4.5)",
                    domain, n_spf);
       return finish_level (ev, MS_SPF_RESULT_PERMERROR);
     }
@@ -1213,7 +1212,9 @@ check_host (Eval       *ev,
 
       ev->current = domain;
       step = add_step (ev, MS_SPF_STEP_MECHANISM, mech->term,
-                       detail != NULL ? detail : match == MATCH_YES ? "match" : "no match");
+                       match == MATCH_TEMPERROR ? "temperror"
+                       : match == MATCH_PERMERROR ? "permerror"
+                       : detail != NULL ? detail : match == MATCH_YES ? "match" : "no match");
       switch (match)
         {
         case MATCH_TEMPERROR:
@@ -1241,7 +1242,7 @@ check_host (Eval       *ev,
       g_autofree char *target = NULL;
       MsSpfResult result;
 
-      if (!count_lookup (ev, NULL, term))
+      if (!count_lookup (ev, term))
         return finish_level (ev, MS_SPF_RESULT_PERMERROR);
       target = expand_target (ev, record->redirect, term);
       if (target == NULL)
@@ -1253,7 +1254,7 @@ check_host (Eval       *ev,
       ev->current = domain;
       if (result == MS_SPF_RESULT_NONE)
         {
-          set_problem (ev, "“%s”: %s has no SPF record, which makes redirect a permerror",
+          set_problem (ev, "'%s': %s has no SPF record, which makes redirect a permerror",
                        term, target);
           result = MS_SPF_RESULT_PERMERROR;
         }
@@ -1317,6 +1318,21 @@ default_reason (const MsSpfResultInfo *info)
     }
 }
 
+/**
+ * ms_spf_check_host_full:
+ * @zone: where DNS queries are answered
+ * @ip: the SMTP client's address (IPv4-mapped IPv6 is taken as IPv4)
+ * @domain: (nullable): the <domain>; NULL for the domain of @sender (or @helo)
+ * @sender: (nullable): MAIL FROM; NULL or "" checks the HELO identity
+ * @helo: (nullable): the HELO/EHLO name
+ * @options: (nullable): receiver name and time for the explanation macros
+ * @result_info: (out) (optional): result, explanation, problem, deciding mechanism and
+ *   the steps of the evaluation; free with ms_spf_result_info_free()
+ *
+ * RFC 7208 check_host(). Never fails: errors are the temperror and permerror results.
+ *
+ * Returns: the SPF result
+ */
 MsSpfResult
 ms_spf_check_host_full (MsDnsZone           *zone,
                         GInetAddress        *ip,
@@ -1374,7 +1390,7 @@ ms_spf_check_host_full (MsDnsZone           *zone,
   if (!is_fqdn (info->domain))
     {
       add_step (&ev, MS_SPF_STEP_ERROR, "not a fully qualified domain name: SPF does not "
-                "apply (RFC 7208 §4.3)", info->domain);
+                "apply (RFC 7208 section 4.3)", info->domain);
       info->result = MS_SPF_RESULT_NONE;
     }
   else

@@ -105,6 +105,13 @@ gboolean     ms_spf_record_check_syntax  (const char         *record,
                                           gsize               len,
                                           char              **problem);
 
+/* A "policy" event of @trace (check "spf", result, identity, domain, client_ip, reason,
+ * and mechanism when one decided), as the simulator's MTA records its inbound checks */
+MsTraceEvent *ms_spf_add_trace_event     (const MsSpfResultInfo *info,
+                                          MsTrace            *trace,
+                                          const char         *node,
+                                          guint               session);
+
 /* RFC 7208 §9.1: the value of a Received-SPF header field (after "Received-SPF: ") */
 char        *ms_spf_format_received_spf  (const MsSpfResultInfo *info,
                                           const char         *receiver);

@@ -31,6 +31,7 @@ enum {
   MAILBOX_CREATED,
   MAILBOX_DELETED,
   MAILBOX_RENAMED,
+  SUBSCRIPTION_CHANGED,
   N_SIGNALS
 };
 
@@ -86,6 +87,11 @@ ms_mail_store_class_init (MsMailStoreClass *klass)
     g_signal_new ("mailbox-renamed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING,
                   MS_TYPE_MAILBOX);
+  /* (address, name, subscribed) */
+  signals[SUBSCRIPTION_CHANGED] =
+    g_signal_new ("subscription-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING,
+                  G_TYPE_BOOLEAN);
 }
 
 static void
@@ -556,6 +562,10 @@ ms_mail_store_set_subscribed (MsMailStore *self,
       g_autofree char *key = fold_name (name);
       g_hash_table_remove (user->subscriptions, key);
     }
+  {
+    g_autofree char *key = fold_name (name);
+    g_signal_emit (self, signals[SUBSCRIPTION_CHANGED], 0, user->address, key, subscribed);
+  }
 }
 
 gboolean

@@ -130,6 +130,15 @@ ms_mailbox_get_uidvalidity (MsMailbox *self)
   return self->uidvalidity;
 }
 
+void
+ms_mailbox_set_uidvalidity (MsMailbox *self,
+                            guint32    uidvalidity)
+{
+  g_return_if_fail (MS_IS_MAILBOX (self));
+  g_return_if_fail (uidvalidity > 0);
+  self->uidvalidity = uidvalidity;
+}
+
 guint32
 ms_mailbox_get_uidnext (MsMailbox *self)
 {

@@ -46,6 +46,9 @@ void             ms_mailbox_set_name         (MsMailbox       *self,
                                               const char      *name);
 guint32          ms_mailbox_get_uidvalidity  (MsMailbox       *self);
 guint32          ms_mailbox_get_uidnext      (MsMailbox       *self);
+/* Restores a persisted UIDVALIDITY (Maildir loading), before any session sees the folder. */
+void             ms_mailbox_set_uidvalidity  (MsMailbox       *self,
+                                              guint32          uidvalidity);
 void             ms_mailbox_set_uidnext      (MsMailbox       *self,
                                               guint32          uidnext);
 guint            ms_mailbox_get_n_messages   (MsMailbox       *self);

@@ -190,6 +190,13 @@ Test (dns_zone, queries_are_recorded_as_trace_events)
   event = ms_trace_get_event (trace, 1);
   cr_expect_str_eq (json_object_get_string_member (event->fields, "rcode"), "NXDOMAIN");
   cr_expect_not (json_object_has_member (event->fields, "answer"));
+
+  query (zone, "mx.example.com", MS_DNS_TYPE_MX, NULL);
+  event = ms_trace_get_event (trace, 2);
+  cr_expect_str_eq (json_object_get_string_member (event->fields, "rcode"), "NOERROR");
+  answer = json_object_get_array_member (event->fields, "answer");
+  cr_assert_not_null (answer, "NODATA shows an empty answer");
+  cr_expect_eq (json_array_get_length (answer), 0);
 }
 
 /* Syntax errors: file:line:column and what was expected */

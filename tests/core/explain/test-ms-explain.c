@@ -184,7 +184,7 @@ Test (explain, pop3_statuses_and_response_codes)
 
   cr_assert_not_null (ok);
   cr_assert_not_null (err);
-  cr_expect (g_str_has_prefix (ok, "+OK"));
+  cr_expect (g_str_has_prefix (ok, "The command succeeded"), "%s", ok);
   cr_expect (strstr (err, "IN-USE: The mailbox is locked") != NULL, "%s", err);
   cr_expect (strstr (ms_explain_reply (MS_PROTOCOL_POP3, 0, "-ERR", "-ERR [AUTH] bad"),
                      "credentials") != NULL);
@@ -308,7 +308,14 @@ Test (explain, ports_and_events)
                           NULL);
   cr_assert_eq (ms_explain_event_parts (e, parts), 1);
   cr_expect_str_eq (parts[0].key, "spf=fail");
+  e = ms_trace_add_event (trace, "policy", "mx", 0, "check", "relay", "result", "deny",
+                          "reason", "not authenticated", NULL);
+  cr_assert_eq (ms_explain_event_parts (e, parts), 1, "a decision wins over its reason");
+  cr_expect_str_eq (parts[0].key, "relay=deny");
   e = ms_trace_add_event (trace, "delivered", "mx.b.example", 0, "mailbox", "bob", NULL);
+  cr_assert_eq (ms_explain_event_parts (e, parts), 1);
+  cr_expect_str_eq (parts[0].key, "delivered");
+  e = ms_trace_add_event (trace, "dns", "ns", 0, "query", "MX b.example", NULL);
   cr_expect_eq (ms_explain_event_parts (e, parts), 0);
 }
 
@@ -402,4 +409,158 @@ Test (explain_ja, switching_back_to_english, .init = setup_ja)
   ms_i18n_set_language ("en");
   cr_expect_str_eq (ms_explain_command (MS_PROTOCOL_SMTP, "QUIT"),
                     "Ends the session; the server answers 221 and closes the connection.");
+}
+
+/* docs/explanations.md is the catalogue printed: a test keeps it in step.
+ * MS_UPDATE_DOCS=1 meson test -C build core-explain rewrites it. */
+
+typedef struct
+{
+  GString       *md;
+  MsProtocol     protocol;
+  MsExplainKind  kind;
+  gboolean       started;
+} DocState;
+
+static const char *
+kind_title (MsProtocol    protocol,
+            MsExplainKind kind)
+{
+  if (protocol == MS_PROTOCOL_POP3 && kind == MS_EXPLAIN_KIND_KEYWORD)
+    return "CAPA capabilities";
+  switch (kind)
+    {
+    case MS_EXPLAIN_KIND_COMMAND: return "commands";
+    case MS_EXPLAIN_KIND_REPLY: return "replies";
+    case MS_EXPLAIN_KIND_REPLY_CLASS: return "reply classes";
+    case MS_EXPLAIN_KIND_ENHANCED: return "enhanced status codes (RFC 3463; X is the class 2, 4 or 5)";
+    case MS_EXPLAIN_KIND_KEYWORD: return "EHLO keywords";
+    case MS_EXPLAIN_KIND_RESPONSE_CODE: return "response codes";
+    case MS_EXPLAIN_KIND_UNTAGGED: return "untagged responses";
+    case MS_EXPLAIN_KIND_CONTEXT: return "replies read after their command";
+    case MS_EXPLAIN_KIND_OTHER: return "message content and other lines";
+    case MS_EXPLAIN_KIND_PORT: return "ports";
+    case MS_EXPLAIN_KIND_EVENT: return "events";
+    default: return "other";
+    }
+}
+
+static void
+append_cell (GString    *md,
+             const char *text)
+{
+  g_string_append (md, " ");
+  for (const char *p = text; *p; p++)
+    {
+      if (*p == '|' || *p == '\\' || *p == '*' || *p == '<' || *p == '_')
+        g_string_append_c (md, '\\');
+      g_string_append_c (md, *p);
+    }
+  g_string_append (md, " |");
+}
+
+static void
+append_doc_row (MsProtocol     protocol,
+                MsExplainKind  kind,
+                const char    *key,
+                const char    *msgid,
+                gpointer       user_data)
+{
+  DocState *st = user_data;
+  g_autofree char *proto = g_ascii_strup (ms_protocol_to_string (protocol), -1);
+
+  if (!st->started || st->protocol != protocol || st->kind != kind)
+    {
+      if (kind == MS_EXPLAIN_KIND_EVENT || kind == MS_EXPLAIN_KIND_PORT)
+        {
+          if (!st->started || st->kind != kind)
+            g_string_append_printf (st->md, "\n## %c%s\n\n| key | English | 日本語 |\n|---|---|---|\n",
+                                    g_ascii_toupper (kind_title (protocol, kind)[0]),
+                                    kind_title (protocol, kind) + 1);
+        }
+      else
+        g_string_append_printf (st->md, "\n## %s %s\n\n| key | English | 日本語 |\n|---|---|---|\n",
+                                proto, kind_title (protocol, kind));
+      st->started = TRUE;
+      st->protocol = protocol;
+      st->kind = kind;
+    }
+  g_string_append (st->md, "|");
+  append_cell (st->md, key);
+  append_cell (st->md, msgid);
+  append_cell (st->md, g_dgettext (GETTEXT_PACKAGE, msgid));
+  g_string_append_c (st->md, '\n');
+}
+
+Test (explain_ja, docs_explanations_md_lists_the_catalogue, .init = setup_ja)
+{
+  const char *root = g_getenv ("MS_SOURCE_ROOT");
+  g_autofree char *path = g_build_filename (root != NULL ? root : SOURCE_ROOT, "docs",
+                                            "explanations.md", NULL);
+  g_autoptr(GString) md = g_string_new (
+    "# The explanation catalogue\n"
+    "\n"
+    "Every explanation MailSim prints next to a protocol line, in English (the gettext msgid, "
+    "in `src/core/explain/ms-explain.c`) and Japanese (`po/ja.po`). This page is generated "
+    "from the catalogue and checked by the test suite: after changing the catalogue, run "
+    "`MS_UPDATE_DOCS=1 meson test -C build core-explain` to rewrite it.\n"
+    "\n"
+    "How a line is explained (see `ms_explain_line_parts()`): a client command by its verb; "
+    "an SMTP reply by its exact code, else by its class, plus the enhanced status code of a "
+    "4xx/5xx reply; a `250` line of an EHLO reply by its keyword; a POP3 or IMAP status with "
+    "its `[response code]`; an IMAP untagged response by the word after `*` (and the number); "
+    "a reply read after its command where that changes its meaning.\n");
+  DocState st = { .md = md };
+  g_autofree char *current = NULL;
+
+  ms_explain_foreach (append_doc_row, &st);
+
+  if (g_getenv ("MS_UPDATE_DOCS") != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      cr_assert (g_file_set_contents (path, md->str, md->len, &error), "%s",
+                 error != NULL ? error->message : "");
+    }
+  cr_assert (g_file_get_contents (path, &current, NULL, NULL), "cannot read %s", path);
+  cr_expect (strcmp (current, md->str) == 0,
+             "%s is out of date: run MS_UPDATE_DOCS=1 meson test -C build core-explain", path);
+}
+
+Test (explain, pop3_lines_read_after_their_command)
+{
+  g_autoptr(MsTrace) trace = new_trace ();
+  MsTraceSession *s = ms_trace_open_session (trace, MS_PROTOCOL_POP3, "192.0.2.1:5000",
+                                             "192.0.2.2:110");
+  MsExplanation parts[MS_EXPLAIN_MAX_PARTS];
+  MsTraceLine *l;
+
+  l = ms_trace_session_add_line (s, MS_DIR_SERVER, MS_LINE_REPLY, "+OK ready <1.2@pop>", -1);
+  cr_assert_eq (ms_explain_line_parts (MS_PROTOCOL_POP3, l, "", parts), 1);
+  cr_expect (strstr (parts[0].text, "APOP") != NULL, "the greeting: %s", parts[0].text);
+  cr_assert_eq (ms_explain_line_parts (MS_PROTOCOL_POP3, l, NULL, parts), 1);
+  cr_expect (strstr (parts[0].text, "succeeded") != NULL, "without context: %s", parts[0].text);
+
+  l = ms_trace_session_add_line (s, MS_DIR_SERVER, MS_LINE_REPLY, "SASL PLAIN CRAM-MD5", -1);
+  cr_assert_eq (ms_explain_line_parts (MS_PROTOCOL_POP3, l, "CAPA", parts), 1);
+  cr_expect_str_eq (parts[0].key, "SASL");
+  cr_expect_eq (ms_explain_line_parts (MS_PROTOCOL_POP3, l, NULL, parts), 0);
+  l = ms_trace_session_add_line (s, MS_DIR_SERVER, MS_LINE_REPLY, "2 1340", -1);
+  cr_assert_eq (ms_explain_line_parts (MS_PROTOCOL_POP3, l, "LIST", parts), 1);
+  cr_expect (strstr (parts[0].text, "size") != NULL);
+  cr_assert_eq (ms_explain_line_parts (MS_PROTOCOL_POP3, l, "UIDL", parts), 1);
+  cr_expect (strstr (parts[0].text, "unique id") != NULL);
+  cr_expect_eq (ms_explain_line_parts (MS_PROTOCOL_POP3, l, "RETR", parts), 0,
+                "message content lines are not explained one by one");
+}
+
+Test (explain, pop3_sasl_continuation)
+{
+  g_autoptr(MsTrace) trace = new_trace ();
+  MsTraceSession *s = ms_trace_open_session (trace, MS_PROTOCOL_POP3, "192.0.2.1:5000",
+                                             "192.0.2.2:110");
+  MsTraceLine *l = ms_trace_session_add_line (s, MS_DIR_SERVER, MS_LINE_REPLY, "+ ", -1);
+
+  cr_expect (strstr (ms_explain_line (MS_PROTOCOL_POP3, l), "challenge") != NULL);
+  l = ms_trace_session_add_line (s, MS_DIR_SERVER, MS_LINE_REPLY, "+OK", -1);
+  cr_expect (strstr (ms_explain_line (MS_PROTOCOL_POP3, l), "challenge") == NULL);
 }

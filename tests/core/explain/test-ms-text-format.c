@@ -6,6 +6,7 @@
 
 #include <criterion/criterion.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ms-i18n.h"
 #include "ms-text-format.h"
@@ -132,67 +133,21 @@ format_trace (MsTrace                   *trace,
   return g_string_free (out, FALSE);
 }
 
-static const char expected_en[] =
-  "=== session 1 · SMTP · 127.0.0.1:51234 → 127.0.0.1:587 (STARTTLS)\n"
-  "    ↳ 587: Port 587 (submission): where mail clients hand mail to their provider's server (MSA), normally with SMTP-AUTH and STARTTLS.\n"
-  "<-  220 mx.example ESMTP                    # Service ready: the server's greeting when the connection opens.\n"
-  " -> EHLO pc.example                         # Extended HELLO: greets the server and asks which ESMTP extensions it supports; the server lists them in a multi-line 250 reply.\n"
-  "<-  250-mx.example                          # Requested action okay, completed.\n"
-  "<-  250 STARTTLS                            # The connection can be switched to TLS with the STARTTLS command (RFC 3207).\n"
-  " -> STARTTLS                                # Asks to switch this connection to TLS (RFC 3207); after the 220 reply the TLS handshake starts and the session begins again with EHLO, now encrypted.\n"
-  "<-  220 2.0.0 Ready                         # The server agrees to TLS: the handshake follows, and everything after it, AUTH and the message included, is encrypted. STARTTLS upgrades a plain connection (25, 587); SMTPS on 465 uses TLS from the first byte (implicit TLS).\n"
-  " ~> EHLO pc.example                         # Extended HELLO: greets the server and asks which ESMTP extensions it supports; the server lists them in a multi-line 250 reply.\n"
-  "<~  250 AUTH LOGIN                          # SMTP-AUTH is offered, followed by its SASL mechanisms (PLAIN, LOGIN, CRAM-MD5 …) (RFC 4954).\n"
-  " ~> AUTH LOGIN                              # SMTP-AUTH (RFC 4954): the client logs in before sending, so the server may accept mail to other domains from it. PLAIN and LOGIN send the password only base64-encoded, readable by anyone watching unless TLS protects the session; CRAM-MD5 sends only a hash of a server challenge.\n"
-  "<~  334 VXNlcm5hbWU6                        # The server waits for the next step of authentication; its text is base64 (for LOGIN, \"Username:\" or \"Password:\"), and the client answers with one base64 line.\n"
-  " ~> ********                                # A SASL response, base64-encoded: with PLAIN and LOGIN it is the user name or password, merely encoded, not encrypted; only TLS protects it.\n"
-  "<~  334 UGFzc3dvcmQ6                        # The server waits for the next step of authentication; its text is base64 (for LOGIN, \"Username:\" or \"Password:\"), and the client answers with one base64 line.\n"
-  " ~> ********                                # A SASL response, base64-encoded: with PLAIN and LOGIN it is the user name or password, merely encoded, not encrypted; only TLS protects it.\n"
-  "<~  235 2.7.0 OK                            # Authentication succeeded: the session may now send mail as this user, including mail to other domains.\n"
-  " ~> MAIL FROM:<alice@example>               # MAIL FROM starts a mail transaction and gives the envelope sender (reverse-path), where error reports go; it need not match the From: header.\n"
-  "<~  250 2.1.0 Ok                            # Requested action okay, completed.\n"
-  " ~> RCPT TO:<bob@far.example>               # RCPT TO gives one envelope recipient; it is repeated for each recipient, and To, Cc and Bcc addresses all become RCPT TO.\n"
-  "<~  554 5.7.1 <bob@far.example>: Relay access denied\n"
-  "    ↳ 554: Transaction failed (as a greeting: no SMTP service here); often a policy refusal, such as relaying denied. Permanent.\n"
-  "    ↳ 5.7.1: Delivery not authorized, message refused: the server's policy forbids it, e.g. relaying for an unauthenticated client.\n"
-  "    ↳ relay: Relaying denied: the server takes mail for other domains only from authenticated users or its own network, so spammers cannot use it as an open relay.\n"
-  " ~> QUIT                                    # Ends the session; the server answers 221 and closes the connection.\n"
-  "<~  221 2.0.0 Bye                           # Service closing transmission channel: the server's goodbye after QUIT.\n"
-  "!! blocked by router-isp: op25b             # OP25B (Outbound Port 25 Blocking): the ISP's router drops connections from its dynamic address pool to port 25 outside; clients submit on port 587 with SMTP-AUTH instead.\n"
-  "\n"
-  "✔ relaying is denied\n"
-  "✘ bob gets the mail\n";
 
-static const char expected_ja[] =
-  "=== セッション 1 · SMTP · 127.0.0.1:51234 → 127.0.0.1:587 (STARTTLS)\n"
-  "    ↳ 587: ポート 587(サブミッションポート): メールソフトがプロバイダーのメールサーバー(MSA)にメールを渡す入口。通常は SMTP-AUTH と STARTTLS を使う。\n"
-  "<-  220 mx.example ESMTP                    # サービス準備完了。接続が確立したときのサーバーのあいさつ。\n"
-  " -> EHLO pc.example                         # 拡張版のあいさつ(Extended HELLO)。サーバーが対応する ESMTP 拡張機能を問い合わせ、サーバーは複数行の 250 リプライで一覧を返す。\n"
-  "<-  250-mx.example                          # 要求されたコマンドが正常に終了した。\n"
-  "<-  250 STARTTLS                            # STARTTLS コマンドで接続を TLS に切り替えられる(RFC 3207)。\n"
-  " -> STARTTLS                                # この接続を TLS に切り替えるよう求める(RFC 3207)。220 リプライの後に TLS ハンドシェイクが始まり、暗号化された状態で EHLO からセッションをやり直す。\n"
-  "<-  220 2.0.0 Ready                         # サーバーが TLS への切り替えに同意した。この後 TLS ハンドシェイクが行われ、それ以降は AUTH もメール本体もすべて暗号化される。STARTTLS は平文の接続(25、587)を途中から暗号化する方式で、465 番の SMTPS は最初のバイトから TLS を使う(暗黙的 TLS)。\n"
-  " ~> EHLO pc.example                         # 拡張版のあいさつ(Extended HELLO)。サーバーが対応する ESMTP 拡張機能を問い合わせ、サーバーは複数行の 250 リプライで一覧を返す。\n"
-  "<~  250 AUTH LOGIN                          # SMTP-AUTH が使える。続けて SASL の認証方式(PLAIN、LOGIN、CRAM-MD5 など)が並ぶ(RFC 4954)。\n"
-  " ~> AUTH LOGIN                              # SMTP-AUTH(RFC 4954): 送信前にクライアントが利用者認証を行い、サーバーはそのクライアントから他ドメイン宛てのメールも受け付けられるようになる。PLAIN と LOGIN はパスワードを Base64 で符号化するだけなので、TLS で保護されていなければ通信を盗聴した人に読まれてしまう。CRAM-MD5 はサーバーのチャレンジから計算したハッシュ値だけを送る。\n"
-  "<~  334 VXNlcm5hbWU6                        # サーバーが認証の次の手順を待っている。テキストは Base64 で(LOGIN なら \"Username:\" や \"Password:\")、クライアントは Base64 の1行で答える。\n"
-  " ~> ********                                # SASL の応答(Base64 で符号化)。PLAIN や LOGIN ではユーザー名やパスワードが符号化されているだけで暗号化されていない。保護できるのは TLS だけ。\n"
-  "<~  334 UGFzc3dvcmQ6                        # サーバーが認証の次の手順を待っている。テキストは Base64 で(LOGIN なら \"Username:\" や \"Password:\")、クライアントは Base64 の1行で答える。\n"
-  " ~> ********                                # SASL の応答(Base64 で符号化)。PLAIN や LOGIN ではユーザー名やパスワードが符号化されているだけで暗号化されていない。保護できるのは TLS だけ。\n"
-  "<~  235 2.7.0 OK                            # 認証成功。このセッションはこの利用者としてメールを送信でき、他ドメイン宛ても送れる。\n"
-  " ~> MAIL FROM:<alice@example>               # MAIL FROM はメール送信処理を始め、エンベロープの送信者(リバースパス)を通知する。配送エラーの通知はここに届く。From: ヘッダーと一致する必要はない。\n"
-  "<~  250 2.1.0 Ok                            # 要求されたコマンドが正常に終了した。\n"
-  " ~> RCPT TO:<bob@far.example>               # RCPT TO はエンベロープの宛先を1件通知する。宛先ごとに繰り返し、To・Cc・Bcc のアドレスはすべて RCPT TO になる。\n"
-  "<~  554 5.7.1 <bob@far.example>: Relay access denied\n"
-  "    ↳ 554: 処理に失敗した(接続時のあいさつなら、ここでは SMTP サービスを提供しない)。不正中継の拒否などポリシーによる拒否が多い。永続的なエラー。\n"
-  "    ↳ 5.7.1: 配送が許可されず、メールを拒否した: サーバーのポリシーで禁止されている(認証していないクライアントからの中継など)。\n"
-  "    ↳ relay: 中継を拒否した: サーバーは他ドメイン宛てのメールを、認証した利用者か自ネットワークからしか受け付けない。これにより、スパム送信の踏み台(不正中継)に使われるのを防ぐ。\n"
-  " ~> QUIT                                    # セッションを終了する。サーバーは 221 を返して接続を切る。\n"
-  "<~  221 2.0.0 Bye                           # サービス終了(伝送チャネルを閉じる)。QUIT に対するサーバーの別れのあいさつ。\n"
-  "!! router-isp で遮断: op25b                 # OP25B(Outbound Port 25 Blocking): ISP のルーターが、動的に割り当てたアドレスから外部のポート 25 への接続を遮断する。クライアントは代わりにポート 587 で SMTP-AUTH を使って送信する。\n"
-  "\n"
-  "✔ relaying is denied\n"
-  "✘ bob gets the mail\n";
+
+/* A golden transcript from tests/core/explain/data/. */
+static char *
+read_golden (const char *name)
+{
+  const char *root = g_getenv ("MS_SOURCE_ROOT");
+  g_autofree char *path = g_build_filename (root != NULL ? root : SOURCE_ROOT, "tests", "core",
+                                            "explain", "data", name, NULL);
+  g_autoptr(GError) error = NULL;
+  char *text = NULL;
+
+  cr_assert (g_file_get_contents (path, &text, NULL, &error), "%s", error->message);
+  return text;
+}
 
 TestSuite (text_format, .init = setup_en);
 
@@ -202,7 +157,9 @@ Test (text_format, transcript_with_explanations_in_english)
   MsTextFormatOptions options = { .explain = TRUE };
   g_autofree char *out = format_trace (trace, &options);
 
-  cr_expect_str_eq (out, expected_en);
+  g_autofree char *expected = read_golden ("submission.en.txt");
+
+  cr_expect_str_eq (out, expected);
 }
 
 Test (text_format, transcript_with_explanations_in_japanese, .init = setup_ja)
@@ -211,7 +168,9 @@ Test (text_format, transcript_with_explanations_in_japanese, .init = setup_ja)
   MsTextFormatOptions options = { .explain = TRUE };
   g_autofree char *out = format_trace (trace, &options);
 
-  cr_expect_str_eq (out, expected_ja);
+  g_autofree char *expected = read_golden ("submission.ja.txt");
+
+  cr_expect_str_eq (out, expected);
 }
 
 Test (text_format, without_explanations_only_the_wire_is_shown)
@@ -389,34 +348,6 @@ static const Row imap_rows[] = {
   { 'S', "a5 OK IDLE terminated" },
 };
 
-static const char expected_imap[] =
-  "=== session 1 · IMAP · 192.0.2.1:50000 → 192.0.2.2:143 (STARTTLS)\n"
-  "    ↳ 143: Port 143 (IMAP): mailbox access on the server; STARTTLS can upgrade it to TLS.\n"
-  "<-  * OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] ready\n"
-  "    ↳ OK: Untagged OK: information from the server, such as the greeting or a status in brackets.\n"
-  "    ↳ CAPABILITY: The server lists its capabilities inside this reply, saving a CAPABILITY command.\n"
-  " -> a1 STARTTLS                             # Asks to switch this IMAP connection to TLS; after the tagged OK the TLS handshake starts.\n"
-  "<-  a1 OK Begin TLS negotiation now         # The server agrees to TLS: the handshake follows, and the login after it is encrypted. STARTTLS upgrades port 143; IMAPS on 993 uses TLS from the first byte (implicit TLS).\n"
-  " ~> a2 LOGIN alice ********                 # Logs in with a user name and a password sent in clear text; only TLS (STARTTLS, or IMAPS on port 993) protects them.\n"
-  "<~  a2 OK [CAPABILITY IMAP4rev1 IDLE] Logged in\n"
-  "    ↳ OK: The command with this tag completed successfully.\n"
-  "    ↳ CAPABILITY: The server lists its capabilities inside this reply, saving a CAPABILITY command.\n"
-  " ~> a3 LIST \"\" *                            # Lists the mailboxes whose names match a pattern (* matches everything, % one level), with their attributes and hierarchy delimiter.\n"
-  "<~  * LIST (\\HasNoChildren) \"/\" INBOX       # One mailbox found by LIST: its attributes, hierarchy delimiter and name.\n"
-  "<~  * LIST (\\HasNoChildren) \"/\" Sent\n"
-  "<~  a3 OK LIST completed                    # The command with this tag completed successfully.\n"
-  " ~> a4 SELECT INBOX                         # Opens a mailbox (folder) for reading and changing; the server reports its number of messages, its flags and its UIDVALIDITY.\n"
-  "<~  * 2 EXISTS                              # The number of messages now in the selected mailbox; new mail makes it grow.\n"
-  "<~  * OK [UIDVALIDITY 1700000000] UIDs valid\n"
-  "    ↳ OK: Untagged OK: information from the server, such as the greeting or a status in brackets.\n"
-  "    ↳ UIDVALIDITY: Identifies this mailbox's UID numbering; when it changes, the client must forget the UIDs it remembered.\n"
-  "<~  a4 OK [READ-WRITE] SELECT completed     # The command with this tag completed successfully.\n"
-  "                                            # READ-WRITE: The mailbox is open with write access.\n"
-  " ~> a5 IDLE                                 # Asks the server to report changes (new mail as untagged EXISTS) as they happen, until the client sends DONE (RFC 2177).\n"
-  "<~  + idling                                # The server is idling: it will push new mail and flag changes until DONE.\n"
-  "<~  * 3 EXISTS                              # The number of messages now in the selected mailbox; new mail makes it grow.\n"
-  " ~> DONE                                    # Ends IDLE; the server then completes the IDLE command with its tagged OK.\n"
-  "<~  a5 OK IDLE terminated                   # The command with this tag completed successfully.\n";
 
 Test (text_format, imap_session_pairs_tagged_replies_and_says_repeated_lines_once)
 {
@@ -429,7 +360,9 @@ Test (text_format, imap_session_pairs_tagged_replies_and_says_repeated_lines_onc
   add_session (trace, MS_PROTOCOL_IMAP, "192.0.2.1:50000", "192.0.2.2:143", imap_rows,
                G_N_ELEMENTS (imap_rows));
   out = format_trace (trace, &options);
-  cr_expect_str_eq (out, expected_imap);
+  g_autofree char *expected = read_golden ("imap.en.txt");
+
+  cr_expect_str_eq (out, expected);
 }
 
 Test (text_format, format_line_alone_finds_the_tls_switch_and_the_command_answered)
@@ -456,7 +389,7 @@ Test (text_format, format_line_alone_finds_the_tls_switch_and_the_command_answer
   cr_expect_str_eq (out->str,
     "<-  +OK Begin TLS                           # The server agrees to TLS: the handshake follows, and the login after it is encrypted. STLS upgrades port 110; POP3S on 995 uses TLS from the first byte (implicit TLS).\n"
     " ~> PASS ********                           # Sends the password in clear text: anyone watching the connection can read it unless TLS (STLS, or POP3S on port 995) protects it.\n"
-    "<~  -ERR [AUTH] invalid                     # -ERR: the command failed (e.g. wrong password, no such message).\n"
+    "<~  -ERR [AUTH] invalid                     # The command failed (e.g. wrong password, no such message).\n"
     "                                            # AUTH: The failure is about the credentials (wrong user name or password), not a server problem.\n");
 }
 
@@ -575,7 +508,7 @@ Test (text_format, header_names_nodes_and_implicit_tls, .init = setup_ja)
                     "=== セッション 1 · IMAP · pc (203.0.113.7:50123) → mra ([2001:db8::25]:993) "
                     "(暗黙的 TLS)\n"
                     "    ↳ 993: ポート 993(IMAPS): 暗黙的 TLS を使う IMAP。\n"
-                    "<~  * OK ready                              # タグなしの OK: サーバーからの情報(あいさつや、角かっこ内のステータスなど)。\n");
+                    "<~  * OK ready                              # どのコマンドへの応答でもない、サーバーからの情報(あいさつや、角かっこ内のステータスなど)。\n");
 }
 
 Test (text_format, formatter_prints_lines_as_they_arrive_like_the_whole_trace)
@@ -586,6 +519,7 @@ Test (text_format, formatter_prints_lines_as_they_arrive_like_the_whole_trace)
   g_autoptr(GString) out = g_string_new (NULL);
   MsTraceSession *s = ms_trace_open_session (trace, MS_PROTOCOL_IMAP, "192.0.2.1:50000",
                                              "192.0.2.2:143");
+  g_autofree char *expected = read_golden ("imap.en.txt");
   const char *body;
 
   ms_text_format_session_header (out, s, &options);
@@ -605,7 +539,7 @@ Test (text_format, formatter_prints_lines_as_they_arrive_like_the_whole_trace)
     }
   /* The switch to TLS is recorded only after the handshake: the header printed before
    * says no STARTTLS yet, and the lines are the same. */
-  body = strstr (expected_imap, "<-  * OK [CAPABILITY");
+  body = strstr (expected, "<-  * OK [CAPABILITY");
   cr_assert_not_null (body);
   cr_expect (g_str_has_suffix (out->str, body), "%s", out->str);
 
@@ -641,4 +575,16 @@ Test (text_format, a_refused_starttls_leaves_the_session_in_clear_text)
                     "<-  454 4.7.0 TLS not available\n"
                     " -> AUTH PLAIN ********\n"
                     "<-  538 5.7.11 Encryption required\n");
+}
+
+Test (text_format, colour_is_wanted_only_on_a_terminal_without_no_color)
+{
+  int fds[2];
+
+  cr_assert_eq (pipe (fds), 0);
+  cr_expect_not (ms_text_format_color_wanted (fds[1]), "a pipe is not a terminal");
+  close (fds[0]);
+  close (fds[1]);
+  g_setenv ("NO_COLOR", "1", TRUE);
+  cr_expect_not (ms_text_format_color_wanted (STDOUT_FILENO));
 }

@@ -347,3 +347,195 @@ Test (imap_client, the_trace_records_lines_and_one_summary_per_literal)
   cr_expect_str_eq (ms_trace_session_get_line (session, 1)->tag, "a001");
   cr_expect_eq (ms_trace_session_get_line (session, 1)->dir, MS_DIR_CLIENT);
 }
+
+/* Against the real MsImapServer, in memory: two engines joined by buffers. */
+
+#include "ms-imap-server.h"
+#include "ms-mail-store.h"
+
+#define STORED1 "From: bob@example.net\r\nSubject: one\r\n\r\nhello\r\n"
+#define STORED2 "From: carol@example.net\r\nSubject: two\r\n\r\n)\r\n* 9 EXISTS\r\na003 OK no\r\n"
+
+typedef struct
+{
+  MsEngine   *server;
+  MsEngine   *client;
+  GString    *to_client;
+  GString    *to_server;
+  MsChunking  chunking;
+  guint32     seed;
+  guint       handshakes;
+} Pair;
+
+static void
+pair_start (Pair *pair)
+{
+  pair->to_client = g_string_new (NULL);
+  pair->to_server = g_string_new (NULL);
+  ms_engine_set_output_func (pair->server, collect, pair->to_client, NULL);
+  ms_engine_set_output_func (pair->client, collect, pair->to_server, NULL);
+  ms_engine_start (pair->client);
+  ms_engine_start (pair->server);
+}
+
+static void
+pair_pump (Pair *pair)
+{
+  gboolean progress = TRUE;
+
+  while (progress)
+    {
+      progress = FALSE;
+      if (pair->to_client->len > 0)
+        {
+          g_autoptr(GString) bytes = g_string_new_len (pair->to_client->str, pair->to_client->len);
+
+          g_string_truncate (pair->to_client, 0);
+          ms_test_feed_chunks ((const guint8 *) bytes->str, bytes->len, pair->chunking,
+                               pair->seed, feed_piece, pair->client);
+          progress = TRUE;
+        }
+      if (pair->to_server->len > 0)
+        {
+          g_autoptr(GString) bytes = g_string_new_len (pair->to_server->str, pair->to_server->len);
+
+          g_string_truncate (pair->to_server, 0);
+          ms_test_feed_chunks ((const guint8 *) bytes->str, bytes->len, pair->chunking,
+                               pair->seed, feed_piece, pair->server);
+          progress = TRUE;
+        }
+      if (ms_engine_is_tls_pending (pair->server) && ms_engine_is_tls_pending (pair->client))
+        {
+          pair->handshakes++;
+          ms_engine_tls_established (pair->server, MS_TLS_STARTTLS);
+          ms_engine_tls_established (pair->client, MS_TLS_STARTTLS);
+          progress = TRUE;
+        }
+    }
+}
+
+static void
+pair_end (Pair *pair)
+{
+  ms_engine_peer_closed (pair->server);
+  ms_engine_peer_closed (pair->client);
+  g_string_free (pair->to_client, TRUE);
+  g_string_free (pair->to_server, TRUE);
+}
+
+static MsMailStore *
+store_with_mail (void)
+{
+  MsMailStore *store = ms_mail_store_new ();
+  g_autoptr(GBytes) m1 = g_bytes_new_static (STORED1, strlen (STORED1));
+  g_autoptr(GBytes) m2 = g_bytes_new_static (STORED2, strlen (STORED2));
+
+  cr_assert (ms_mail_store_add_user (store, "alice@example.com", "secret", NULL));
+  cr_assert_not_null (ms_mail_store_deliver (store, "alice@example.com", m1, NULL));
+  cr_assert_not_null (ms_mail_store_deliver (store, "alice@example.com", m2, NULL));
+  return store;
+}
+
+Test (imap_client, works_against_the_real_imap_server_in_every_split)
+{
+  FOR_EACH_CHUNKING (chunking, seed)
+    {
+      g_autoptr(MsMailStore) store = store_with_mail ();
+      MsMailbox *inbox = ms_mail_store_get_mailbox (store, "alice@example.com", "INBOX");
+      MsImapServerConfig sconfig = { .hostname = "imap.example.com",
+                                     .allow_plain_login_without_tls = TRUE };
+      g_autoptr(MsImapServer) server = ms_imap_server_new (&sconfig, store);
+      g_autoptr(MsImapClient) client = ms_imap_client_new ();
+      g_autoptr(GBytes) appended = g_bytes_new_static (APPENDED, strlen (APPENDED));
+      g_autoptr(GBytes) late = g_bytes_new_static ("Subject: late\r\n\r\nx\r\n", 20);
+      Pair pair = { MS_ENGINE (server), MS_ENGINE (client), NULL, NULL, chunking, seed, 0 };
+      MsImapCommandResult *r;
+      GPtrArray *results;
+
+      ms_imap_client_capability (client);
+      ms_imap_client_login (client, "alice@example.com", "secret");
+      ms_imap_client_select (client, "INBOX");
+      ms_imap_client_fetch (client, TRUE, "1:*", "(UID BODY.PEEK[])");
+      ms_imap_client_store (client, FALSE, "1", "+FLAGS (\\Seen)");
+      ms_imap_client_search (client, FALSE, "UNSEEN");
+      ms_imap_client_append (client, "INBOX", "(\\Flagged)", appended);
+      ms_imap_client_idle (client, 1);
+      pair_start (&pair);
+      pair_pump (&pair);
+
+      /* Idling now: mail arrives, the server says EXISTS, the client says DONE. */
+      cr_assert_not_null (ms_mail_store_deliver (store, "alice@example.com", late, NULL));
+      pair_pump (&pair);
+      ms_imap_client_logout (client);
+      pair_pump (&pair);
+      pair_end (&pair);
+
+      cr_expect_null (ms_imap_client_get_error (client), "%s seed %u: %s",
+                      ms_test_chunking_name (chunking), seed,
+                      ms_imap_client_get_error (client) ? ms_imap_client_get_error (client)->message
+                                                        : "");
+      results = ms_imap_client_get_results (client);
+      cr_assert_eq (results->len, 9, "%s seed %u", ms_test_chunking_name (chunking), seed);
+      for (guint i = 0; i < results->len; i++)
+        {
+          r = g_ptr_array_index (results, i);
+          cr_expect_eq (r->status, MS_IMAP_STATUS_OK, "%s %s: %s", r->tag, r->verb, r->text);
+        }
+      cr_expect (ms_imap_client_has_capability (client, "IMAP4REV1"));
+
+      r = ms_imap_client_find_result (client, "a003");
+      cr_expect_eq (ms_imap_command_result_find (r, "EXISTS")->number, 2);
+
+      r = ms_imap_client_find_result (client, "a004");
+      cr_assert_eq (r->untagged->len, 2);
+      for (guint i = 0; i < 2; i++)
+        {
+          MsImapResponse *fetch = g_ptr_array_index (r->untagged, i);
+
+          cr_expect_str_eq (fetch->keyword, "FETCH");
+          cr_assert_eq (fetch->literals->len, 1, "%s", fetch->raw);
+          cr_expect (bytes_equal_str (g_ptr_array_index (fetch->literals, 0),
+                                      i == 0 ? STORED1 : STORED2), "%s", fetch->raw);
+        }
+
+      r = ms_imap_client_find_result (client, "a006");
+      cr_expect_str_eq (ms_imap_command_result_find (r, "SEARCH")->raw, "* SEARCH 2");
+
+      r = ms_imap_client_find_result (client, "a008");
+      cr_expect_str_eq (r->verb, "IDLE");
+      cr_expect_eq (ms_imap_command_result_find (r, "EXISTS")->number, 4);
+
+      cr_expect (ms_imap_client_is_finished (client));
+      cr_expect_eq (ms_imap_server_get_state (server), MS_IMAP_SERVER_STATE_LOGOUT);
+      cr_assert_eq (ms_mailbox_get_n_messages (inbox), 4);
+      cr_expect_neq (ms_mailbox_get_message (inbox, 0)->flags & MS_FLAG_SEEN, 0);
+      cr_expect_neq (ms_mailbox_get_message (inbox, 2)->flags & MS_FLAG_FLAGGED, 0);
+      cr_expect (bytes_equal_str (ms_mailbox_get_message (inbox, 2)->raw, APPENDED));
+    }
+}
+
+Test (imap_client, starttls_then_login_against_the_real_imap_server)
+{
+  g_autoptr(MsMailStore) store = store_with_mail ();
+  MsImapServerConfig sconfig = { .hostname = "imap.example.com", .tls_available = TRUE };
+  g_autoptr(MsImapServer) server = ms_imap_server_new (&sconfig, store);
+  g_autoptr(MsImapClient) client = ms_imap_client_new ();
+  Pair pair = { MS_ENGINE (server), MS_ENGINE (client), NULL, NULL, MS_CHUNKS_RANDOM, 9, 0 };
+
+  pair_start (&pair);
+  pair_pump (&pair);
+  cr_expect (ms_imap_client_has_capability (client, "LOGINDISABLED"));
+  cr_expect (ms_imap_client_has_capability (client, "STARTTLS"));
+  ms_imap_client_starttls (client);
+  ms_imap_client_capability (client);
+  ms_imap_client_login (client, "alice", "secret");
+  ms_imap_client_logout (client);
+  pair_pump (&pair);
+  pair_end (&pair);
+
+  cr_expect_eq (pair.handshakes, 1);
+  cr_expect_null (ms_imap_client_get_error (client));
+  cr_expect_not (ms_imap_client_has_capability (client, "LOGINDISABLED"));
+  cr_expect_eq (ms_imap_client_find_result (client, "a003")->status, MS_IMAP_STATUS_OK,
+                "%s", ms_imap_client_find_result (client, "a003")->text);
+}

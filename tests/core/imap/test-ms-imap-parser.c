@@ -165,6 +165,17 @@ Test (imap_parser, lines_and_literals_are_collected_until_the_command_is_complet
   cr_expect_eq (ms_imap_parser_push_line (parser, "c APPEND x {101}", 16, &size, &sync),
                 MS_IMAP_PUSH_TOO_LARGE);
   ms_imap_parser_reset (parser);
+  /* the cap is for all the literals of a command together */
+  cr_expect_eq (ms_imap_parser_push_line (parser, "c LOGIN {60}", 12, &size, &sync),
+                MS_IMAP_PUSH_NEED_LITERAL);
+  cr_expect_eq (ms_imap_parser_push_line (parser, " {41}", 5, &size, &sync),
+                MS_IMAP_PUSH_TOO_LARGE);
+  ms_imap_parser_reset (parser);
+  cr_expect_eq (ms_imap_parser_push_line (parser, "c LOGIN {60}", 12, &size, &sync),
+                MS_IMAP_PUSH_NEED_LITERAL);
+  cr_expect_eq (ms_imap_parser_push_line (parser, " {40}", 5, &size, &sync),
+                MS_IMAP_PUSH_NEED_LITERAL);
+  ms_imap_parser_reset (parser);
   cr_expect_eq (ms_imap_parser_push_line (parser, "c APPEND x {99999999999999999999999}", 36,
                                           &size, &sync), MS_IMAP_PUSH_COMPLETE);
   ms_imap_parser_reset (parser);
@@ -259,4 +270,34 @@ Test (imap_parser, random_input_never_crashes)
       ms_imap_command_free (cmd);
     }
   g_rand_free (rand);
+}
+
+Test (imap_parser, modified_utf7_mailbox_names_round_trip)
+{
+  static const struct { const char *utf8; const char *wire; } names[] = {
+    { "INBOX", "INBOX" },
+    { "Tom & Jerry", "Tom &- Jerry" },
+    { "受信箱", "&U9dP4Xux-" },
+    { "日本語/下書き", "&ZeVnLIqe-/&Tgtm+DBN-" },
+    { "~peter/mail/台北/日本語", "~peter/mail/&U,BTFw-/&ZeVnLIqe-" },
+    { "x😀y", "x&2D3eAA-y" },
+    { "a\tb", "a&AAk-b" },
+  };
+  static const char *const invalid[] = {
+    "&", "&U9dP4Xux", "&AGE-", "&Jjo!-", "&U9dP4XuxAA-", "&2D0-", "&3gA-", "a\x01", "&-&",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *wire = ms_imap_mutf7_encode (names[i].utf8);
+      g_autofree char *utf8 = ms_imap_mutf7_decode (names[i].wire);
+
+      cr_expect_str_eq (wire, names[i].wire, "encode %s", names[i].utf8);
+      cr_expect_str_eq (utf8, names[i].utf8, "decode %s", names[i].wire);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (invalid); i++)
+    {
+      g_autofree char *utf8 = ms_imap_mutf7_decode (invalid[i]);
+      cr_expect_null (utf8, "%s should be refused", invalid[i]);
+    }
 }

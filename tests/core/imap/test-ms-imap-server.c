@@ -629,6 +629,26 @@ Test (imap_server, the_trace_records_commands_literals_and_secrets)
   imap_harness_free (h);
 }
 
+Test (imap_server, a_password_after_a_literal_is_still_marked_secret)
+{
+  g_autoptr(MsMailStore) store = imap_test_store_new ();
+  ImapHarness *h = imap_harness_new (store, NULL);
+  MsTraceSession *session = ms_engine_get_session (MS_ENGINE (h->server));
+  MsTraceLine *line;
+
+  imap_harness_feed (h, L ("a LOGIN {5}") "alice" L (" \"secret\"") L ("b NOOP"),
+                     MS_CHUNKS_BYTE_BY_BYTE, 0);
+  cr_expect (strstr (h->out->str, LOGIN_OK) != NULL, "%s", h->out->str);
+  /* greeting, LOGIN, "+", the literal's summary, the rest of the line, OK, NOOP */
+  line = ms_trace_session_get_line (session, 4);
+  cr_assert_str_eq (line->text, " \"secret\"");
+  cr_expect (line->secret);
+  line = ms_trace_session_get_line (session, 6);
+  cr_assert_str_eq (line->text, "b NOOP");
+  cr_expect (!line->secret);
+  imap_harness_free (h);
+}
+
 /* Garbage in any state must not crash or wedge the engine. */
 Test (imap_server, random_input_never_crashes)
 {
@@ -656,4 +676,144 @@ Test (imap_server, random_input_never_crashes)
       imap_harness_free (h);
     }
   g_rand_free (rand);
+}
+
+Test (imap_server, store_and_search_hold_back_expunge_but_uid_search_may_carry_it)
+{
+  g_autoptr(MsMailStore) store = imap_test_store_new ();
+  ImapHarness *a;
+  ImapHarness *b;
+  g_autofree char *out = NULL;
+
+  setup_three (store);
+  a = imap_harness_new (store, NULL);
+  b = imap_harness_new (store, NULL);
+  imap_harness_feed (a, LOGIN L ("s SELECT INBOX"), MS_CHUNKS_WHOLE, 0);
+  imap_harness_feed (b, LOGIN L ("s SELECT INBOX") L ("x STORE 1 +FLAGS (\\Deleted)")
+                        L ("y EXPUNGE"), MS_CHUNKS_WHOLE, 0);
+  g_free (imap_harness_take (a));
+  imap_harness_feed (a, L ("a1 STORE 2 +FLAGS.SILENT (\\Answered)") L ("a2 SEARCH ANSWERED")
+                        L ("a3 UID SEARCH ANSWERED") L ("a4 SEARCH ANSWERED"),
+                     MS_CHUNKS_RANDOM, 3);
+  out = imap_harness_take (a);
+  /* the flags of a message that is gone are not worth reporting: its EXPUNGE will come */
+  cr_expect_str_eq (out, L ("a1 OK STORE completed")
+                         L ("* SEARCH 2")
+                         L ("a2 OK SEARCH completed")
+                         L ("* SEARCH 2")
+                         L ("* 1 EXPUNGE")
+                         L ("a3 OK SEARCH completed")
+                         L ("* SEARCH 1")
+                         L ("a4 OK SEARCH completed"));
+  imap_harness_free (a);
+  imap_harness_free (b);
+}
+
+Test (imap_server, list_with_a_reference_and_renaming_inbox)
+{
+  g_autofree char *out = imap_converse (setup_three,
+    LOGIN L ("c CREATE a/b/c") L ("l1 LIST a/ *") L ("l2 LIST a %") L ("l3 LIST \"\" a/%/c")
+    L ("d DELETE a/b") L ("l4 LIST \"\" a/%")
+    L ("r RENAME INBOX Old") L ("t STATUS INBOX (MESSAGES)") L ("u STATUS Old (MESSAGES)"));
+
+  cr_expect_str_eq (out, LOGIN_OK
+    L ("c OK CREATE completed")
+    L ("* LIST (\\HasChildren) \"/\" a/b")
+    L ("* LIST (\\HasNoChildren) \"/\" a/b/c")
+    L ("l1 OK LIST completed")
+    /* the reference is prefixed as is: "a" + "%" matches "a" itself */
+    L ("* LIST (\\HasChildren) \"/\" a")
+    L ("l2 OK LIST completed")
+    L ("* LIST (\\HasNoChildren) \"/\" a/b/c")
+    L ("l3 OK LIST completed")
+    L ("d OK DELETE completed")
+    L ("* LIST (\\Noselect \\HasChildren) \"/\" a/b")
+    L ("l4 OK LIST completed")
+    L ("r OK RENAME completed")
+    L ("* STATUS INBOX (MESSAGES 0)")
+    L ("t OK STATUS completed")
+    L ("* STATUS Old (MESSAGES 3)")
+    L ("u OK STATUS completed"));
+}
+
+static void
+record_state (MsImapServer *server, guint old_state, guint new_state, GString *log)
+{
+  g_string_append_printf (log, "%s>%s ", ms_imap_server_state_to_string (old_state),
+                          ms_imap_server_state_to_string (new_state));
+}
+
+Test (imap_server, state_changes_are_signalled_and_config_init_sets_defaults)
+{
+  g_autoptr(MsMailStore) store = imap_test_store_new ();
+  g_autoptr(GString) log = g_string_new (NULL);
+  MsImapServerConfig config;
+  ImapHarness *h;
+
+  ms_imap_server_config_init (&config);
+  cr_expect_str_eq (config.hostname, "localhost");
+  cr_expect (!config.allow_plain_login_without_tls);
+  cr_expect_eq (config.max_literal, MS_IMAP_DEFAULT_MAX_LITERAL);
+  config.allow_plain_login_without_tls = TRUE;
+  h = imap_harness_new (store, &config);
+  g_signal_connect (h->server, "state-changed", G_CALLBACK (record_state), log);
+  imap_harness_feed (h, LOGIN L ("s SELECT INBOX") L ("t SELECT nosuch") L ("u EXAMINE INBOX")
+                        L ("c CLOSE") L ("l LOGOUT"), MS_CHUNKS_WHOLE, 0);
+  cr_expect_str_eq (log->str, "not-authenticated>authenticated authenticated>selected "
+                              "selected>authenticated authenticated>selected "
+                              "selected>authenticated authenticated>logout ");
+  cr_expect (strstr (h->out->str, "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN") != NULL, "%s", h->out->str);
+  cr_expect (strstr (h->out->str, "] localhost IMAP4rev1 MailSim ready") != NULL);
+  cr_expect_str_eq (ms_imap_server_get_user (h->server), "alice@example.com");
+  imap_harness_free (h);
+}
+
+/* Backtracking wildcard matchers take exponential time on this (found by fuzzing). */
+Test (imap_server, list_patterns_match_in_polynomial_time, .timeout = 10)
+{
+  g_autofree char *out = imap_converse (NULL,
+    LOGIN L ("c CREATE aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+    L ("l LIST \"\" *a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b")
+    L ("m LIST \"\" %a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%a%")
+    L ("n LIST \"\" ****************************************************************%"));
+
+  cr_expect_str_eq (out, LOGIN_OK L ("c OK CREATE completed") L ("l OK LIST completed")
+    L ("* LIST (\\HasNoChildren) \"/\" aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+    L ("m OK LIST completed")
+    L ("* LIST (\\HasNoChildren) \"/\" INBOX")
+    L ("* LIST (\\HasNoChildren) \"/\" aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+    L ("n OK LIST completed"));
+}
+
+static void
+setup_japanese_folder (MsMailStore *store)
+{
+  cr_assert_not_null (ms_mail_store_create_mailbox (store, "alice@example.com", "仕事/報告", NULL));
+}
+
+Test (imap_server, mailbox_names_are_modified_utf7_on_the_wire_and_utf8_in_the_store)
+{
+  g_autofree char *out = imap_converse (setup_japanese_folder,
+    LOGIN L ("c CREATE &U9dP4Xux-") L ("d CREATE \"Tom &- Jerry\"") L ("e CREATE &U9dP4Xux")
+    L ("l LIST \"\" *") L ("s SELECT &TtVOiw-/&WDFUSg-") L ("t STATUS \"Tom &- Jerry\" (MESSAGES)"));
+
+  cr_expect_str_eq (out, LOGIN_OK
+    L ("c OK CREATE completed")
+    L ("d OK CREATE completed")
+    L ("e NO [CANNOT] Mailbox name is not valid modified UTF-7")
+    L ("* LIST (\\HasNoChildren) \"/\" INBOX")
+    L ("* LIST (\\HasNoChildren) \"/\" \"Tom &- Jerry\"")
+    L ("* LIST (\\HasChildren) \"/\" &TtVOiw-")
+    L ("* LIST (\\HasNoChildren) \"/\" &TtVOiw-/&WDFUSg-")
+    L ("* LIST (\\HasNoChildren) \"/\" &U9dP4Xux-")
+    L ("l OK LIST completed")
+    L ("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)")
+    L ("* 0 EXISTS")
+    L ("* 0 RECENT")
+    L ("* OK [UIDVALIDITY 4] UIDs valid")
+    L ("* OK [UIDNEXT 1] Predicted next UID")
+    L ("* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] Flags permitted")
+    L ("s OK [READ-WRITE] SELECT completed")
+    L ("* STATUS \"Tom &- Jerry\" (MESSAGES 0)")
+    L ("t OK STATUS completed"));
 }

@@ -71,7 +71,24 @@ def python_view(path):
         "to": addresses("to"),
         "cc": addresses("cc"),
         "parts": [[p.get_content_type(), p.get_filename()] for p in msg.walk()],
+        "texts": [text_of(p) for p in msg.walk()],
     }
+
+
+def text_of(part):
+    # The decoded text of a text/* leaf, line ends made alike.
+    if part.is_multipart() or part.get_content_maintype() != "text" or \
+            part.get_content_type() == "message/rfc822":
+        return None
+    payload = part.get_payload(decode=True) or b""
+    charset = part.get_content_charset() or "us-ascii"
+    if charset.lower() in ("us-ascii", "ascii"):
+        charset = "utf-8"
+    try:
+        text = payload.decode(charset, "replace")
+    except LookupError:
+        return None
+    return text.replace("\r\n", "\n")
 
 
 def main():
@@ -87,6 +104,7 @@ def main():
         ours = json.loads(subprocess.run([dump] + files, check=True,
                                          capture_output=True).stdout)
         failures = 0
+        texts_compared = [0]
         for mine in ours:
             path = mine["file"]
             theirs = python_view(path)
@@ -102,10 +120,19 @@ def main():
                     print("FAIL %s %s:\n  ours:   %r\n  python: %r" % (path, key, mine[key], theirs[key]))
                     failures += 1
             our_parts = [[p[0], p[1]] for p in mine["parts"]]
+            our_texts = [None if p[3] is None else p[3].replace("\r\n", "\n") for p in mine["parts"]]
+            if len(our_texts) == len(theirs["texts"]):
+                for i, (a, b) in enumerate(zip(our_texts, theirs["texts"])):
+                    if b is not None and a != b:
+                        print("FAIL %s text of part %d:\n  ours:   %r\n  python: %r" % (path, i, a, b))
+                        failures += 1
+                    elif b is not None:
+                        texts_compared[0] += 1
             if our_parts != theirs["parts"]:
                 print("FAIL %s parts:\n  ours:   %r\n  python: %r" % (path, our_parts, theirs["parts"]))
                 failures += 1
-        print("%d messages (%d generated), %d differences" % (len(ours), len(generated), failures))
+        print("%d messages (%d generated), %d texts compared, %d differences"
+              % (len(ours), len(generated), texts_compared[0], failures))
         return 1 if failures else 0
 
 

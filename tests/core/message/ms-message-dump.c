@@ -4,7 +4,7 @@
  *
  * Usage: ms-message-dump FILE...  → one JSON array, an object per file:
  *   {"file", "subject", "from": [[name, address]...], "to", "cc",
- *    "parts": [[content_type, filename]...]}
+ *    "parts": [[content_type, filename, part_number, text or null]...]}
  */
 #include <stdio.h>
 
@@ -110,6 +110,17 @@ main (int   argc,
           else
             json_builder_add_null_value (builder);
           json_builder_add_string_value (builder, part->part_number);
+          if (!part->is_container && g_str_has_prefix (part->content_type, "text/"))
+            {
+              g_autofree char *body = ms_message_dup_part_text (message, part->part_number,
+                                                                NULL);
+              if (body)
+                json_builder_add_string_value (builder, body);
+              else
+                json_builder_add_null_value (builder);
+            }
+          else
+            json_builder_add_null_value (builder);
           json_builder_end_array (builder);
         }
       json_builder_end_array (builder);

@@ -348,6 +348,33 @@ Test (mime, nested_parts_are_numbered_as_imap_does)
   g_free (text);
   text = ms_message_dup_part_text (m, "3.2", NULL);
   cr_expect_str_eq (text, "<p>html</p>");
+
+  /* What IMAP needs for BODY[n], BODY[n.MIME] and BODYSTRUCTURE. */
+  {
+    MsMimePart *att = g_ptr_array_index (parts, 2);
+    g_autoptr(GBytes) raw = ms_message_dup_part_raw (m, "2", NULL);
+    g_autoptr(GBytes) mime = ms_message_dup_part_mime_header (m, "2", NULL);
+    const char *expected_mime = "Content-Type: text/plain; charset=utf-8\r\n"
+                                "Content-Disposition: attachment;\r\n"
+                                " filename*=UTF-8''%E5%A0%B1%E5%91%8A%E6%9B%B8%2E%74%78%74\r\n"
+                                "Content-Transfer-Encoding: base64\r\n\r\n";
+
+    cr_assert_not_null (raw);
+    cr_expect_eq (g_bytes_get_size (raw), att->size);
+    cr_expect_eq (memcmp (g_bytes_get_data (raw, NULL), "5LiA6KGM55uuCuS6jOihjOebrgo=", 28), 0);
+    cr_expect_eq (att->lines, 1);
+    cr_assert_not_null (mime);
+    cr_expect_eq (g_bytes_get_size (mime), strlen (expected_mime));
+    cr_expect_eq (memcmp (g_bytes_get_data (mime, NULL), expected_mime, strlen (expected_mime)), 0);
+    cr_assert_not_null (att->type_params);
+    cr_expect_str_eq (att->type_params[0], "charset");
+    cr_expect_str_eq (att->type_params[1], "utf-8");
+    cr_assert_not_null (att->disposition_params);
+    cr_expect_str_eq (att->disposition_params[0], "filename");
+    cr_expect_str_eq (att->disposition_params[1], "報告書.txt");
+    cr_expect_str_eq (((MsMimePart *) g_ptr_array_index (parts, 0))->type_params[1], "outer");
+    cr_expect_null (ms_message_dup_part_raw (m, "4", NULL));
+  }
 }
 
 Test (malformed, odd_input_gives_a_message_or_a_clear_error)

@@ -193,3 +193,39 @@ test_inbox_count (MsMailStore *store, const char *address)
 {
   return ms_mailbox_get_n_messages (ms_mail_store_get_mailbox (store, address, "INBOX"));
 }
+
+/* Runs a client script in every chunking, each over a fresh test store, checks that the
+ * server said the same bytes every time, and returns that output. The whole-input run
+ * uses *store when it is set (else a new store it leaves in *store) so that the caller
+ * can look at the mail afterwards. */
+static inline char *
+test_converse_all (const MsPop3ServerConfig *config, const char *input, MsMailStore **store)
+{
+  char *first = NULL;
+
+  FOR_EACH_CHUNKING (chunking, seed)
+    {
+      MsMailStore *run_store;
+      char *out;
+
+      if (first == NULL && *store != NULL)
+        run_store = g_object_ref (*store);
+      else
+        run_store = test_store_new ();
+      out = test_converse (run_store, config, input, chunking, seed);
+      if (first == NULL)
+        {
+          first = out;
+          if (*store == NULL)
+            *store = g_object_ref (run_store);
+        }
+      else
+        {
+          cr_expect_str_eq (out, first, "%s seed %u differs from the whole-input run",
+                            ms_test_chunking_name (chunking), seed);
+          g_free (out);
+        }
+      g_object_unref (run_store);
+    }
+  return first;
+}

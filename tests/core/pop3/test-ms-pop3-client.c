@@ -73,88 +73,102 @@ Test (pop3_client, fetches_every_message_byte_exact_and_deletes_them_in_every_sp
 
 Test (pop3_client, keeps_the_uidl_listing_by_message_number)
 {
-  g_autoptr(MsMailStore) store = test_store_new ();
-  MsMailbox *inbox = ms_mail_store_get_mailbox (store, "alice@example.com", "INBOX");
-  g_autoptr(MsPop3Server) server = NULL;
-  g_autoptr(MsPop3Client) client = client_new ("alice@example.com", "secret");
-  MsPop3ServerConfig sconfig;
-  TestPair pair;
-  g_autofree char *u2 = g_strdup_printf ("%u.2", ms_mailbox_get_uidvalidity (inbox));
-  GPtrArray *listing;
+  FOR_EACH_CHUNKING (chunking, seed)
+    {
+      g_autoptr(MsMailStore) store = test_store_new ();
+      MsMailbox *inbox = ms_mail_store_get_mailbox (store, "alice@example.com", "INBOX");
+      g_autoptr(MsPop3Server) server = NULL;
+      g_autoptr(MsPop3Client) client = client_new ("alice@example.com", "secret");
+      MsPop3ServerConfig sconfig;
+      TestPair pair;
+      g_autofree char *u2 = g_strdup_printf ("%u.2", ms_mailbox_get_uidvalidity (inbox));
+      GPtrArray *listing;
 
-  test_server_config (&sconfig);
-  server = ms_pop3_server_new (&sconfig, store);
-  ms_pop3_client_add_action (client, MS_POP3_ACTION_LIST, 0, 0);
-  ms_pop3_client_add_action (client, MS_POP3_ACTION_UIDL, 2, 0);
-  pair = (TestPair) { MS_ENGINE (server), MS_ENGINE (client), NULL, NULL, MS_CHUNKS_WHOLE, 0, 0 };
-  test_pair_run (&pair);
+      test_server_config (&sconfig);
+      server = ms_pop3_server_new (&sconfig, store);
+      ms_pop3_client_add_action (client, MS_POP3_ACTION_LIST, 0, 0);
+      ms_pop3_client_add_action (client, MS_POP3_ACTION_UIDL, 2, 0);
+      pair = (TestPair) { MS_ENGINE (server), MS_ENGINE (client), NULL, NULL, chunking, seed, 0 };
+      test_pair_run (&pair);
 
-  listing = ms_pop3_client_get_listing (client);
-  cr_assert_eq (listing->len, 2);
-  cr_expect_eq (((MsPop3ListEntry *) listing->pdata[0])->size, sizeof MSG1 - 1);
-  cr_expect_null (((MsPop3ListEntry *) listing->pdata[0])->uidl);
-  cr_expect_str_eq (ms_pop3_client_get_uidl (client, 2), u2);
-  /* Nothing deleted: no DELE was asked for. */
-  cr_expect_eq (test_inbox_count (store, "alice@example.com"), 2);
+      listing = ms_pop3_client_get_listing (client);
+      cr_assert_eq (listing->len, 2);
+      cr_expect_eq (((MsPop3ListEntry *) listing->pdata[0])->size, sizeof MSG1 - 1);
+      cr_expect_null (((MsPop3ListEntry *) listing->pdata[0])->uidl);
+      cr_expect_str_eq (ms_pop3_client_get_uidl (client, 2), u2);
+      /* Nothing deleted: no DELE was asked for. */
+      cr_expect_eq (test_inbox_count (store, "alice@example.com"), 2);
+    }
 }
 
 Test (pop3_client, uses_apop_when_the_greeting_offers_a_timestamp)
 {
-  g_autoptr(MsMailStore) store = test_store_new ();
-  MsPop3ServerConfig sconfig;
-  g_autoptr(MsPop3Server) server = NULL;
-  MsPop3ClientConfig cconfig = { .user = "alice", .password = "secret", .use_apop = TRUE };
-  g_autoptr(MsPop3Client) client = ms_pop3_client_new (&cconfig);
-  g_autoptr(MsTrace) trace = ms_trace_new ("test", "apop");
-  MsTraceSession *session = ms_trace_open_session (trace, MS_PROTOCOL_POP3, NULL, NULL);
-  TestPair pair;
-  gboolean saw_apop = FALSE;
-
-  test_server_config (&sconfig);
-  server = ms_pop3_server_new (&sconfig, store);
-  ms_engine_set_session (MS_ENGINE (client), session);
-  ms_pop3_client_add_action (client, MS_POP3_ACTION_TOP, 1, 0);
-  pair = (TestPair) { MS_ENGINE (server), MS_ENGINE (client), NULL, NULL, MS_CHUNKS_RANDOM, 3, 0 };
-  test_pair_run (&pair);
-
-  cr_expect_null (ms_pop3_client_get_error (client));
-  cr_expect_str_eq (ms_pop3_client_get_auth_method (client), "APOP");
-  for (guint i = 0; i < ms_trace_session_get_n_lines (session); i++)
+  FOR_EACH_CHUNKING (chunking, seed)
     {
-      MsTraceLine *line = ms_trace_session_get_line (session, i);
+      g_autoptr(MsMailStore) store = test_store_new ();
+      MsPop3ServerConfig sconfig;
+      g_autoptr(MsPop3Server) server = NULL;
+      MsPop3ClientConfig cconfig = { .user = "alice", .password = "secret", .use_apop = TRUE };
+      g_autoptr(MsPop3Client) client = ms_pop3_client_new (&cconfig);
+      g_autoptr(MsTrace) trace = ms_trace_new ("test", "apop");
+      MsTraceSession *session = ms_trace_open_session (trace, MS_PROTOCOL_POP3, NULL, NULL);
+      TestPair pair;
+      gboolean saw_apop = FALSE;
 
-      cr_expect (line->command == NULL || strcmp (line->command, "PASS") != 0);
-      if (line->command != NULL && strcmp (line->command, "APOP") == 0)
+      test_server_config (&sconfig);
+      server = ms_pop3_server_new (&sconfig, store);
+      ms_engine_set_session (MS_ENGINE (client), session);
+      ms_pop3_client_add_action (client, MS_POP3_ACTION_TOP, 1, 0);
+      pair = (TestPair) { MS_ENGINE (server), MS_ENGINE (client), NULL, NULL, chunking, seed, 0 };
+      test_pair_run (&pair);
+
+      cr_expect_null (ms_pop3_client_get_error (client));
+      cr_expect_str_eq (ms_pop3_client_get_auth_method (client), "APOP");
+      for (guint i = 0; i < ms_trace_session_get_n_lines (session); i++)
         {
-          saw_apop = TRUE;
-          cr_expect_eq (line->dir, MS_DIR_CLIENT);
-          cr_expect (line->secret);
+          MsTraceLine *line = ms_trace_session_get_line (session, i);
+
+          cr_expect (line->command == NULL || strcmp (line->command, "PASS") != 0);
+          if (line->command != NULL && strcmp (line->command, "APOP") == 0)
+            {
+              saw_apop = TRUE;
+              cr_expect_eq (line->dir, MS_DIR_CLIENT);
+              cr_expect (line->secret);
+            }
         }
+      cr_expect (saw_apop);
+      cr_assert_eq (ms_pop3_client_get_retrieved (client)->len, 1);
+      cr_expect (((MsPop3Retrieved *) ms_pop3_client_get_retrieved (client)->pdata[0])->partial);
+      {
+        MsPop3Retrieved *top = ms_pop3_client_get_retrieved (client)->pdata[0];
+
+        cr_expect (bytes_equal_str (top->data, "From: bob@example.net\r\nTo: alice@example.com\r\n"
+                                               "Subject: one\r\n\r\n"));
+      }
     }
-  cr_expect (saw_apop);
-  cr_assert_eq (ms_pop3_client_get_retrieved (client)->len, 1);
-  cr_expect (((MsPop3Retrieved *) ms_pop3_client_get_retrieved (client)->pdata[0])->partial);
-  cr_expect (bytes_equal_str (((MsPop3Retrieved *) ms_pop3_client_get_retrieved (client)->pdata[0])->data,
-                              "From: bob@example.net\r\nTo: alice@example.com\r\nSubject: one\r\n\r\n"));
 }
 
 Test (pop3_client, uses_auth_plain_when_asked_and_offered)
 {
-  g_autoptr(MsMailStore) store = test_store_new ();
-  MsPop3ServerConfig sconfig;
-  g_autoptr(MsPop3Server) server = NULL;
-  MsPop3ClientConfig cconfig = { .user = "alice", .password = "secret", .use_sasl_plain = TRUE };
-  g_autoptr(MsPop3Client) client = ms_pop3_client_new (&cconfig);
-  TestPair pair;
+  FOR_EACH_CHUNKING (chunking, seed)
+    {
+      g_autoptr(MsMailStore) store = test_store_new ();
+      MsPop3ServerConfig sconfig;
+      g_autoptr(MsPop3Server) server = NULL;
+      MsPop3ClientConfig cconfig = { .user = "alice", .password = "secret",
+                                     .use_sasl_plain = TRUE };
+      g_autoptr(MsPop3Client) client = ms_pop3_client_new (&cconfig);
+      TestPair pair;
 
-  test_server_config (&sconfig);
-  server = ms_pop3_server_new (&sconfig, store);
-  pair = (TestPair) { MS_ENGINE (server), MS_ENGINE (client), NULL, NULL, MS_CHUNKS_BYTE_BY_BYTE, 0, 0 };
-  test_pair_run (&pair);
-  cr_expect_null (ms_pop3_client_get_error (client));
-  cr_expect_str_eq (ms_pop3_client_get_auth_method (client), "PLAIN");
-  cr_expect (ms_pop3_client_has_capability (client, "SASL PLAIN"));
-  cr_expect_not (ms_pop3_client_has_capability (client, "SASL LOGIN"));
+      test_server_config (&sconfig);
+      server = ms_pop3_server_new (&sconfig, store);
+      pair = (TestPair) { MS_ENGINE (server), MS_ENGINE (client), NULL, NULL, chunking, seed, 0 };
+      test_pair_run (&pair);
+      cr_expect_null (ms_pop3_client_get_error (client));
+      cr_expect_str_eq (ms_pop3_client_get_auth_method (client), "PLAIN");
+      cr_expect (ms_pop3_client_has_capability (client, "SASL PLAIN"));
+      cr_expect_not (ms_pop3_client_has_capability (client, "SASL LOGIN"));
+    }
 }
 
 Test (pop3_client, upgrades_with_stls_and_asks_capa_again)
@@ -179,7 +193,8 @@ Test (pop3_client, upgrades_with_stls_and_asks_capa_again)
 
       cr_expect_eq (pair.tls_handshakes, 1);
       cr_expect_null (ms_pop3_client_get_error (client), "%s",
-                      ms_pop3_client_get_error (client) ? ms_pop3_client_get_error (client)->message : "");
+                      ms_pop3_client_get_error (client)
+                      ? ms_pop3_client_get_error (client)->message : "");
       cr_expect_not (ms_pop3_client_has_capability (client, "STLS"));
       cr_expect (ms_pop3_client_has_capability (client, "USER"));
       cr_expect (ms_pop3_client_get_stat (client, NULL, NULL));
@@ -188,48 +203,54 @@ Test (pop3_client, upgrades_with_stls_and_asks_capa_again)
 
 Test (pop3_client, refuses_to_log_in_in_clear_when_tls_is_required_but_missing)
 {
-  g_autoptr(MsMailStore) store = test_store_new ();
-  MsPop3ServerConfig sconfig;
-  g_autoptr(MsPop3Server) server = NULL;
-  MsPop3ClientConfig cconfig = { .user = "alice", .password = "secret", .use_stls = TRUE,
-                                 .require_tls = TRUE };
-  g_autoptr(MsPop3Client) client = ms_pop3_client_new (&cconfig);
-  g_autoptr(MsTrace) trace = ms_trace_new ("test", "tls");
-  MsTraceSession *session = ms_trace_open_session (trace, MS_PROTOCOL_POP3, NULL, NULL);
-  TestPair pair;
+  FOR_EACH_CHUNKING (chunking, seed)
+    {
+      g_autoptr(MsMailStore) store = test_store_new ();
+      MsPop3ServerConfig sconfig;
+      g_autoptr(MsPop3Server) server = NULL;
+      MsPop3ClientConfig cconfig = { .user = "alice", .password = "secret", .use_stls = TRUE,
+                                     .require_tls = TRUE };
+      g_autoptr(MsPop3Client) client = ms_pop3_client_new (&cconfig);
+      g_autoptr(MsTrace) trace = ms_trace_new ("test", "tls");
+      MsTraceSession *session = ms_trace_open_session (trace, MS_PROTOCOL_POP3, NULL, NULL);
+      TestPair pair;
 
-  test_server_config (&sconfig);
-  server = ms_pop3_server_new (&sconfig, store);
-  ms_engine_set_session (MS_ENGINE (client), session);
-  pair = (TestPair) { MS_ENGINE (server), MS_ENGINE (client), NULL, NULL, MS_CHUNKS_WHOLE, 0, 0 };
-  test_pair_run (&pair);
-  cr_assert_not_null (ms_pop3_client_get_error (client));
-  cr_expect (g_error_matches (ms_pop3_client_get_error (client), MS_POP3_CLIENT_ERROR,
-                              MS_POP3_CLIENT_ERROR_UNSUPPORTED));
-  for (guint i = 0; i < ms_trace_session_get_n_lines (session); i++)
-    cr_expect_not (ms_trace_session_get_line (session, i)->secret, "a secret was sent");
+      test_server_config (&sconfig);
+      server = ms_pop3_server_new (&sconfig, store);
+      ms_engine_set_session (MS_ENGINE (client), session);
+      pair = (TestPair) { MS_ENGINE (server), MS_ENGINE (client), NULL, NULL, chunking, seed, 0 };
+      test_pair_run (&pair);
+      cr_assert_not_null (ms_pop3_client_get_error (client));
+      cr_expect (g_error_matches (ms_pop3_client_get_error (client), MS_POP3_CLIENT_ERROR,
+                                  MS_POP3_CLIENT_ERROR_UNSUPPORTED));
+      for (guint i = 0; i < ms_trace_session_get_n_lines (session); i++)
+        cr_expect_not (ms_trace_session_get_line (session, i)->secret, "a secret was sent");
+    }
 }
 
 Test (pop3_client, a_wrong_password_is_a_rejected_error_after_a_clean_quit)
 {
-  g_autoptr(MsMailStore) store = test_store_new ();
-  MsPop3ServerConfig sconfig;
-  g_autoptr(MsPop3Server) server = NULL;
-  g_autoptr(MsPop3Client) client = client_new ("alice", "wrong");
-  TestPair pair;
-  guint finished = 0;
+  FOR_EACH_CHUNKING (chunking, seed)
+    {
+      g_autoptr(MsMailStore) store = test_store_new ();
+      MsPop3ServerConfig sconfig;
+      g_autoptr(MsPop3Server) server = NULL;
+      g_autoptr(MsPop3Client) client = client_new ("alice", "wrong");
+      TestPair pair;
+      guint finished = 0;
 
-  test_server_config (&sconfig);
-  server = ms_pop3_server_new (&sconfig, store);
-  g_signal_connect (client, "finished", G_CALLBACK (on_finished), &finished);
-  pair = (TestPair) { MS_ENGINE (server), MS_ENGINE (client), NULL, NULL, MS_CHUNKS_WHOLE, 0, 0 };
-  test_pair_run (&pair);
-  cr_expect_eq (finished, 1);
-  cr_assert_not_null (ms_pop3_client_get_error (client));
-  cr_expect (g_error_matches (ms_pop3_client_get_error (client), MS_POP3_CLIENT_ERROR,
-                              MS_POP3_CLIENT_ERROR_REJECTED));
-  cr_expect (strstr (ms_pop3_client_get_error (client)->message, "[AUTH]") != NULL);
-  cr_expect_eq (ms_pop3_server_get_state (server), MS_POP3_SERVER_STATE_CLOSED);
+      test_server_config (&sconfig);
+      server = ms_pop3_server_new (&sconfig, store);
+      g_signal_connect (client, "finished", G_CALLBACK (on_finished), &finished);
+      pair = (TestPair) { MS_ENGINE (server), MS_ENGINE (client), NULL, NULL, chunking, seed, 0 };
+      test_pair_run (&pair);
+      cr_expect_eq (finished, 1);
+      cr_assert_not_null (ms_pop3_client_get_error (client));
+      cr_expect (g_error_matches (ms_pop3_client_get_error (client), MS_POP3_CLIENT_ERROR,
+                                  MS_POP3_CLIENT_ERROR_REJECTED));
+      cr_expect (strstr (ms_pop3_client_get_error (client)->message, "[AUTH]") != NULL);
+      cr_expect_eq (ms_pop3_server_get_state (server), MS_POP3_SERVER_STATE_CLOSED);
+    }
 }
 
 /* A scripted RFC 1939-only server: no CAPA, odd stuffing, an -ERR to an action. */

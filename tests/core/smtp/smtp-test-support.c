@@ -57,6 +57,13 @@ tp_check_recipient (MsSmtpPolicy *policy, const MsSmtpSessionInfo *info,
   TestPolicy *self = TEST_POLICY (policy);
   const char *at = strrchr (rcpt, '@');
 
+  if (g_ascii_strcasecmp (rcpt, "moved@example.com") == 0)
+    {
+      /* RFC 5321 §3.4: accepted, and the sender learns the new address */
+      *reply = ms_smtp_reply_new (251, "2.1.5", "User not local; will forward to "
+                                  "<moved@elsewhere.example>");
+      return MS_SMTP_VERDICT_RELAY;
+    }
   if (at == NULL || g_ascii_strcasecmp (at + 1, "example.com") == 0)
     {
       if (at == NULL || g_hash_table_contains (self->passwords, rcpt))
@@ -237,6 +244,17 @@ server_run_free (ServerRun *run)
   g_object_unref (run->trace);
   g_string_free (run->out, TRUE);
   g_free (run);
+}
+
+const char *
+keep (char *text)
+{
+  static GPtrArray *kept;
+
+  if (kept == NULL)
+    kept = g_ptr_array_new ();
+  g_ptr_array_add (kept, text);
+  return text;
 }
 
 const char *

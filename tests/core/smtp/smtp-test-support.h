@@ -55,6 +55,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServerRun, server_run_free)
 /* The final lines' "code" or "code esc" of each reply, space separated:
  * "220 250 250 354 250 221". */
 char       *reply_codes       (const char               *output);
+/* Keeps a string alive to the end of the test (for use inside assertions). */
+const char *keep              (char                     *text);
 /* Only the output after the first n bytes. */
 const char *output_tail       (ServerRun                *run,
                                gsize                     from);

@@ -565,12 +565,167 @@ Test (smtp_client, dot_stuffing_function)
   gsize len;
   const char *data = g_bytes_get_data (out, &len);
 
-  cr_expect_str_eq (g_strndup (data, len), "..a\r\n...b\r\nc\r\n.\r\n");
+  cr_expect_str_eq (keep (g_strndup (data, len)), "..a\r\n...b\r\nc\r\n.\r\n");
   cr_expect_eq (lines, 3);
   cr_expect_eq (n, 12);
   g_bytes_unref (out);
   out = ms_smtp_dot_stuff ((const guint8 *) "", 0, &lines, &n);
   data = g_bytes_get_data (out, &len);
-  cr_expect_str_eq (g_strndup (data, len), ".\r\n");
+  cr_expect_str_eq (keep (g_strndup (data, len)), ".\r\n");
   cr_expect_eq (lines, 0);
+}
+
+Test (smtp_client, eight_bit_messages_declare_body_8bitmime)
+{
+  g_autoptr(Pair) pair = pair_new (NULL, NULL, MS_CHUNKS_RANDOM, 5);
+  g_autoptr(GBytes) body = bytes ("Subject: =?UTF-8?B?5pel5pys?=\r\n\r\n\xe6\x97\xa5\xe6\x9c\xac\r\n");
+
+  ms_smtp_client_add_message (pair->client, "a@x.example", alice, body);
+  wire_run (pair->wire);
+  cr_expect_null (ms_smtp_client_get_error (pair->client));
+  cr_assert_eq (pair->policy->envelopes->len, 1);
+  cr_expect_str_eq (g_ptr_array_index (pair->policy->envelopes, 0), "a@x.example|alice@example.com||8bit");
+}
+
+Test (smtp_client, refused_starttls_data_and_inconsistent_replies)
+{
+  static const struct
+  {
+    MsSmtpClientTlsMode tls;
+    const char         *script;
+    const char         *expected_out;
+    MsSmtpClientError   code;
+    MsSmtpClientStep    step;
+  } cases[] = {
+    { MS_SMTP_CLIENT_TLS_REQUIRE,
+      "220 hi\r\n250-x\r\n250 STARTTLS\r\n454 4.7.0 TLS not available\r\n221 bye\r\n",
+      "EHLO localhost\r\nSTARTTLS\r\nQUIT\r\n", MS_SMTP_CLIENT_ERROR_TLS,
+      MS_SMTP_CLIENT_STEP_STARTTLS },
+    { MS_SMTP_CLIENT_TLS_IF_OFFERED,
+      "220 hi\r\n250-x\r\n250 STARTTLS\r\n454 4.7.0 TLS not available\r\n250 ok\r\n250 ok\r\n"
+      "554 5.5.1 No valid recipients\r\n221 bye\r\n",
+      "EHLO localhost\r\nSTARTTLS\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<alice@example.com>\r\n"
+      "DATA\r\nQUIT\r\n", MS_SMTP_CLIENT_ERROR_PERMFAIL, MS_SMTP_CLIENT_STEP_DATA },
+    { MS_SMTP_CLIENT_TLS_NEVER,
+      "220 hi\r\n250-x\r\n251 y\r\n", "EHLO localhost\r\n", MS_SMTP_CLIENT_ERROR_PROTOCOL,
+      MS_SMTP_CLIENT_STEP_EHLO },
+    { MS_SMTP_CLIENT_TLS_NEVER,
+      "220 hi\r\n451 4.3.0 try later\r\n221 bye\r\n", "EHLO localhost\r\nQUIT\r\n",
+      MS_SMTP_CLIENT_ERROR_TEMPFAIL, MS_SMTP_CLIENT_STEP_EHLO },
+    { MS_SMTP_CLIENT_TLS_NEVER,
+      "220 hi\r\n502 no\r\n550 not even HELO\r\n221 bye\r\n",
+      "EHLO localhost\r\nHELO localhost\r\nQUIT\r\n", MS_SMTP_CLIENT_ERROR_PERMFAIL,
+      MS_SMTP_CLIENT_STEP_HELO },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    FOR_EACH_CHUNKING (c, seed)
+      {
+        MsSmtpClientConfig config = { .tls = cases[i].tls };
+        g_autoptr(MsSmtpClient) client = ms_smtp_client_new (&config);
+        g_autoptr(GString) out = g_string_new (NULL);
+        g_autoptr(GBytes) body = bytes ("x\r\n");
+        const GError *error;
+
+        ms_engine_set_output_func (MS_ENGINE (client), scripted_collect, out, NULL);
+        ms_smtp_client_add_message (client, "a@b.example", alice, body);
+        ms_engine_start (MS_ENGINE (client));
+        scripted_feed (client, cases[i].script, c, seed);
+        cr_expect_str_eq (out->str, cases[i].expected_out, "case %u", i);
+        error = ms_smtp_client_get_error (client);
+        cr_assert_not_null (error, "case %u", i);
+        cr_expect (g_error_matches (error, MS_SMTP_CLIENT_ERROR, cases[i].code), "case %u: %s",
+                   i, error->message);
+        cr_expect_eq (ms_smtp_client_get_failed_step (client), cases[i].step, "case %u: %s", i,
+                      ms_smtp_client_step_to_string (ms_smtp_client_get_failed_step (client)));
+        cr_expect (ms_smtp_client_is_finished (client));
+      }
+}
+
+/* ---- PIPELINING (RFC 2920) ------------------------------------------------------------ */
+
+Test (smtp_client, pipelining_sends_mail_rcpt_and_data_as_one_batch)
+{
+  static const char * const rcpts[] = { "alice@example.com", "nobody@example.com",
+                                        "bob@example.com", NULL };
+  static const char * const refused[] = { "nobody@example.com", "x@far.example", NULL };
+
+  FOR_EACH_CHUNKING (c, seed)
+    {
+      MsSmtpClientConfig config = { .helo_name = "pc.example", .pipelining = TRUE };
+      g_autoptr(Pair) pair = pair_new (NULL, &config, c, seed);
+      g_autoptr(GBytes) one = bytes ("Subject: 1\r\n\r\n.one\r\n");
+      g_autoptr(GBytes) two = bytes ("Subject: 2\r\n\r\ntwo\r\n");
+      g_autoptr(GBytes) three = bytes ("Subject: 3\r\n\r\nthree\r\n");
+      g_autofree char *text = NULL;
+      g_autofree char *got = NULL;
+      const MsSmtpClientResult *result;
+
+      ms_smtp_client_add_message (pair->client, "a@x.example", rcpts, one);
+      ms_smtp_client_add_message (pair->client, "a@x.example", refused, two);
+      ms_smtp_client_add_message (pair->client, "spammer@x.example", rcpts, three);
+      ms_smtp_client_add_message (pair->client, "a@x.example", alice, three);
+      wire_run (pair->wire);
+      text = session_text (pair->wire->client_session);
+      cr_expect (strstr (text,
+                         "C: MAIL FROM:<a@x.example> SIZE=20\n"
+                         "C: RCPT TO:<alice@example.com>\n"
+                         "C: RCPT TO:<nobody@example.com>\n"
+                         "C: RCPT TO:<bob@example.com>\n"
+                         "C: DATA\n"
+                         "S: 250 2.1.0 Ok\n"
+                         "S: 250 2.1.5 Ok\n"
+                         "S: 550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown\n"
+                         "S: 250 2.1.5 Ok\n"
+                         "S: 354 End data with <CR><LF>.<CR><LF>\n") != NULL, "%s", text);
+      cr_expect (strstr (text, "S: 554 5.5.1 No valid recipients\nC: RSET\n") != NULL, "%s", text);
+      cr_expect (strstr (text, "S: 503 5.5.1 Error: need MAIL command\n") != NULL, "%s", text);
+
+      result = ms_smtp_client_get_result (pair->client, 0);
+      cr_expect (result->delivered);
+      cr_expect_eq (result->n_accepted, 2);
+      cr_expect_eq (result->recipients[1].code, 550);
+      result = ms_smtp_client_get_result (pair->client, 1);
+      cr_expect (!result->delivered);
+      cr_expect_eq (result->failed_step, MS_SMTP_CLIENT_STEP_RCPT);
+      cr_expect (g_error_matches (result->error, MS_SMTP_CLIENT_ERROR, MS_SMTP_CLIENT_ERROR_PERMFAIL));
+      result = ms_smtp_client_get_result (pair->client, 2);
+      cr_expect_eq (result->failed_step, MS_SMTP_CLIENT_STEP_MAIL);
+      cr_expect (strstr (result->error->message, "listed spammer") != NULL, "%s",
+                 result->error->message);
+      cr_expect_eq (result->recipients[0].code, 503);
+      cr_expect_eq (result->code, 550, "the MAIL refusal is the message's reply");
+      cr_expect_str_eq (result->reply, "5.7.1 <spammer@x.example>: Sender address rejected: "
+                        "listed spammer");
+      cr_expect (ms_smtp_client_get_result (pair->client, 3)->delivered);
+
+      cr_assert_eq (pair->policy->messages->len, 2);
+      got = without_received (g_ptr_array_index (pair->policy->messages, 0));
+      cr_expect_str_eq (got, "Subject: 1\r\n\r\n.one\r\n");
+      cr_expect_eq (pair->wire->finished, 1);
+    }
+}
+
+Test (smtp_client, a_354_after_a_refused_batch_gets_a_lone_dot)
+{
+  MsSmtpClientConfig config = { .pipelining = TRUE };
+  g_autoptr(MsSmtpClient) client = ms_smtp_client_new (&config);
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(GBytes) body = bytes ("secret\r\n");
+  const GError *error;
+
+  ms_engine_set_output_func (MS_ENGINE (client), scripted_collect, out, NULL);
+  ms_smtp_client_add_message (client, "a@b.example", alice, body);
+  ms_engine_start (MS_ENGINE (client));
+  scripted_feed (client, "220 hi\r\n250-x\r\n250 PIPELINING\r\n", MS_CHUNKS_WHOLE, 0);
+  cr_expect_str_eq (out->str, "EHLO localhost\r\nMAIL FROM:<a@b.example>\r\n"
+                    "RCPT TO:<alice@example.com>\r\nDATA\r\n");
+  g_string_truncate (out, 0);
+  scripted_feed (client, "250 ok\r\n550 no\r\n354 go on\r\n", MS_CHUNKS_BYTE_BY_BYTE, 0);
+  cr_expect_str_eq (out->str, ".\r\n", "RFC 2920 §3.1: no message content");
+  scripted_feed (client, "250 queued anyway\r\n221 bye\r\n", MS_CHUNKS_WHOLE, 0);
+  error = ms_smtp_client_get_error (client);
+  cr_assert_not_null (error);
+  cr_expect_eq (ms_smtp_client_get_failed_step (client), MS_SMTP_CLIENT_STEP_RCPT);
+  cr_expect (!ms_smtp_client_get_result (client, 0)->delivered);
 }

@@ -166,7 +166,7 @@ Test (smtp_server, a_whole_transaction_is_accepted_and_delivered_with_a_received
       cr_expect_eq (ms_smtp_server_get_n_accepted (run->server), 1);
       cr_assert_eq (policy->messages->len, 1);
       data = g_bytes_get_data (g_ptr_array_index (policy->messages, 0), &len);
-      cr_expect_str_eq (g_strndup (data, len),
+      cr_expect_str_eq (keep (g_strndup (data, len)),
                         "Received: from client.example ([192.0.2.10])\r\n"
                         "\tby mx.example.com (MailSim) with ESMTP id 000100001\r\n"
                         "\tfor <alice@example.com>; Tue, 14 Nov 2023 22:13:20 +0000\r\n"
@@ -262,7 +262,7 @@ Test (smtp_server, dot_stuffed_lines_are_unstuffed)
       cr_assert_eq (policy->messages->len, 1);
       data = g_bytes_get_data (g_ptr_array_index (policy->messages, 0), &len);
       body = strstr (data, "+0000\r\n") + 7;
-      cr_expect_str_eq (g_strndup (body, len - (body - data)), ".\r\n..x\r\ny\r\n\r\n");
+      cr_expect_str_eq (keep (g_strndup (body, len - (body - data))), ".\r\n..x\r\ny\r\n\r\n");
     }
 }
 
@@ -657,7 +657,7 @@ Test (smtp_server, auth_cram_md5_checks_the_hmac_of_its_challenge)
           challenge_str = g_strndup (challenge_line + 4, strcspn (challenge_line + 4, "\r"));
           challenge = g_base64_decode (challenge_str, &challenge_len);
           cr_expect (challenge_len > 3 && challenge[0] == '<'
-                     && g_str_has_suffix (g_strndup ((char *) challenge, challenge_len),
+                     && g_str_has_suffix (keep (g_strndup ((char *) challenge, challenge_len)),
                                           "@mx.example.com>"));
           digest = g_compute_hmac_for_data (G_CHECKSUM_MD5,
                                             (const guchar *) (good ? "wonderland" : "wrong"),
@@ -768,6 +768,7 @@ Test (smtp_server, starttls_drops_injected_commands_and_resets_the_session)
       cr_expect_eq (ms_smtp_server_get_state (run->server), MS_SMTP_SERVER_STATE_TLS);
 
       ms_engine_tls_established (MS_ENGINE (run->server), MS_TLS_STARTTLS);
+      g_clear_pointer (&codes, g_free);
       start = run->out->len;
       cr_expect_eq (start, strlen (run->out->str), "no greeting after the handshake");
       server_run_feed (run, MAIL EHLO "STARTTLS\r\n" MAIL RCPT "DATA\r\nx\r\n.\r\n", c, seed);
@@ -906,4 +907,61 @@ Test (smtp_server, reply_and_enhanced_code_tables)
   cr_expect (!ms_smtp_enhanced_status_is_valid ("3.1.1"));
   cr_expect (!ms_smtp_enhanced_status_is_valid ("5.1"));
   cr_expect (!ms_smtp_enhanced_status_is_valid ("5.1.1234"));
+}
+
+/* ---- Remaining paths ------------------------------------------------------------------- */
+
+Test (smtp_server, a_251_from_the_policy_is_passed_on)
+{
+  expect_line (NULL, EHLO MAIL "RCPT TO:<moved@example.com>\r\n",
+               "251 2.1.5 User not local; will forward to <moved@elsewhere.example>");
+  expect_codes (EHLO MAIL "RCPT TO:<moved@example.com>\r\nDATA\r\nx\r\n.\r\n",
+                "220 250 250 251 354 250", "251 counts as accepted");
+}
+
+Test (smtp_server, rcpt_parameters_after_helo_are_555)
+{
+  expect_line (NULL, "HELO x\r\n" MAIL "RCPT TO:<alice@example.com> NOTIFY=NEVER\r\n",
+               "555 5.5.4 Error: RCPT parameters need EHLO, not HELO");
+}
+
+Test (smtp_server, malformed_sasl_responses_are_501)
+{
+  MsSmtpServerConfig config;
+  g_autoptr(GString) long_line = g_string_new (EHLO "AUTH PLAIN\r\n");
+
+  submission_config (&config);
+  /* "alice" has no NULs; an empty initial response "=" is no PLAIN message either */
+  expect_codes_full (&config, TRUE, EHLO "AUTH PLAIN YWxpY2U=\r\nAUTH PLAIN =\r\n"
+                     "AUTH CRAM-MD5\r\nbm9kaWdlc3Q=\r\n" MAIL, "220 250 501 501 334 501 530",
+                     "malformed");
+  expect_line (&config, EHLO "AUTH PLAIN YWxpY2U=\r\n", "501 5.5.2 Malformed PLAIN response (RFC 4616)");
+  for (int i = 0; i < 13000; i++)
+    g_string_append_c (long_line, 'A');
+  g_string_append (long_line, "\r\nNOOP\r\n");
+  expect_codes_full (&config, TRUE, long_line->str, "220 250 334 500 250", "SASL line too long");
+  expect_line (&config, long_line->str, "500 5.5.6 Authentication Exchange line is too long");
+}
+
+Test (smtp_server, the_peer_closing_mid_data_drops_the_transaction)
+{
+  g_autoptr(TestPolicy) policy = test_policy_new ();
+  g_autoptr(ServerRun) run = server_run_new (NULL, MS_SMTP_POLICY (policy));
+
+  server_run_feed (run, EHLO MAIL RCPT "DATA\r\nhalf a mess", MS_CHUNKS_WHOLE, 0);
+  ms_engine_peer_closed (MS_ENGINE (run->server));
+  cr_expect_eq (ms_smtp_server_get_state (run->server), MS_SMTP_SERVER_STATE_CLOSED);
+  cr_expect_str_eq (ms_smtp_server_state_to_string (MS_SMTP_SERVER_STATE_CLOSED), "closed");
+  cr_expect_eq (policy->messages->len, 0);
+}
+
+Test (smtp_server, wall_clock_and_default_config)
+{
+  static const char input[] = EHLO MAIL RCPT "DATA\r\nx\r\n.\r\n";
+  g_autoptr(MsSmtpServer) server = ms_smtp_server_new (NULL, NULL);
+
+  cr_expect_str_eq (ms_smtp_server_get_hostname (server), "localhost");
+  ms_engine_start (MS_ENGINE (server));
+  ms_engine_feed (MS_ENGINE (server), (const guint8 *) input, sizeof input - 1);
+  cr_expect_eq (ms_smtp_server_get_n_accepted (server), 1);
 }

@@ -35,7 +35,8 @@ run_mailsim (char **out,
   cr_assert_not_null (mailsim, "MAILSIM is not set (run through meson test)");
   g_ptr_array_add (argv, (gpointer) mailsim);
   va_start (args, err);
-  for (const char *arg = va_arg (args, const char *); arg != NULL; arg = va_arg (args, const char *))
+  for (const char *arg = va_arg (args, const char *); arg != NULL;
+       arg = va_arg (args, const char *))
     g_ptr_array_add (argv, (gpointer) arg);
   va_end (args);
   g_ptr_array_add (argv, NULL);

@@ -289,3 +289,55 @@ Test (spf_header, authentication_results_clause)
   cr_expect (g_str_has_prefix (c, "spf=permerror reason=\"syntax error"), "%s", c);
   cr_expect (g_str_has_suffix (c, " smtp.mailfrom=a@broken.example"), "%s", c);
 }
+
+/* found by fuzz-spf-record: strchr() finds the terminating NUL of its set */
+Test (spf_macro, nul_macro_letter_is_a_syntax_error)
+{
+  static const char macro[] = { '%', '{', '\0', '}' };
+  g_autoptr(GError) error = NULL;
+
+  cr_expect_not (ms_spf_macro_expand (macro, sizeof macro, FALSE, NULL, NULL, &error));
+  cr_expect (g_error_matches (error, MS_SPF_MACRO_ERROR, MS_SPF_MACRO_ERROR_LETTER));
+}
+
+static gboolean
+is_ascii (const char *text)
+{
+  for (const char *p = text; *p != '\0'; p++)
+    if ((guchar) *p < 0x20 || (guchar) *p > 0x7e)
+      return FALSE;
+  return TRUE;
+}
+
+Test (spf_header, header_fields_stay_ascii)
+{
+  g_autoptr(MsDnsZone) zone = example_zone ();
+  g_autoptr(MsSpfResultInfo) perm = check (zone, "192.0.2.1", "a@broken.example", "pc");
+  g_autoptr(MsSpfResultInfo) utf8 = check (zone, "192.0.2.1", "δοκιμή@example.com", "pc");
+  g_autofree char *a = ms_spf_format_received_spf (perm, "mx.example.net");
+  g_autofree char *b = ms_spf_format_auth_results (perm);
+  g_autofree char *c = ms_spf_format_received_spf (utf8, "mx.example.net");
+  g_autofree char *d = ms_spf_format_auth_results (utf8);
+
+  cr_expect (is_ascii (a), "%s", a);
+  cr_expect (is_ascii (b), "%s", b);
+  cr_expect (is_ascii (c), "%s", c);
+  cr_expect (is_ascii (d), "%s", d);
+  cr_expect_eq (utf8->result, MS_SPF_RESULT_PASS);
+}
+
+Test (spf, result_becomes_a_policy_event)
+{
+  g_autoptr(MsDnsZone) zone = example_zone ();
+  g_autoptr(MsTrace) trace = ms_trace_new ("scenario", "spf");
+  g_autoptr(MsSpfResultInfo) info = check (zone, "203.0.113.9", "alice@example.com", "pc");
+  MsTraceEvent *event = ms_spf_add_trace_event (info, trace, "mx.b.example", 3);
+
+  cr_assert_not_null (event);
+  cr_expect_str_eq (event->type, "policy");
+  cr_expect_str_eq (event->node, "mx.b.example");
+  cr_expect_eq (event->session, 3);
+  cr_expect_str_eq (json_object_get_string_member (event->fields, "check"), "spf");
+  cr_expect_str_eq (json_object_get_string_member (event->fields, "result"), "fail");
+  cr_expect_str_eq (json_object_get_string_member (event->fields, "mechanism"), "-all");
+}
