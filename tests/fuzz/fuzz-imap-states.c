@@ -4,13 +4,7 @@
  *
  * The first byte picks the state to start from (greeting, logged in, a mailbox selected,
  * idling, inside AUTHENTICATE) and how the rest is split into reads: a deeper-state
- * companion of tests/fuzz/fuzz-imap-server.c, with seeds in fuzz-corpus/. Fuzzing builds
- * skip tests/core, so build it by hand against a -Dfuzzing=true build BUILD:
- *
- *   clang -fsanitize=fuzzer,address,undefined -g -O1 -Isrc/core/{base,trace,store,imap} \
- *     -IBUILD $(pkg-config --cflags gobject-2.0 json-glib-1.0) tests/core/imap/fuzz-imap-server.c \
- *     BUILD/src/core/libmailsim-core.a $(pkg-config --libs gio-2.0 gmime-3.0 json-glib-1.0 \
- *     yaml-0.1 openssl) -lm -o fuzz-imap-server-states
+ * companion of fuzz-imap-server.c, with seeds in corpus/imap-states/.
  */
 #include <stddef.h>
 #include <stdint.h>
