@@ -218,7 +218,7 @@ Test (network, same_seed_same_sequence_numbers)
   g_autoptr(MsNetwork) b = net_world_new (99);
   g_autoptr(MsNetwork) c = net_world_new (100);
   MsNetwork *nets[] = { a, b, c };
-  g_autofree char *dumps[3] = { NULL };
+  char *dumps[3] = { NULL };
 
   for (guint i = 0; i < 3; i++)
     {
@@ -236,6 +236,8 @@ Test (network, same_seed_same_sequence_numbers)
     }
   cr_assert_str_eq (dumps[0], dumps[1]);
   cr_assert_str_neq (dumps[0], dumps[2]);
+  for (guint i = 0; i < 3; i++)
+    g_free (dumps[i]);
 }
 
 Test (network, closed_port_answers_rst)
