@@ -477,3 +477,18 @@ Test (network, dropped_data_aborts_the_connection)
   cr_assert_eq (net_count_events (trace, "blocked", "isp-router"), 1);
   run_clear (&run);
 }
+
+Test (network, trace_keeps_the_last_virtual_time)
+{
+  g_autoptr(MsTrace) trace = ms_trace_new ("simulation", "clock");
+  MsNetwork *net = net_world_new (2);
+  MsTraceEvent *event;
+
+  ms_network_set_trace (net, trace);
+  ms_scheduler_run_until (ms_network_get_scheduler (net), 1234567);
+  event = ms_trace_add_event (trace, "narration", NULL, 0, "text", "during", NULL);
+  cr_assert_eq (event->t_us, 1234567);
+  g_object_unref (net);
+  event = ms_trace_add_event (trace, "narration", NULL, 0, "text", "after", NULL);
+  cr_assert_eq (event->t_us, 1234567);
+}
