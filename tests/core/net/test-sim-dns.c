@@ -225,3 +225,26 @@ Test (sim_dns, long_answers_are_cut_with_tc)
   cr_assert_lt (records->len, 20);
   cr_assert_eq ((data[6] << 8) | data[7], records->len);
 }
+
+static void
+never_called (MsNode      *node,
+              const char  *name,
+              MsDnsType    qtype,
+              MsDnsStatus  status,
+              GPtrArray   *records,
+              gpointer     user_data)
+{
+  cr_assert_fail ("a lookup of a freed network must not report");
+}
+
+Test (sim_dns, freeing_the_network_mid_lookup)
+{
+  MsTrace *trace = NULL;
+  MsNetwork *net = dns_world (&trace);
+
+  ms_node_resolve (ms_network_get_node (net, "pc"), ISP_DNS_ADDR, "isp.example",
+                   MS_DNS_TYPE_MX, never_called, NULL);
+  ms_scheduler_run_until (ms_network_get_scheduler (net), 1);
+  g_object_unref (net);
+  g_object_unref (trace);
+}
