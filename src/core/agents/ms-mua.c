@@ -39,8 +39,8 @@ typedef struct
   gboolean      peek;
   char         *store;
   MsEngine     *engine;       /* the client engine */
-  const char   *search_tag;   /* IMAP */
-  const char   *fetch_tag;
+  char         *search_tag;   /* IMAP (the client's tag strings die with the command) */
+  char         *fetch_tag;
   gboolean      logout_sent;
 } Op;
 
@@ -93,6 +93,8 @@ op_free (Op *op)
   g_free (op->mailbox);
   g_free (op->search);
   g_free (op->store);
+  g_free (op->search_tag);
+  g_free (op->fetch_tag);
   g_free (op);
 }
 
@@ -611,8 +613,8 @@ on_imap_done (MsImapClient        *client,
           return;
         }
       /* RFC 3501 §6.4.5: BODY[] sets \Seen, BODY.PEEK[] does not */
-      op->fetch_tag = ms_imap_client_fetch (client, FALSE, set,
-                                            op->peek ? "(BODY.PEEK[])" : "(BODY[])");
+      op->fetch_tag = g_strdup (ms_imap_client_fetch (client, FALSE, set,
+                                                      op->peek ? "(BODY.PEEK[])" : "(BODY[])"));
       if (op->store != NULL)
         ms_imap_client_store (client, FALSE, set, op->store);
       imap_logout (op);
@@ -670,7 +672,8 @@ ms_mua_fetch_imap (MsMua            *self,
     ms_imap_client_starttls (client);
   ms_imap_client_login (client, how->user, how->password);
   ms_imap_client_select (client, how->mailbox != NULL ? how->mailbox : "INBOX");
-  op->search_tag = ms_imap_client_search (client, FALSE, how->search != NULL ? how->search : "ALL");
+  op->search_tag = g_strdup (ms_imap_client_search (client, FALSE,
+                                                    how->search != NULL ? how->search : "ALL"));
   op_start (op, how->delay_us);
   return op->index;
 }
