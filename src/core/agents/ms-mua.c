@@ -80,12 +80,12 @@ fetch_result_free (MsMuaFetchResult *r)
   g_free (r);
 }
 
+static void op_release (Op *op);
+
 static void
 op_free (Op *op)
 {
-  if (op->engine != NULL)
-    g_signal_handlers_disconnect_by_data (op->engine, op);
-  g_clear_object (&op->engine);
+  op_release (op);
   g_free (op->server);
   g_free (op->user);
   g_free (op->password);
@@ -295,6 +295,17 @@ ms_mua_envelope_recipients (MsMessage *message)
   return (GStrv) g_ptr_array_free (out, FALSE);
 }
 
+/* The operation is over: the engine (and its buffers) can go; the connection holds its
+ * own reference until it has closed. */
+static void
+op_release (Op *op)
+{
+  if (op->engine == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (op->engine, op);
+  g_clear_object (&op->engine);
+}
+
 /* Sending */
 
 static void
@@ -330,6 +341,7 @@ on_send_finished (MsSmtpClient *client,
   event (self, "submitted", engine_session (op->engine), "result",
          r->delivered ? "accepted" : "refused", "recipients", codes->str,
          "reply", r->reply, "reason", r->error != NULL ? r->error->message : NULL, NULL);
+  op_release (op);
 }
 
 static void
@@ -359,6 +371,7 @@ on_connected (MsSimTcpEndpoint *ep,
       r->error = g_error_copy (error);
     }
   event (self, "connect-failed", 0, "server", where, "reason", error->message, NULL);
+  op_release (op);
 }
 
 static void
@@ -528,6 +541,7 @@ on_pop3_finished (MsPop3Client *client,
       g_array_append_val (r->numbers, m->number);
     }
   fetch_event (op, r);
+  op_release (op);
 }
 
 guint
@@ -647,6 +661,7 @@ on_imap_finished (MsImapClient *client,
   if (error != NULL && r->error == NULL)
     r->error = g_error_copy (error);
   fetch_event (op, r);
+  op_release (op);
 }
 
 guint
