@@ -9,6 +9,8 @@
 #include <glib/gstdio.h>
 
 #include "ms-mail-store.h"
+#include "ms-imap-client.h"
+#include "ms-imap-server.h"
 #include "ms-mailbox.h"
 #include "ms-pop3-client.h"
 #include "ms-pop3-server.h"
@@ -592,4 +594,74 @@ Test (net_smtp, pop3s_is_tls_from_the_first_byte)
         n_data++;
       }
   cr_assert_geq (n_data, 4);
+}
+
+/* IMAP: Bob reads the message on another device */
+
+static void
+on_imap_accept (MsSimTcpEndpoint *ep,
+                gpointer          user_data)
+{
+  World *w = user_data;
+  MsImapServerConfig config;
+  g_autoptr(MsImapServer) server = NULL;
+
+  ms_imap_server_config_init (&config);
+  config.hostname = "mail.isp.example";
+  config.allow_plain_login_without_tls = TRUE;  /* a lab without TLS */
+  server = ms_imap_server_new (&config, w->store);
+  ms_sim_tcp_attach_engine (ep, MS_ENGINE (server), MS_PROTOCOL_UNKNOWN);
+}
+
+Test (net_smtp, imap_fetch_over_the_network)
+{
+  g_autoptr(World) w = world_run (14, FALSE);
+  g_autoptr(MsImapClient) client = ms_imap_client_new ();
+  g_autoptr(GString) t_cmds = g_string_new (NULL);
+  g_autoptr(GString) s_cmds = g_string_new (NULL);
+  g_autoptr(GString) unused = g_string_new (NULL);
+  g_autofree char *imap = NULL;
+  g_autofree char *tshark = NULL;
+  MsSimTcpEndpoint *ep;
+  MsImapCommandResult *fetch;
+  MsImapResponse *response;
+  MsTraceSession *session;
+  g_autofree char *fetch_tag = NULL;
+  char *dir, *path;
+  const char *imap_args[] = { "-Y", "imap.request", "-T", "fields", "-e", "imap.request.command",
+                              NULL };
+
+  cr_assert (ms_node_listen (ms_network_get_node (w->net, "isp-mail"), 143, on_imap_accept, w,
+                             NULL));
+  ms_imap_client_login (client, "bob@isp.example", "secret");
+  ms_imap_client_select (client, "INBOX");
+  fetch_tag = g_strdup (ms_imap_client_fetch (client, FALSE, "1",
+                                              "(FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])"));
+  ms_imap_client_logout (client);
+  ep = ms_network_connect (w->net, ms_network_get_node (w->net, "pc"), ISP_MAIL_ADDR, 143,
+                           NULL, NULL, NULL);
+  ms_sim_tcp_attach_engine (ep, MS_ENGINE (client), MS_PROTOCOL_UNKNOWN);
+  cr_assert (ms_network_run (w->net, NULL));
+  cr_assert (ms_imap_client_is_finished (client));
+  cr_assert_null (ms_imap_client_get_error (client));
+  fetch = ms_imap_client_find_result (client, fetch_tag);
+  cr_assert_not_null (fetch);
+  cr_assert_eq (fetch->status, MS_IMAP_STATUS_OK, "%s", fetch->text);
+  response = ms_imap_command_result_find (fetch, "FETCH");
+  cr_assert_not_null (response);
+  cr_assert (memmem (response->raw, response->raw_len, "Subject: Lunch", 14) != NULL,
+             "%s", response->raw);
+  session = ms_trace_get_session (w->trace, 2);
+  cr_assert_eq (session->protocol, MS_PROTOCOL_IMAP);
+
+  tshark = g_find_program_in_path ("tshark");
+  if (tshark == NULL)
+    return;  /* the fetch itself was checked; the capture needs tshark */
+  path = write_capture (w, &dir);
+  imap = run_tshark (path, imap_args);
+  tshark_summary (imap, t_cmds, unused);
+  session_summary (session, s_cmds, unused);
+  cr_assert_str_eq (t_cmds->str, "LOGIN SELECT FETCH LOGOUT ", "tshark saw:\n%s", imap);
+  cr_assert_str_eq (s_cmds->str, t_cmds->str);
+  remove_capture (dir, path);
 }
