@@ -344,6 +344,10 @@ on_send_finished (MsSmtpClient *client,
   op_release (op);
 }
 
+static void fetch_event (Op *op, MsMuaFetchResult *r);
+
+/* No connection at all (refused, timed out: a router may have dropped the SYN). The
+ * network records "connect-failed"; the MUA records what it meant for the user. */
 static void
 on_connected (MsSimTcpEndpoint *ep,
               const GError     *error,
@@ -362,6 +366,8 @@ on_connected (MsSimTcpEndpoint *ep,
 
       r->finished = TRUE;
       r->error = g_error_copy (error);
+      event (self, "submitted", 0, "result", "failed", "server", where,
+             "reason", error->message, NULL);
     }
   else
     {
@@ -369,8 +375,8 @@ on_connected (MsSimTcpEndpoint *ep,
 
       r->finished = TRUE;
       r->error = g_error_copy (error);
+      fetch_event (op, r);
     }
-  event (self, "connect-failed", 0, "server", where, "reason", error->message, NULL);
   op_release (op);
 }
 
