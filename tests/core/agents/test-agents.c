@@ -606,3 +606,28 @@ Test (agents, pop3s_and_imaps_on_implicit_tls_ports)
     cr_assert (peeked);
   }
 }
+
+Test (agents, a_refused_mail_from_bounces_to_the_return_path)
+{
+  g_autoptr(World) w = world_new (20);
+  g_autoptr(MsMessage) m = world_message (ALICE, CAROL, NULL, "On behalf", "x\n");
+  MsMuaSubmit how = submission ();
+  g_autofree char *dsn = NULL;
+
+  /* Alice sends with Bob's address as the envelope sender: the MX's SPF check for
+   * isp-b.example fails for mail-a, MAIL FROM gets 550 5.7.23, and the bounce goes to
+   * the Return-Path (Bob), not to the From (Alice). */
+  how.envelope_from = BOB;
+  ms_mua_send (w->alice, m, &how);
+  world_run (w);
+  cr_assert (ms_mua_get_send (w->alice, 0)->delivered);
+  cr_assert_eq (world_mailbox_count (w->store_b, CAROL), 0);
+  cr_assert_eq (world_mailbox_count (w->store_a, ALICE), 0);
+  cr_assert_eq (world_mailbox_count (w->store_b, BOB), 1);
+  dsn = world_mailbox_text (w->store_b, BOB, 0);
+  cr_assert (g_str_has_prefix (dsn, "Return-Path: <>\r\n"), "%s", dsn);
+  cr_assert (strstr (dsn, "Status: 5.7.23\r\n") != NULL, "%s", dsn);
+  cr_assert (strstr (dsn, "Diagnostic-Code: smtp; 550 5.7.23") != NULL, "%s", dsn);
+  /* the bounce itself had the null sender: SPF checked the HELO identity */
+  cr_assert_not_null (world_find_event (w, "policy", "identity", "helo"));
+}
