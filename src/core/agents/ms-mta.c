@@ -108,6 +108,7 @@ struct _MsMtaPolicy
   MsMta   *mta;           /* not a reference: the MTA outlives the run */
   char    *received_spf;  /* for the message of this transaction, or NULL */
   char    *auth_results;
+  char    *cram_user;     /* a CRAM-MD5 exchange under way (the engine checks the digest) */
 };
 
 static void ms_mta_policy_iface_init (MsSmtpPolicyInterface *iface);
@@ -122,6 +123,7 @@ ms_mta_policy_finalize (GObject *object)
 
   g_free (self->received_spf);
   g_free (self->auth_results);
+  g_free (self->cram_user);
   G_OBJECT_CLASS (ms_mta_policy_parent_class)->finalize (object);
 }
 
@@ -197,6 +199,8 @@ mta_get_password (MsSmtpPolicy            *policy,
   if (self->users == NULL || (name = ms_mail_store_lookup_user (self->users, user)) == NULL)
     return NULL;
   *canonical = g_strdup (name);
+  g_free (MS_MTA_POLICY (policy)->cram_user);
+  MS_MTA_POLICY (policy)->cram_user = g_strdup (name);
   return g_strdup (ms_mail_store_get_password (self->users, name));
 }
 
@@ -377,6 +381,26 @@ ms_mta_policy_iface_init (MsSmtpPolicyInterface *iface)
   iface->deliver = mta_deliver;
 }
 
+/* A CRAM-MD5 exchange is over (AUTH state left): the engine compared the digest. */
+static void
+on_server_state (MsSmtpServer *server,
+                 int           old_state,
+                 int           new_state,
+                 gpointer      user_data)
+{
+  MsMtaPolicy *policy = user_data;
+  const char *user = ms_smtp_server_get_authenticated_user (server);
+  MsTraceSession *session = ms_engine_get_session (MS_ENGINE (server));
+
+  if (old_state != MS_SMTP_SERVER_STATE_AUTH || policy->cram_user == NULL)
+    return;
+  event (policy->mta, "policy", session != NULL ? session->id : 0, "check", "auth",
+         "user", policy->cram_user, "mechanism", "CRAM-MD5",
+         "result", user != NULL ? "ok" : "failed",
+         "reason", user != NULL ? "digest matches" : "wrong digest", NULL);
+  g_clear_pointer (&policy->cram_user, g_free);
+}
+
 /* MsMta */
 
 static char *
@@ -406,6 +430,7 @@ on_accept (MsSimTcpEndpoint *ep,
   config.tls_available = self->starttls;
   config.allow_plain_auth_without_tls = TRUE;
   server = ms_smtp_server_new (&config, MS_SMTP_POLICY (policy));
+  g_signal_connect (server, "state-changed", G_CALLBACK (on_server_state), policy);
   ms_sim_tcp_attach_engine (ep, MS_ENGINE (server), MS_PROTOCOL_SMTP);
 }
 
@@ -878,6 +903,8 @@ on_client_finished (MsSmtpClient *client,
   MsMta *self = d->entry->mta;
   const MsSmtpClientResult *result = ms_smtp_client_get_result (client, 0);
   const char *host = g_ptr_array_index (d->hosts, d->host_index);
+  g_autofree char *final_reply = g_strdup_printf ("%u %s", result->code,
+                                                  result->reply != NULL ? result->reply : "");
 
   for (guint i = 0; i < d->rcpts->len; i++)
     {
@@ -895,7 +922,7 @@ on_client_finished (MsSmtpClient *client,
               self->n_relayed++;
               event (self, "relayed", d->entry->session, "queue_id", d->entry->id,
                      "recipient", r->address, "relay", host, "address", d->host_address,
-                     "reply", result->reply, "reason", "the next MTA accepted the message",
+                     "reply", final_reply, "reason", "the next MTA accepted the message",
                      NULL);
               continue;
             }

@@ -73,6 +73,8 @@ Test (agents, submission_reaches_the_mailbox_hop_by_hop)
   cr_assert_not_null (world_find_event (w, "policy", "check", "spf"));
   cr_assert_not_null (world_find_event (w, "policy", "result", "pass"));
   cr_assert_not_null (world_find_event (w, "policy", "reason", "authenticated submission"));
+  cr_assert_not_null (world_find_event (w, "policy", "mechanism", "CRAM-MD5"));
+  cr_assert_not_null (world_find_event (w, "policy", "reason", "digest matches"));
   cr_assert_eq (world_count_events (w, "delivered", NULL, NULL), 2);
   cr_assert_eq (world_count_events (w, "relayed", NULL, NULL), 2);
 
@@ -107,13 +109,18 @@ Test (agents, submission_without_auth_is_refused)
   g_autoptr(MsMessage) m = world_message (ALICE, BOB, NULL, "Hi", "x\n");
   MsMuaSubmit how = { .server = MAIL_A_ADDR, .port = 587 };
   MsMuaSubmit wrong = submission ();
+  MsMuaSubmit wrong_cram = submission ();
   const MsMuaSendResult *r;
 
   wrong.password = "guess";
   wrong.mechanism = "PLAIN";  /* the policy checks it (CRAM-MD5 is checked by the engine) */
   ms_mua_send (w->alice, m, &how);
   ms_mua_send (w->alice, m, &wrong);
+  wrong_cram.password = "guess";
+  ms_mua_send (w->alice, m, &wrong_cram);
   world_run (w);
+  cr_assert_not (ms_mua_get_send (w->alice, 2)->delivered);
+  cr_assert_not_null (world_find_event (w, "policy", "reason", "wrong digest"));
   r = ms_mua_get_send (w->alice, 0);
   cr_assert_not (r->delivered);
   cr_assert_eq (r->code, 530, "%u %s", r->code, r->reply);
