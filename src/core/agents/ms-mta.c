@@ -374,11 +374,46 @@ mta_deliver (MsSmtpPolicy            *policy,
 static void
 ms_mta_policy_iface_init (MsSmtpPolicyInterface *iface)
 {
-  iface->authenticate = mta_authenticate;
-  iface->get_password = mta_get_password;
   iface->check_sender = mta_check_sender;
   iface->check_recipient = mta_check_recipient;
   iface->deliver = mta_deliver;
+}
+
+/* The same policy with SMTP AUTH: only an MTA that has users announces AUTH. */
+GType ms_mta_auth_policy_get_type (void);
+
+typedef struct
+{
+  MsMtaPolicy parent_instance;
+} MsMtaAuthPolicy;
+
+typedef struct
+{
+  MsMtaPolicyClass parent_class;
+} MsMtaAuthPolicyClass;
+
+static void ms_mta_auth_policy_iface_init (MsSmtpPolicyInterface *iface);
+
+G_DEFINE_TYPE_WITH_CODE (MsMtaAuthPolicy, ms_mta_auth_policy, MS_TYPE_MTA_POLICY,
+                         G_IMPLEMENT_INTERFACE (MS_TYPE_SMTP_POLICY,
+                                                ms_mta_auth_policy_iface_init))
+
+static void
+ms_mta_auth_policy_iface_init (MsSmtpPolicyInterface *iface)
+{
+  ms_mta_policy_iface_init (iface);
+  iface->authenticate = mta_authenticate;
+  iface->get_password = mta_get_password;
+}
+
+static void
+ms_mta_auth_policy_class_init (MsMtaAuthPolicyClass *klass)
+{
+}
+
+static void
+ms_mta_auth_policy_init (MsMtaAuthPolicy *self)
+{
 }
 
 /* A CRAM-MD5 exchange is over (AUTH state left): the engine compared the digest. */
@@ -417,7 +452,9 @@ on_accept (MsSimTcpEndpoint *ep,
 {
   MsMta *self = user_data;
   MsSmtpServerConfig config;
-  g_autoptr(MsMtaPolicy) policy = g_object_new (MS_TYPE_MTA_POLICY, NULL);
+  g_autoptr(MsMtaPolicy) policy = g_object_new (self->users != NULL
+                                                ? ms_mta_auth_policy_get_type ()
+                                                : MS_TYPE_MTA_POLICY, NULL);
   g_autoptr(MsSmtpServer) server = NULL;
 
   policy->mta = self;

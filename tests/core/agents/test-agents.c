@@ -638,3 +638,34 @@ Test (agents, a_refused_mail_from_bounces_to_the_return_path)
   /* the bounce itself had the null sender: SPF checked the HELO identity */
   cr_assert_not_null (world_find_event (w, "policy", "identity", "helo"));
 }
+
+static gboolean
+session_has_line (MsTraceSession *s,
+                  const char     *text)
+{
+  for (guint i = 0; i < ms_trace_session_get_n_lines (s); i++)
+    if (strstr (ms_trace_session_get_line (s, i)->text, text) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+Test (agents, auth_on_port_25_only_where_there_are_users)
+{
+  g_autoptr(World) w = world_new (21);
+  g_autoptr(MsMessage) m = world_message (ALICE, BOB, NULL, "25 with AUTH", "x\n");
+  MsMuaSubmit how = submission ();
+  MsMuaSubmit probe = { .server = MX_B_ADDR, .port = 25 };
+  g_autoptr(MsMessage) local = world_message ("someone@example.net", BOB, NULL, "Hi", "x\n");
+
+  how.port = 25;  /* OP25B lets the pool reach its own ISP's server */
+  ms_mua_send (w->alice, m, &how);
+  world_run (w);
+  cr_assert (ms_mua_get_send (w->alice, 0)->delivered);
+  cr_assert_not_null (world_find_event (w, "policy", "reason", "authenticated user"));
+  cr_assert (session_has_line (server_session (w, "mail-a", MS_PROTOCOL_SMTP), "250-AUTH"));
+
+  ms_mua_send (w->spammer, local, &probe);
+  world_run (w);
+  cr_assert (ms_mua_get_send (w->spammer, 0)->delivered);  /* a local recipient */
+  cr_assert_not (session_has_line (server_session (w, "mx-b", MS_PROTOCOL_SMTP), "AUTH"));
+}
