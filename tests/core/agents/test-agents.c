@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <criterion/criterion.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "agents-world.h"
@@ -668,4 +669,118 @@ Test (agents, auth_on_port_25_only_where_there_are_users)
   world_run (w);
   cr_assert (ms_mua_get_send (w->spammer, 0)->delivered);  /* a local recipient */
   cr_assert_not (session_has_line (server_session (w, "mx-b", MS_PROTOCOL_SMTP), "AUTH"));
+}
+
+/* The capture of a whole run: tshark sees the commands the trace has, nothing malformed. */
+
+static char *
+run_tshark (const char         *path,
+            const char * const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *err = NULL;
+  char *out = NULL;
+  int status = 0;
+
+  g_ptr_array_add (argv, (gpointer) "tshark");
+  g_ptr_array_add (argv, (gpointer) "-n");
+  g_ptr_array_add (argv, (gpointer) "-r");
+  g_ptr_array_add (argv, (gpointer) path);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  cr_assert (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                           &out, &err, &status, NULL));
+  cr_assert (g_spawn_check_wait_status (status, NULL), "tshark failed: %s", err);
+  return out;
+}
+
+static gint
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+static char *
+sorted_words (GPtrArray *words)
+{
+  g_ptr_array_sort (words, compare_strings);
+  g_ptr_array_add (words, NULL);
+  return g_strjoinv (" ", (char **) words->pdata);
+}
+
+Test (agents, the_capture_dissects_like_the_trace)
+{
+  g_autoptr(World) w = send_basic (22);
+  MsMuaFetch pop = { .server = MX_B_ADDR, .port = 110, .user = BOB, .password = "bob-pw" };
+  g_autofree char *tshark = g_find_program_in_path ("tshark");
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *smtp = NULL;
+  g_autofree char *expert = NULL;
+  g_autofree char *from_trace = NULL;
+  g_autofree char *from_tshark = NULL;
+  g_autoptr(GPtrArray) trace_words = g_ptr_array_new ();
+  g_autoptr(GPtrArray) tshark_words = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GStrv) lines = NULL;
+  const char *smtp_args[] = { "-Y", "smtp.req", "-T", "fields", "-e", "smtp.req.command", NULL };
+  const char *expert_args[] = { "-q", "-z", "expert", NULL };
+
+  if (tshark == NULL)
+    cr_skip_test ("tshark is not installed");
+  ms_mua_fetch_pop3 (w->bob, &pop);
+  world_run (w);
+  dir = g_dir_make_tmp ("ms-agents-XXXXXX", NULL);
+  path = g_build_filename (dir, "run.pcapng", NULL);
+  cr_assert (ms_network_write_pcapng (w->net, path, NULL));
+
+  /* the client side of every SMTP session, as the trace has it */
+  for (guint i = 0; i < ms_trace_get_n_sessions (w->trace); i++)
+    {
+      MsTraceSession *s = ms_trace_get_session (w->trace, i);
+
+      if (s->protocol != MS_PROTOCOL_SMTP)
+        continue;
+      /* client and server both record a session: take the first of each pair (the client's) */
+      {
+        gboolean seen = FALSE;
+
+        for (guint k = 0; k < i; k++)
+          {
+            MsTraceSession *o = ms_trace_get_session (w->trace, k);
+
+            if (g_strcmp0 (o->client, s->client) == 0 && g_strcmp0 (o->server, s->server) == 0)
+              seen = TRUE;
+          }
+        if (seen)
+          continue;
+      }
+      for (guint k = 0; k < ms_trace_session_get_n_lines (s); k++)
+        {
+          MsTraceLine *line = ms_trace_session_get_line (s, k);
+
+          if (line->kind == MS_LINE_COMMAND && line->command != NULL)
+            g_ptr_array_add (trace_words, line->command);
+        }
+    }
+  smtp = run_tshark (path, smtp_args);
+  lines = g_strsplit (smtp, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) items = g_strsplit (lines[i], ",", -1);
+
+      for (guint k = 0; items[k] != NULL; k++)
+        if (items[k][0] != '\0')
+          g_ptr_array_add (tshark_words, g_strdup (items[k]));
+    }
+  from_trace = sorted_words (trace_words);
+  from_tshark = sorted_words (tshark_words);
+  /* PC → MSA, then MSA's MTA → MX; two recipients each */
+  cr_assert_str_eq (from_trace, "AUTH DATA DATA EHLO EHLO MAIL MAIL QUIT QUIT RCPT RCPT RCPT RCPT");
+  cr_assert_str_eq (from_tshark, from_trace);
+  expert = run_tshark (path, expert_args);
+  cr_assert (strstr (expert, "Malformed") == NULL, "%s", expert);
+  g_unlink (path);
+  g_rmdir (dir);
 }
