@@ -125,12 +125,30 @@ msa_check_recipient (MsSmtpPolicy            *policy,
       *reply = ms_smtp_reply_new (530, "5.7.0", "Authentication required");
       return MS_SMTP_VERDICT_DENY;
     }
+  if (ms_mta_is_local_domain (self->mta, _ms_agent_domain (recipient)))
+    {
+      /* our own domain: refuse an unknown mailbox now, rather than bounce it later */
+      if (!_ms_mta_knows_local_recipient (self->mta, recipient))
+        {
+          *reply = ms_smtp_reply_new (550, "5.1.1", "<%s>: Recipient address rejected: "
+                                      "User unknown in local recipient table", recipient);
+          if (trace != NULL)
+            ms_trace_add_event (trace, "policy", ms_node_get_name (self->node),
+                                session_id (info), "check", "recipient", "recipient", recipient,
+                                "result", "rejected", "reason", "unknown user", NULL);
+          return MS_SMTP_VERDICT_DENY;
+        }
+      if (trace != NULL)
+        ms_trace_add_event (trace, "policy", ms_node_get_name (self->node), session_id (info),
+                            "check", "recipient", "recipient", recipient, "result", "accepted",
+                            "reason", "local domain", NULL);
+      return MS_SMTP_VERDICT_ACCEPT;
+    }
   if (trace != NULL)
     ms_trace_add_event (trace, "policy", ms_node_get_name (self->node), session_id (info),
                         "check", "relay", "recipient", recipient, "result", "allowed",
                         "reason", "authenticated submission", "user", info->user, NULL);
-  return ms_mta_is_local_domain (self->mta, _ms_agent_domain (recipient))
-    ? MS_SMTP_VERDICT_ACCEPT : MS_SMTP_VERDICT_RELAY;
+  return MS_SMTP_VERDICT_RELAY;
 }
 
 /* Message-IDs "<seed><node><counter>.<n>@domain": unique, and the same on every run. */

@@ -635,6 +635,13 @@ ms_mta_set_spf_policy (MsMta          *self,
   self->spf = policy;
 }
 
+gboolean
+_ms_mta_knows_local_recipient (MsMta      *self,
+                               const char *recipient)
+{
+  return self->mda != NULL && ms_mda_lookup (self->mda, recipient) != NULL;
+}
+
 guint
 ms_mta_get_n_queued (MsMta *self)
 {

@@ -784,3 +784,19 @@ Test (agents, the_capture_dissects_like_the_trace)
   g_unlink (path);
   g_rmdir (dir);
 }
+
+Test (agents, the_msa_refuses_an_unknown_local_user_at_once)
+{
+  g_autoptr(World) w = world_new (23);
+  g_autoptr(MsMessage) m = world_message (ALICE, "nobody@isp-a.example", NULL, "x", "y\n");
+  g_autoptr(MsMessage) self_mail = world_message (ALICE, ALICE, NULL, "note", "y\n");
+  MsMuaSubmit how = submission ();
+
+  ms_mua_send (w->alice, m, &how);
+  ms_mua_send (w->alice, self_mail, &how);
+  world_run (w);
+  cr_assert_eq (ms_mua_get_send (w->alice, 0)->codes[0], 550);
+  cr_assert (ms_mua_get_send (w->alice, 1)->delivered);
+  cr_assert_eq (world_mailbox_count (w->store_a, ALICE), 1);  /* the note, no DSN */
+  cr_assert_eq (ms_mta_get_n_bounced (w->mta_a), 0);
+}
