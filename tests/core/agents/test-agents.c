@@ -800,3 +800,22 @@ Test (agents, the_msa_refuses_an_unknown_local_user_at_once)
   cr_assert_eq (world_mailbox_count (w->store_a, ALICE), 1);  /* the note, no DSN */
   cr_assert_eq (ms_mta_get_n_bounced (w->mta_a), 0);
 }
+
+Test (agents, an_ipv6_only_exchange_is_reached_over_ipv6)
+{
+  g_autoptr(World) w = world_new (24);
+  g_autoptr(MsMessage) m = world_message (ALICE, "erin@v6.isp-b.example", NULL, "v6", "x\n");
+  MsMuaSubmit how = submission ();
+  MsTraceSession *s;
+  g_autofree char *text = NULL;
+
+  cr_assert (ms_mail_store_add_user (w->store_b, "erin@v6.isp-b.example", "e", NULL));
+  ms_mua_send (w->alice, m, &how);
+  world_run (w);
+  cr_assert_eq (world_mailbox_count (w->store_b, "erin@v6.isp-b.example"), 1);
+  s = server_session (w, "mx-b", MS_PROTOCOL_SMTP);
+  cr_assert_str_eq (s->server, "[" MX_B_ADDR6 "]:25");
+  text = world_mailbox_text (w->store_b, "erin@v6.isp-b.example", 0);
+  cr_assert (strstr (text, "[" MAIL_A_ADDR6 "]") != NULL || strstr (text, "IPv6:") != NULL,
+             "%s", text);
+}
