@@ -1212,11 +1212,14 @@ attempt (Entry *entry)
             r->state = RCPT_DONE;
           else
             {
-              g_autofree char *diag = g_strdup_printf ("550 5.1.1 <%s>: %s", r->address,
+              /* RFC 3463: 5.4.6 routing loop detected, 5.1.1 bad destination mailbox */
+              gboolean loop = g_error_matches (error, MS_MDA_ERROR, MS_MDA_ERROR_LOOP);
+              const char *status = loop ? "5.4.6" : "5.1.1";
+              g_autofree char *diag = g_strdup_printf ("550 %s <%s>: %s", status, r->address,
                                                        error != NULL ? error->message
                                                                      : "no local delivery");
 
-              set_failure (r, RCPT_FAILED, "5.1.1", diag, NULL);
+              set_failure (r, RCPT_FAILED, status, diag, NULL);
             }
           continue;
         }
