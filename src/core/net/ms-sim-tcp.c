@@ -171,6 +171,13 @@ ms_protocol_from_port (guint16 port)
     }
 }
 
+/* SMTPS (RFC 8314), IMAPS and POP3S (RFC 8314 §7.3) */
+gboolean
+ms_sim_tcp_port_is_implicit_tls (guint16 port)
+{
+  return port == 465 || port == 993 || port == 995;
+}
+
 /* Segments */
 
 static void deliver_segment (MsNetwork *network,
@@ -340,6 +347,13 @@ start_engine (MsSimTcpEndpoint *ep)
     }
   ms_engine_set_endpoints (ep->engine, client->local_text, client->local_port,
                            server->local_text, server->local_port);
+  if (ms_sim_tcp_port_is_implicit_tls (server->local_port))
+    {
+      /* RFC 8314 §3: TLS from the first byte; the engine itself never sees it */
+      ep->encrypted = TRUE;
+      if (ep->session != NULL)
+        ms_trace_session_set_tls (ep->session, MS_TLS_IMPLICIT);
+    }
   begin_batch (ep);
   ms_engine_start (ep->engine);
   end_batch (ep);

@@ -59,8 +59,9 @@ MsSimTcpEndpoint *ms_network_connect                (MsNetwork           *networ
 
 /* The engine's output goes over the connection, received bytes into ms_engine_feed,
  * "close-requested" becomes a FIN after the pending data, "tls-requested" a simulated
- * TLS handshake. A trace session (@protocol, or from the port when UNKNOWN) opens when
- * the connection is up and closes with it. */
+ * TLS handshake (a short delay, then ms_engine_tls_established); on 465/993/995 the
+ * whole session counts as TLS. A trace session (@protocol, or from the port when
+ * UNKNOWN) opens when the connection is up and closes with it. */
 void              ms_sim_tcp_attach_engine          (MsSimTcpEndpoint    *endpoint,
                                                      MsEngine            *engine,
                                                      MsProtocol           protocol);
@@ -90,5 +91,7 @@ guint32           ms_sim_tcp_endpoint_get_snd_nxt   (MsSimTcpEndpoint    *endpoi
 guint32           ms_sim_tcp_endpoint_get_rcv_nxt   (MsSimTcpEndpoint    *endpoint);
 
 MsProtocol        ms_protocol_from_port             (guint16              port);
+/* 465, 993, 995: an engine on such a port talks inside TLS from the start */
+gboolean          ms_sim_tcp_port_is_implicit_tls   (guint16              port);
 
 G_END_DECLS

@@ -10,6 +10,8 @@
 
 #include "ms-mail-store.h"
 #include "ms-mailbox.h"
+#include "ms-pop3-client.h"
+#include "ms-pop3-server.h"
 #include "ms-smtp-client.h"
 #include "ms-smtp-server.h"
 #include "ms-smtp-store-policy.h"
@@ -485,4 +487,109 @@ Test (net_smtp, pcapng_after_starttls_shows_tls_records)
   cr_assert (strstr (expert, "Errors (") == NULL, "%s", expert);
   cr_assert (strstr (expert, "Warnings (") == NULL, "%s", expert);
   remove_capture (dir, path);
+}
+
+/* POP3: Bob fetches the message from the same store, over the same network */
+
+static void
+on_pop3_accept (MsSimTcpEndpoint *ep,
+                gpointer          user_data)
+{
+  World *w = user_data;
+  MsPop3ServerConfig config;
+  g_autoptr(MsPop3Server) server = NULL;
+
+  ms_pop3_server_config_init (&config);
+  config.hostname = "mail.isp.example";
+  config.apop_pid = 4242;
+  config.apop_clock = (guint64) ms_network_unix_clock (w->net) / G_USEC_PER_SEC;
+  server = ms_pop3_server_new (&config, w->store);
+  ms_sim_tcp_attach_engine (ep, MS_ENGINE (server), MS_PROTOCOL_UNKNOWN);
+}
+
+Test (net_smtp, pop3_fetch_over_the_network)
+{
+  g_autoptr(World) w = world_run (12, FALSE);
+  MsPop3ClientConfig config = { .user = "bob@isp.example", .password = "secret" };
+  g_autoptr(MsPop3Client) client = ms_pop3_client_new (&config);
+  g_autoptr(GString) t_cmds = g_string_new (NULL);
+  g_autoptr(GString) s_cmds = g_string_new (NULL);
+  g_autoptr(GString) unused = g_string_new (NULL);
+  g_autofree char *pop = NULL;
+  MsSimTcpEndpoint *ep;
+  MsTraceSession *session;
+  GPtrArray *retrieved;
+  g_autofree char *tshark = NULL;
+  char *dir, *path;
+  const char *pop_args[] = { "-Y", "pop.request", "-T", "fields", "-e", "pop.request.command",
+                             NULL };
+
+  cr_assert (ms_node_listen (ms_network_get_node (w->net, "isp-mail"), 110, on_pop3_accept, w,
+                             NULL));
+  ms_pop3_client_add_action (client, MS_POP3_ACTION_RETR_ALL, 0, 0);
+  ep = ms_network_connect (w->net, ms_network_get_node (w->net, "pc"), ISP_MAIL_ADDR, 110,
+                           NULL, NULL, NULL);
+  ms_sim_tcp_attach_engine (ep, MS_ENGINE (client), MS_PROTOCOL_UNKNOWN);
+  cr_assert (ms_network_run (w->net, NULL));
+  cr_assert (ms_pop3_client_is_finished (client));
+  cr_assert_null (ms_pop3_client_get_error (client));
+  retrieved = ms_pop3_client_get_retrieved (client);
+  cr_assert_eq (retrieved->len, 1);
+  {
+    gsize len;
+    const char *data = g_bytes_get_data (((MsPop3Retrieved *) g_ptr_array_index (retrieved, 0))->data,
+                                         &len);
+    g_autofree char *text = g_strndup (data, len);
+
+    cr_assert (strstr (text, "Subject: Lunch\r\n") != NULL, "%s", text);
+    cr_assert (strstr (text, "Received: from pc.home.example") != NULL, "%s", text);
+  }
+  session = find_session (w->trace, "isp-mail", TRUE);
+  cr_assert_eq (session->protocol, MS_PROTOCOL_SMTP);
+  session = ms_trace_get_session (w->trace, 2);
+  cr_assert_eq (session->protocol, MS_PROTOCOL_POP3);
+  cr_assert_str_eq (session->client_node, "pc");
+
+  tshark = g_find_program_in_path ("tshark");
+  if (tshark == NULL)
+    return;  /* the fetch itself was checked; the capture needs tshark */
+  path = write_capture (w, &dir);
+  pop = run_tshark (path, pop_args);
+  tshark_summary (pop, t_cmds, unused);
+  session_summary (session, s_cmds, unused);
+  cr_assert_gt (s_cmds->len, 0);
+  cr_assert_str_eq (t_cmds->str, s_cmds->str, "tshark saw:\n%s", pop);
+  remove_capture (dir, path);
+}
+
+Test (net_smtp, pop3s_is_tls_from_the_first_byte)
+{
+  g_autoptr(World) w = world_run (13, FALSE);
+  MsPop3ClientConfig config = { .user = "bob@isp.example", .password = "secret" };
+  g_autoptr(MsPop3Client) client = ms_pop3_client_new (&config);
+  MsSimTcpEndpoint *ep;
+  MsTraceSession *session;
+  const MsPacket *p;
+  guint n, n_data = 0;
+
+  ms_network_clear_packets (w->net);
+  cr_assert (ms_node_listen (ms_network_get_node (w->net, "isp-mail"), 995, on_pop3_accept, w,
+                             NULL));
+  ms_pop3_client_add_action (client, MS_POP3_ACTION_STAT, 0, 0);
+  ep = ms_network_connect (w->net, ms_network_get_node (w->net, "pc"), ISP_MAIL_ADDR, 995,
+                           NULL, NULL, NULL);
+  ms_sim_tcp_attach_engine (ep, MS_ENGINE (client), MS_PROTOCOL_UNKNOWN);
+  cr_assert (ms_network_run (w->net, NULL));
+  cr_assert_null (ms_pop3_client_get_error (client));
+  session = ms_trace_get_session (w->trace, 2);
+  cr_assert_eq (session->protocol, MS_PROTOCOL_POP3);
+  cr_assert_eq (session->tls, MS_TLS_IMPLICIT);
+  p = ms_network_get_packets (w->net, &n);
+  for (guint i = 0; i < n; i++)
+    if (ms_packet_get_payload_size (&p[i]) > 0)
+      {
+        cr_assert (p[i].encrypted);
+        n_data++;
+      }
+  cr_assert_geq (n_data, 4);
 }
