@@ -540,9 +540,18 @@ proceed_auth (MsSmtpServer   *self,
       /* RFC 2195 §2: a challenge unique to this exchange, in msg-id form: a
        * process-wide counter and the (virtual) clock in microseconds, so that a
        * simulation stays reproducible and no two sessions share one. */
-      self->auth_challenge = g_strdup_printf ("<%u.%" G_GINT64_FORMAT "@%s>",
-                                              (guint) g_atomic_int_add (&challenge_counter, 1) + 1,
-                                              _ms_smtp_server_now (self), self->hostname);
+      if (self->config.id_func != NULL)
+        {
+          /* the site's id generator: reproducible per site, not per process */
+          g_autofree char *unique = self->config.id_func (self->config.id_data);
+
+          self->auth_challenge = g_strdup_printf ("<%s.%" G_GINT64_FORMAT "@%s>", unique,
+                                                  _ms_smtp_server_now (self), self->hostname);
+        }
+      else
+        self->auth_challenge = g_strdup_printf ("<%u.%" G_GINT64_FORMAT "@%s>",
+                                                (guint) g_atomic_int_add (&challenge_counter, 1) + 1,
+                                                _ms_smtp_server_now (self), self->hostname);
       b64 = g_base64_encode ((const guchar *) self->auth_challenge,
                              strlen (self->auth_challenge));
       _ms_smtp_server_reply (self, 334, NULL, "%s", b64);

@@ -1,0 +1,472 @@
+/* test-agents.c: MUA → MSA → MTA → MTA → MDA → MRA → MUA, end to end in one process
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "agents-world.h"
+#include "ms-mailbox.h"
+
+#define ALICE "alice@isp-a.example"
+#define BOB   "bob@isp-b.example"
+#define CAROL "carol@isp-b.example"
+
+static MsMuaSubmit
+submission (void)
+{
+  MsMuaSubmit how = { .server = MAIL_A_ADDR, .port = 587, .user = ALICE,
+                      .password = "alice-pw" };
+
+  return how;
+}
+
+/* Alice submits on 587 with AUTH; Bob gets it; Carol (Bcc) too, without a Bcc field. */
+static World *
+send_basic (guint32 seed)
+{
+  World *w = world_new (seed);
+  g_autoptr(MsMessage) m = world_message (ALICE, BOB, CAROL, "Lunch", "Noon?\n");
+  MsMuaSubmit how = submission ();
+
+  ms_mua_send (w->alice, m, &how);
+  world_run (w);
+  return w;
+}
+
+Test (agents, submission_reaches_the_mailbox_hop_by_hop)
+{
+  g_autoptr(World) w = send_basic (1);
+  const MsMuaSendResult *r = ms_mua_get_send (w->alice, 0);
+  g_autofree char *bob = NULL;
+  g_autofree char *carol = NULL;
+  g_autofree char *rcpts = NULL;
+
+  cr_assert (r->finished);
+  cr_assert_null (r->error, "%s", r->error->message);
+  cr_assert (r->delivered);
+  cr_assert_eq (r->code, 250);
+  rcpts = g_strjoinv (" ", r->recipients);
+  cr_assert_str_eq (rcpts, BOB " " CAROL);   /* To and Bcc both in the envelope */
+  cr_assert_eq (r->codes[0], 250);
+  cr_assert_eq (r->codes[1], 250);
+
+  cr_assert_eq (world_mailbox_count (w->store_b, BOB), 1);
+  cr_assert_eq (world_mailbox_count (w->store_b, CAROL), 1);
+  bob = world_mailbox_text (w->store_b, BOB, 0);
+  carol = world_mailbox_text (w->store_b, CAROL, 0);
+  cr_assert (g_str_has_prefix (bob, "Return-Path: <" ALICE ">\r\nDelivered-To: " BOB "\r\n"),
+             "%s", bob);
+  cr_assert (g_str_has_prefix (carol, "Return-Path: <" ALICE ">\r\nDelivered-To: " CAROL "\r\n"));
+  /* one Received per SMTP hop: the MSA and the MX */
+  cr_assert_eq (count_occurrences (bob, "\r\nReceived: "), 2, "%s", bob);
+  cr_assert (strstr (bob, "by mail.isp-a.example (MailSim) with ESMTPA") != NULL, "%s", bob);
+  cr_assert (strstr (bob, "by mx.isp-b.example (MailSim) with ESMTP id") != NULL, "%s", bob);
+  cr_assert (strstr (bob, "\r\nBcc:") == NULL && strstr (carol, "\r\nBcc:") == NULL);
+  /* the MSA completed the message (RFC 6409 §8) */
+  cr_assert (strstr (bob, "\r\nMessage-ID: <") != NULL, "%s", bob);
+  cr_assert (strstr (bob, ".msa@mail.isp-a.example>") != NULL, "%s", bob);
+  cr_assert (strstr (bob, "\r\nDate: Thu, 01 Jan 2026 00:00:") != NULL, "%s", bob);
+  /* the MX checked SPF: mail-a is allowed for isp-a.example */
+  cr_assert (strstr (bob, "Received-SPF: pass") != NULL, "%s", bob);
+  cr_assert (strstr (bob, "Authentication-Results: mx.isp-b.example;") != NULL, "%s", bob);
+  cr_assert_not_null (world_find_event (w, "policy", "check", "spf"));
+  cr_assert_not_null (world_find_event (w, "policy", "result", "pass"));
+  cr_assert_not_null (world_find_event (w, "policy", "reason", "authenticated submission"));
+  cr_assert_eq (world_count_events (w, "delivered", NULL, NULL), 2);
+  cr_assert_eq (world_count_events (w, "relayed", NULL, NULL), 2);
+
+  /* snapshots: the header grows hop by hop, each node adding its part */
+  {
+    const char *nodes[] = { "mail.isp-a.example", "mail-a", "mx.isp-b.example", "mx-b",
+                            "mx-b", "mx-b" };
+    guint received[] = { 1, 1, 2, 2, 2, 2 };
+
+    cr_assert_eq (ms_trace_get_n_messages (w->trace), G_N_ELEMENTS (nodes));
+    for (guint i = 0; i < G_N_ELEMENTS (nodes); i++)
+      {
+        MsTraceMessage *m = ms_trace_get_message (w->trace, i);
+        gsize len;
+        const char *data = g_bytes_get_data (m->raw, &len);
+        g_autofree char *text = g_strndup (data, len);
+
+        cr_assert_str_eq (m->node, nodes[i]);
+        cr_assert_eq (count_occurrences (text, "Received: "), received[i], "%u: %s", i, text);
+        cr_assert_eq (strstr (text, "Message-ID:") != NULL, i > 0);  /* the MSA added it */
+        cr_assert_eq (strstr (text, "Received-SPF:") != NULL, i >= 3);  /* the MX's mark */
+        cr_assert_eq (g_str_has_prefix (text, "Return-Path:"), i >= 4);
+      }
+  }
+  cr_assert_eq (ms_network_get_n_open_connections (w->net), 0);
+  cr_assert_eq (ms_mta_get_n_queued (w->mta_a), 0);
+}
+
+Test (agents, submission_without_auth_is_refused)
+{
+  g_autoptr(World) w = world_new (2);
+  g_autoptr(MsMessage) m = world_message (ALICE, BOB, NULL, "Hi", "x\n");
+  MsMuaSubmit how = { .server = MAIL_A_ADDR, .port = 587 };
+  MsMuaSubmit wrong = submission ();
+  const MsMuaSendResult *r;
+
+  wrong.password = "guess";
+  wrong.mechanism = "PLAIN";  /* the policy checks it (CRAM-MD5 is checked by the engine) */
+  ms_mua_send (w->alice, m, &how);
+  ms_mua_send (w->alice, m, &wrong);
+  world_run (w);
+  r = ms_mua_get_send (w->alice, 0);
+  cr_assert_not (r->delivered);
+  cr_assert_eq (r->code, 530, "%u %s", r->code, r->reply);
+  r = ms_mua_get_send (w->alice, 1);
+  cr_assert_not (r->delivered);
+  cr_assert_not_null (r->error);
+  cr_assert_not_null (world_find_event (w, "policy", "result", "failed"));
+  cr_assert_eq (world_mailbox_count (w->store_b, BOB), 0);
+}
+
+Test (agents, op25b_drops_direct_port_25)
+{
+  g_autoptr(World) w = world_new (3);
+  g_autoptr(MsMessage) m = world_message (ALICE, BOB, NULL, "Direct", "x\n");
+  MsMuaSubmit how = { .server = MX_B_ADDR, .port = 25 };
+  const MsMuaSendResult *r;
+  MsTraceEvent *ev;
+
+  ms_mua_send (w->alice, m, &how);
+  world_run (w);
+  r = ms_mua_get_send (w->alice, 0);
+  cr_assert (r->finished);
+  cr_assert_not (r->delivered);
+  cr_assert (g_error_matches (r->error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT),
+             "%s", r->error ? r->error->message : "no error");
+  ev = world_find_event (w, "blocked", "reason", "op25b");
+  cr_assert_not_null (ev);
+  cr_assert_str_eq (ev->node, "router-a");
+  cr_assert_not_null (world_find_event (w, "connect-failed", NULL, NULL));
+  cr_assert_eq (world_mailbox_count (w->store_b, BOB), 0);
+  cr_assert_eq (world_count_events (w, "delivered", NULL, NULL), 0);
+}
+
+Test (agents, open_relay_is_refused)
+{
+  g_autoptr(World) w = world_new (4);
+  g_autoptr(MsMessage) m = world_message ("spam@spam.example", "victim@isp-a.example", NULL,
+                                          "Offer", "x\n");
+  MsMuaSubmit how = { .server = MX_B_ADDR, .port = 25 };
+  const MsMuaSendResult *r;
+
+  ms_mua_send (w->spammer, m, &how);
+  world_run (w);
+  r = ms_mua_get_send (w->spammer, 0);
+  cr_assert_not (r->delivered);
+  cr_assert_eq (r->codes[0], 554);
+  cr_assert (strstr (r->replies[0], "554 5.7.1 <victim@isp-a.example>: Relay access denied")
+             != NULL, "%s", r->replies[0]);
+  cr_assert_not_null (world_find_event (w, "policy", "result", "denied"));
+  cr_assert_eq (ms_mta_get_n_queued (w->mta_b), 0);
+  cr_assert_eq (world_count_events (w, "relayed", NULL, NULL), 0);
+}
+
+static World *
+spoof (guint32         seed,
+       MsMtaSpfPolicy  policy,
+       const char     *sender)
+{
+  World *w = world_new (seed);
+  g_autoptr(MsMessage) m = world_message (sender, BOB, NULL, "Invoice", "pay\n");
+  MsMuaSubmit how = { .server = MX_B_ADDR, .port = 25 };
+
+  ms_mta_set_spf_policy (w->mta_b, policy);
+  ms_mua_send (w->spammer, m, &how);
+  world_run (w);
+  return w;
+}
+
+Test (agents, spf_fail_is_rejected_by_policy)
+{
+  g_autoptr(World) w = spoof (5, MS_MTA_SPF_REJECT, ALICE);
+  const MsMuaSendResult *r = ms_mua_get_send (w->spammer, 0);
+  MsTraceEvent *ev = world_find_event (w, "policy", "check", "spf");
+
+  cr_assert_not (r->delivered);
+  cr_assert_eq (r->code, 550, "%u %s", r->code, r->reply);
+  cr_assert (strstr (r->reply, "5.7.23") != NULL, "%s", r->reply);
+  cr_assert_not_null (ev);
+  cr_assert_str_eq (json_object_get_string_member (ev->fields, "result"), "fail");
+  cr_assert_str_eq (ev->node, "mx-b");
+  cr_assert_not_null (world_find_event (w, "policy", "result", "rejected"));
+  cr_assert_eq (world_mailbox_count (w->store_b, BOB), 0);
+}
+
+Test (agents, spf_fail_is_marked_by_policy)
+{
+  g_autoptr(World) w = spoof (6, MS_MTA_SPF_MARK, ALICE);
+  g_autofree char *bob = NULL;
+
+  cr_assert (ms_mua_get_send (w->spammer, 0)->delivered);
+  bob = world_mailbox_text (w->store_b, BOB, 0);
+  cr_assert_not_null (bob);
+  cr_assert (strstr (bob, "\r\nReceived-SPF: fail") != NULL, "%s", bob);
+  cr_assert (strstr (bob, "spf=fail") != NULL, "%s", bob);
+  cr_assert_not_null (world_find_event (w, "policy", "result", "marked"));
+}
+
+Test (agents, spf_softfail_is_marked_even_when_fail_rejects)
+{
+  g_autoptr(World) w = spoof (7, MS_MTA_SPF_REJECT, "news@soft.example");
+  g_autofree char *bob = NULL;
+
+  cr_assert (ms_mua_get_send (w->spammer, 0)->delivered);
+  bob = world_mailbox_text (w->store_b, BOB, 0);
+  cr_assert (strstr (bob, "\r\nReceived-SPF: softfail") != NULL, "%s", bob);
+  cr_assert_not_null (world_find_event (w, "policy", "spf", "softfail"));
+}
+
+Test (agents, unknown_user_bounces_a_dsn_to_the_sender)
+{
+  g_autoptr(World) w = world_new (8);
+  g_autoptr(MsMessage) m = world_message (ALICE, "nobody@isp-b.example", NULL, "Hello?", "x\n");
+  MsMuaSubmit how = submission ();
+  g_autofree char *dsn = NULL;
+
+  ms_mua_send (w->alice, m, &how);
+  world_run (w);
+  cr_assert (ms_mua_get_send (w->alice, 0)->delivered);  /* the MSA took it */
+  cr_assert_eq (world_mailbox_count (w->store_a, ALICE), 1);
+  dsn = world_mailbox_text (w->store_a, ALICE, 0);
+  cr_assert (g_str_has_prefix (dsn, "Return-Path: <>\r\nDelivered-To: " ALICE "\r\n"), "%s", dsn);
+  cr_assert (strstr (dsn, "From: Mail Delivery System <MAILER-DAEMON@mail.isp-a.example>")
+             != NULL, "%s", dsn);
+  cr_assert (strstr (dsn, "Content-Type: multipart/report; report-type=delivery-status;")
+             != NULL, "%s", dsn);
+  cr_assert (strstr (dsn, "Final-Recipient: rfc822; nobody@isp-b.example\r\n") != NULL, "%s", dsn);
+  cr_assert (strstr (dsn, "Action: failed\r\nStatus: 5.1.1\r\n") != NULL, "%s", dsn);
+  cr_assert (strstr (dsn, "Remote-MTA: dns; mx.isp-b.example\r\n") != NULL, "%s", dsn);
+  cr_assert (strstr (dsn, "Diagnostic-Code: smtp; 550 5.1.1 <nobody@isp-b.example>") != NULL,
+             "%s", dsn);
+  cr_assert (strstr (dsn, "Subject: Hello?\r\n") != NULL, "%s", dsn);  /* original headers */
+  cr_assert_not_null (world_find_event (w, "bounced", "status", "5.1.1"));
+  cr_assert_eq (ms_mta_get_n_bounced (w->mta_a), 1);
+  /* the DSN parses as a report (GMime) */
+  {
+    g_autoptr(GBytes) raw = g_bytes_new (dsn, strlen (dsn));
+    g_autoptr(MsMessage) parsed = ms_message_new_from_bytes (raw, NULL);
+    g_autoptr(GPtrArray) parts = ms_message_dup_parts (parsed);
+
+    cr_assert_eq (parts->len, 4);
+    cr_assert_str_eq (((MsMimePart *) g_ptr_array_index (parts, 2))->content_type,
+                      "message/delivery-status");
+  }
+}
+
+Test (agents, temporary_failure_is_retried_with_back_off)
+{
+  g_autoptr(World) w = world_new (9);
+  g_autoptr(MsMessage) m = world_message (ALICE, BOB, NULL, "Later", "x\n");
+  MsMuaSubmit how = submission ();
+  MsTraceEvent *deferred, *delivered, *tempfail;
+
+  ms_mta_set_tempfail (w->mta_b, 2);
+  ms_mua_send (w->alice, m, &how);
+  world_run (w);
+  cr_assert_eq (world_mailbox_count (w->store_b, BOB), 1);
+  cr_assert_eq (world_count_events (w, "deferred", NULL, NULL), 2);
+  tempfail = world_find_event (w, "policy", "check", "tempfail");
+  cr_assert_not_null (tempfail);
+  deferred = world_find_event (w, "deferred", "attempt", "1");
+  cr_assert_not_null (deferred);
+  cr_assert_str_eq (json_object_get_string_member (deferred->fields, "status"), "4.3.0");
+  cr_assert_str_eq (json_object_get_string_member (deferred->fields, "retry_in_s"), "60");
+  cr_assert_str_eq (json_object_get_string_member (
+                      world_find_event (w, "deferred", "attempt", "2")->fields, "retry_in_s"),
+                    "120");
+  delivered = world_find_event (w, "delivered", NULL, NULL);
+  cr_assert_not_null (delivered);
+  /* 60 s, then 120 s on the virtual clock */
+  cr_assert_geq (delivered->t_us - deferred->t_us, 180 * G_USEC_PER_SEC);
+  cr_assert_lt (delivered->t_us - deferred->t_us, 181 * G_USEC_PER_SEC);
+}
+
+Test (agents, retries_give_up_into_a_bounce)
+{
+  g_autoptr(World) w = world_new (10);
+  g_autoptr(MsMessage) m = world_message (ALICE, BOB, NULL, "Never", "x\n");
+  MsMuaSubmit how = submission ();
+  g_autofree char *dsn = NULL;
+
+  ms_mta_set_tempfail (w->mta_b, 100);
+  ms_mua_send (w->alice, m, &how);
+  world_run (w);
+  cr_assert_eq (world_count_events (w, "deferred", NULL, NULL), MS_MTA_DEFAULT_MAX_ATTEMPTS - 1);
+  cr_assert_eq (world_mailbox_count (w->store_b, BOB), 0);
+  dsn = world_mailbox_text (w->store_a, ALICE, 0);
+  cr_assert_not_null (dsn);
+  cr_assert (strstr (dsn, "Status: 4.3.0") != NULL, "%s", dsn);
+  cr_assert (strstr (dsn, "gave up after 5 attempts") != NULL, "%s", dsn);
+}
+
+Test (agents, pop_before_smtp_opens_a_window)
+{
+  g_autoptr(World) w = world_new (11);
+  g_autoptr(MsMessage) m = world_message (ALICE, BOB, NULL, "Via POP", "x\n");
+  MsMuaSubmit direct = { .server = MAIL_A_ADDR, .port = 25 };
+  MsMuaFetch pop = { .server = MAIL_A_ADDR, .port = 110, .user = ALICE, .password = "alice-pw",
+                     .delay_us = 1 * G_USEC_PER_SEC };
+
+  ms_mua_send (w->alice, m, &direct);                      /* before: denied */
+  ms_mua_fetch_pop3 (w->alice, &pop);                      /* login opens the window */
+  direct.delay_us = 5 * G_USEC_PER_SEC;
+  ms_mua_send (w->alice, m, &direct);                      /* inside: relayed */
+  direct.delay_us = POP_WINDOW + 10 * G_USEC_PER_SEC;
+  ms_mua_send (w->alice, m, &direct);                      /* after: denied again */
+  world_run (w);
+
+  cr_assert_eq (ms_mua_get_send (w->alice, 0)->codes[0], 554);
+  cr_assert_null (ms_mua_get_fetch (w->alice, 0)->error);
+  cr_assert (ms_mua_get_send (w->alice, 1)->delivered);
+  cr_assert_eq (ms_mua_get_send (w->alice, 1)->codes[0], 250);
+  cr_assert_eq (ms_mua_get_send (w->alice, 2)->codes[0], 554);
+  cr_assert_not_null (world_find_event (w, "policy", "result", "opened"));
+  cr_assert_not_null (world_find_event (w, "policy", "result", "closed"));
+  cr_assert_not_null (world_find_event (w, "policy", "reason", "pop-before-smtp"));
+  cr_assert_eq (world_mailbox_count (w->store_b, BOB), 1);
+}
+
+Test (agents, pop3_and_imap_fetch_the_same_bytes)
+{
+  g_autoptr(World) w = send_basic (12);
+  MsMuaFetch pop = { .server = MX_B_ADDR, .port = 110, .user = BOB, .password = "bob-pw" };
+  MsMuaFetch imap = { .server = MX_B_ADDR, .port = 143, .user = BOB, .password = "bob-pw",
+                      .delay_us = 1 * G_USEC_PER_SEC };
+  const MsMuaFetchResult *p, *i;
+  MsStoredMessage *stored;
+
+  ms_mua_fetch_pop3 (w->bob, &pop);
+  ms_mua_fetch_imap (w->bob, &imap);
+  world_run (w);
+  p = ms_mua_get_fetch (w->bob, 0);
+  i = ms_mua_get_fetch (w->bob, 1);
+  cr_assert (p->finished && i->finished);
+  cr_assert_null (p->error, "%s", p->error->message);
+  cr_assert_null (i->error, "%s", i->error->message);
+  cr_assert_eq (p->messages->len, 1);
+  cr_assert_eq (i->messages->len, 1);
+  cr_assert (g_bytes_equal (g_ptr_array_index (p->messages, 0), g_ptr_array_index (i->messages, 0)));
+  stored = ms_mailbox_get_message (ms_mail_store_get_mailbox (w->store_b, BOB, "INBOX"), 0);
+  cr_assert (g_bytes_equal (stored->raw, g_ptr_array_index (p->messages, 0)));
+  /* IMAP BODY[] set \Seen; POP3 without DELE left the message there */
+  cr_assert (stored->flags & MS_FLAG_SEEN);
+  cr_assert_eq (world_count_events (w, "fetched", NULL, NULL), 2);
+  cr_assert_eq (ms_mra_get_n_logins (w->mra_b), 2);
+}
+
+Test (agents, pop3_delete_empties_the_mailbox)
+{
+  g_autoptr(World) w = send_basic (13);
+  MsMuaFetch pop = { .server = MX_B_ADDR, .port = 110, .user = BOB, .password = "bob-pw",
+                     .delete = TRUE };
+
+  ms_mua_fetch_pop3 (w->bob, &pop);
+  world_run (w);
+  cr_assert_eq (ms_mua_get_fetch (w->bob, 0)->messages->len, 1);
+  cr_assert_eq (world_mailbox_count (w->store_b, BOB), 0);
+}
+
+Test (agents, reply_threads_with_in_reply_to_and_references)
+{
+  g_autoptr(World) w = send_basic (14);
+  g_autofree char *text = world_mailbox_text (w->store_b, BOB, 0);
+  g_autoptr(GBytes) raw = g_bytes_new (text, strlen (text));
+  g_autoptr(MsMessage) original = ms_message_new_from_bytes (raw, NULL);
+  g_autoptr(GPtrArray) from = g_ptr_array_new_with_free_func ((GDestroyNotify) ms_address_free);
+  MsMessageSpec spec = { 0 };
+  g_autoptr(MsMessage) reply = NULL;
+  g_autoptr(MsMessage) reply2 = NULL;
+  g_autofree char *id = g_strstrip (g_strdup (ms_message_get_header (original, "Message-ID")));
+  g_autofree char *subject = NULL;
+  MsMuaSubmit how = { .server = MX_B_ADDR, .port = 587 };
+
+  g_ptr_array_add (from, ms_address_new ("Bob", BOB));
+  spec.from = from;
+  spec.text = "Yes.\n";
+  reply = ms_mua_compose_reply (w->bob, original, &spec, NULL);
+  cr_assert_not_null (reply);
+  subject = ms_message_dup_subject (reply);
+  cr_assert_str_eq (subject, "Re: Lunch");
+  cr_assert (strstr (ms_message_get_header (reply, "In-Reply-To"), id) != NULL);
+  cr_assert (strstr (ms_message_get_header (reply, "References"), id) != NULL);
+  cr_assert (strstr (ms_message_get_header (reply, "To"), ALICE) != NULL);
+  reply2 = ms_mua_compose_reply (w->alice, reply, &spec, NULL);
+  g_free (subject);
+  subject = ms_message_dup_subject (reply2);
+  cr_assert_str_eq (subject, "Re: Lunch");
+  (void) how;
+}
+
+Test (agents, japanese_subject_survives_the_trip)
+{
+  g_autoptr(World) w = world_new (15);
+  g_autoptr(GPtrArray) f = g_ptr_array_new_with_free_func ((GDestroyNotify) ms_address_free);
+  g_autoptr(GPtrArray) t = g_ptr_array_new_with_free_func ((GDestroyNotify) ms_address_free);
+  MsMessageSpec spec = { 0 };
+  g_autoptr(MsMessage) m = NULL;
+  MsMuaSubmit how = submission ();
+  g_autofree char *text = NULL;
+  g_autoptr(GBytes) raw = NULL;
+  g_autoptr(MsMessage) got = NULL;
+  g_autofree char *subject = NULL;
+
+  g_ptr_array_add (f, ms_address_new ("アリス", ALICE));
+  g_ptr_array_add (t, ms_address_new (NULL, BOB));
+  spec.from = f;
+  spec.to = t;
+  spec.subject = "会議の件";
+  spec.header_charset = "ISO-2022-JP";
+  spec.text = "明日の会議は十時からです。\n";
+  spec.text_charset = "ISO-2022-JP";
+  m = ms_mua_compose (w->alice, &spec, NULL);
+  cr_assert_not_null (m);
+  ms_mua_send (w->alice, m, &how);
+  world_run (w);
+  text = world_mailbox_text (w->store_b, BOB, 0);
+  cr_assert_not_null (text);
+  cr_assert (strstr (text, "=?ISO-2022-JP?B?") != NULL || strstr (text, "=?iso-2022-jp?b?") != NULL,
+             "%s", text);
+  raw = g_bytes_new (text, strlen (text));
+  got = ms_message_new_from_bytes (raw, NULL);
+  subject = ms_message_dup_subject (got);
+  cr_assert_str_eq (subject, "会議の件");
+}
+
+static char *
+full_run_json (guint32 seed)
+{
+  g_autoptr(World) w = send_basic (seed);
+  MsMuaFetch pop = { .server = MX_B_ADDR, .port = 110, .user = BOB, .password = "bob-pw" };
+  MsMuaFetch imap = { .server = MX_B_ADDR, .port = 143, .user = BOB, .password = "bob-pw" };
+  g_autoptr(MsMessage) m = world_message (ALICE, "nobody@isp-b.example", NULL, "x", "y\n");
+  MsMuaSubmit how = submission ();
+
+  ms_mta_set_tempfail (w->mta_b, 1);
+  ms_mua_send (w->alice, m, &how);
+  ms_mua_fetch_pop3 (w->bob, &pop);
+  ms_mua_fetch_imap (w->bob, &imap);
+  world_run (w);
+  return ms_trace_to_json_string (w->trace, TRUE);
+}
+
+Test (agents, the_same_run_gives_byte_identical_json)
+{
+  g_autofree char *a = full_run_json (77);
+  g_autofree char *b = full_run_json (77);
+
+  cr_assert_gt (strlen (a), 10000);
+  if (strcmp (a, b) != 0)
+    {
+      g_file_set_contents ("/tmp/agents-a.json", a, -1, NULL);
+      g_file_set_contents ("/tmp/agents-b.json", b, -1, NULL);
+    }
+  cr_assert (strcmp (a, b) == 0, "the two runs differ (/tmp/agents-[ab].json)");
+  cr_assert (strstr (a, "\"deferred\"") != NULL);
+  cr_assert (strstr (a, "\"bounced\"") != NULL);
+}
