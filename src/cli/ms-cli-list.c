@@ -95,14 +95,23 @@ ms_cli_list (int    argc,
              char **argv)
 {
   g_autofree char *format = NULL;
+  g_autofree char *lang = NULL;
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) all = NULL;
   GOptionEntry entries[] = {
     { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("Output format: text or json"),
       N_("FORMAT") },
+    { "lang", 0, 0, G_OPTION_ARG_STRING, &lang, N_("Language of the titles: ja or en"),
+      N_("LANG") },
     { NULL }
   };
+
+  for (int i = 1; i < argc; i++)
+    if (g_str_has_prefix (argv[i], "--lang="))
+      ms_cli_set_language (argv[i] + strlen ("--lang="));
+    else if (strcmp (argv[i], "--lang") == 0 && i + 1 < argc)
+      ms_cli_set_language (argv[i + 1]);
 
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context, _("List the scenarios: id, exam tags and title."));
