@@ -48,39 +48,35 @@ print_text (const MsSpfResultInfo *info,
       const MsSpfStep *step = g_ptr_array_index (info->steps, i);
       g_autofree char *indent = g_strnfill (2 + step->depth * 4, ' ');
 
-      /* a level's own lines sit two columns right of its check_host() line */
-      fputs (indent, stdout);
-      if (step->kind != MS_SPF_STEP_CHECK && step->kind != MS_SPF_STEP_RESULT)
-        fputs ("  ", stdout);
       switch (step->kind)
         {
         case MS_SPF_STEP_CHECK:
-          printf (_("check_host() for %s\n"), step->text);
+          printf (_("%scheck_host() for %s\n"), indent, step->text);
           break;
         case MS_SPF_STEP_DNS:
-          printf (_("DNS query %s → %s\n"), step->text, step->detail);
+          printf (_("%s  DNS query %s → %s\n"), indent, step->text, step->detail);
           break;
         case MS_SPF_STEP_RECORD:
-          printf (_("SPF record: %s\n"), step->text);
+          printf (_("%s  SPF record: %s\n"), indent, step->text);
           break;
         case MS_SPF_STEP_MECHANISM:
           if (step->matched)
-            printf (_("mechanism %s: matches → %s\n"), step->text,
+            printf (_("%s  mechanism %s: matches → %s\n"), indent, step->text,
                     ms_spf_result_to_string (step->result));
           else
-            printf (_("mechanism %s: %s\n"), step->text,
+            printf (_("%s  mechanism %s: %s\n"), indent, step->text,
                     step->detail != NULL && strcmp (step->detail, "no match") != 0
                     ? step->detail : _("no match"));
           break;
         case MS_SPF_STEP_MODIFIER:
-          printf (_("modifier %s: %s\n"), step->text, step->detail);
+          printf (_("%s  modifier %s: %s\n"), indent, step->text, step->detail);
           break;
         case MS_SPF_STEP_RESULT:
-          printf ("→ %s\n", step->text);
+          printf (_("%s→ %s\n"), indent, step->text);
           break;
         case MS_SPF_STEP_ERROR:
         default:
-          printf (_("note: %s\n"), step->text);
+          printf (_("%s  note: %s\n"), indent, step->text);
           break;
         }
     }

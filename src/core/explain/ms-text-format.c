@@ -441,6 +441,37 @@ line_prefix (const MsTraceLine *line,
     }
 }
 
+/* A server's SASL challenge ("334 VXNlcm5hbWU6", "+ PDE4OTYuNjk3QHBvc3Q+") decoded, when
+ * it is printable text: it shows that base64 is an encoding anyone can undo. Only server
+ * lines: the client's responses carry the credentials. */
+static char *
+decode_challenge (MsProtocol         protocol,
+                  const MsTraceLine *line)
+{
+  const char *b64 = NULL;
+  g_autofree guchar *raw = NULL;
+  gsize len = 0;
+
+  if (line->dir != MS_DIR_SERVER || line->kind != MS_LINE_REPLY || line->text == NULL)
+    return NULL;
+  if (protocol == MS_PROTOCOL_SMTP && line->code == 334 && line->text[3] == ' ')
+    b64 = line->text + 4;
+  else if (protocol != MS_PROTOCOL_SMTP && line->text[0] == '+' && line->text[1] == ' '
+           && line->status == NULL)
+    b64 = line->text + 2;
+  if (b64 == NULL || *b64 == '\0' || strlen (b64) % 4 != 0
+      || strspn (b64, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+         != strlen (b64))
+    return NULL;
+  raw = g_base64_decode (b64, &len);
+  if (len == 0 || !g_utf8_validate ((const char *) raw, (gssize) len, NULL))
+    return NULL;
+  for (gsize i = 0; i < len; i++)
+    if (raw[i] < 0x20 || raw[i] == 0x7f)
+      return NULL;
+  return g_strndup ((const char *) raw, len);
+}
+
 static void
 format_line_in_context (GString                   *out,
                         MsTraceSession            *session,
@@ -453,6 +484,10 @@ format_line_in_context (GString                   *out,
   g_autoptr(GString) body = g_string_new (NULL);
   const char *prefix = line_prefix (line, ctx->protected);
   const char *color = options->color ? reply_color (session->protocol, line) : NULL;
+  MsExplanation parts[MS_EXPLAIN_MAX_PARTS];
+  guint n_parts;
+  g_autofree char *decoded = NULL;
+  g_autofree char *hint = NULL;
 
   if (options->color && line->kind == MS_LINE_NOTE)
     color = ANSI_DIM;
@@ -462,10 +497,25 @@ format_line_in_context (GString                   *out,
   g_string_append (body, text);
   if (color != NULL)
     g_string_append (body, ANSI_RESET);
+  if (options->explain && ctx->n_parts < MS_EXPLAIN_MAX_PARTS
+      && (decoded = decode_challenge (session->protocol, line)) != NULL)
+    {
+      /* TRANSLATORS: what a base64 challenge of the server decodes to */
+      hint = g_strdup_printf (_("decodes to “%s”"), decoded);
+      memcpy (parts, ctx->parts, ctx->n_parts * sizeof parts[0]);
+      parts[ctx->n_parts].key = "base64";
+      parts[ctx->n_parts].text = hint;
+      n_parts = ctx->n_parts + 1;
+    }
+  else
+    {
+      memcpy (parts, ctx->parts, ctx->n_parts * sizeof parts[0]);
+      n_parts = ctx->n_parts;
+    }
   append_with_explanations (out, body->str,
                             ms_text_format_display_width (prefix)
                             + ms_text_format_display_width (text),
-                            ctx->parts, ctx->n_parts, !ctx->said_once, options);
+                            parts, n_parts, !ctx->said_once, options);
 }
 
 /* Steps @st up to and including line @index, explaining only the last two lines (the

@@ -335,9 +335,11 @@ select_mailbox (MsImapServer  *self,
     _ms_imap_server_untagged (self, "OK [PERMANENTFLAGS ()] No permanent flags permitted");
   else
     {
-      /* The same list minus keywords, plus \* : clients may create keywords. */
-      _ms_imap_server_untagged (self, "OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted "
-                                "\\Seen \\Draft \\*)] Flags permitted");
+      /* The same list plus \* : clients may create keywords too. */
+      g_autoptr(GString) permanent = g_string_new (flags->str);
+
+      g_string_insert (permanent, permanent->len - 1, " \\*");
+      _ms_imap_server_untagged (self, "OK [PERMANENTFLAGS %s] Flags permitted", permanent->str);
     }
   _ms_imap_server_complete (self, cmd, "OK", "%s %s completed",
                             read_only ? "[READ-ONLY]" : "[READ-WRITE]",

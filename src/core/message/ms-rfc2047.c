@@ -256,10 +256,22 @@ _ms_rfc2047_encode_phrase_limited (const char        *utf8,
 char *
 ms_rfc2047_decode (const char *raw)
 {
+  char *decoded;
+
   g_return_val_if_fail (raw != NULL, NULL);
 
   _ms_message_init_gmime ();
-  return g_mime_utils_header_decode_text (NULL, raw);
+  decoded = g_mime_utils_header_decode_text (NULL, raw);
+  /* GMime passes some raw 8-bit runs through unconverted; callers are promised UTF-8
+   * (found by fuzz-message). */
+  if (decoded != NULL && !g_utf8_validate (decoded, -1, NULL))
+    {
+      char *valid = g_utf8_make_valid (decoded, -1);
+
+      g_free (decoded);
+      decoded = valid;
+    }
+  return decoded;
 }
 
 char *

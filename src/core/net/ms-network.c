@@ -181,10 +181,34 @@ _ms_packet_clear (MsPacket *packet)
   g_clear_pointer (&packet->dropped_by, g_free);
 }
 
+static gint64
+frozen_clock (gpointer user_data)
+{
+  return *(const gint64 *) user_data;
+}
+
+/* The trace may outlive the network: it keeps the last virtual time, never a dangling
+ * clock or the wall clock. */
+static void
+release_trace (MsNetwork *self)
+{
+  gint64 *final;
+
+  if (self->trace == NULL)
+    return;
+  final = g_new (gint64, 1);
+  *final = self->scheduler != NULL ? (gint64) ms_scheduler_get_now (self->scheduler) : 0;
+  g_object_set_data_full (G_OBJECT (self->trace), "ms-network-final-time", final, g_free);
+  ms_trace_set_clock (self->trace, frozen_clock, final);
+  g_clear_object (&self->trace);
+}
+
 static void
 ms_network_dispose (GObject *object)
 {
   MsNetwork *self = MS_NETWORK (object);
+
+  release_trace (self);
 
   /* Pending events hold pointers into the nodes: drop them first. */
   g_clear_object (&self->scheduler);
@@ -203,7 +227,6 @@ ms_network_dispose (GObject *object)
     }
   if (self->nodes != NULL)
     g_ptr_array_set_size (self->nodes, 0);
-  g_clear_object (&self->trace);
 
   G_OBJECT_CLASS (ms_network_parent_class)->dispose (object);
 }
@@ -310,11 +333,14 @@ ms_network_set_trace (MsNetwork *self,
   g_return_if_fail (MS_IS_NETWORK (self));
   g_return_if_fail (trace == NULL || MS_IS_TRACE (trace));
 
-  if (self->trace != NULL)
-    ms_trace_set_clock (self->trace, NULL, NULL);
-  g_set_object (&self->trace, trace);
+  if (trace == self->trace)
+    return;
+  release_trace (self);
   if (trace != NULL)
-    ms_trace_set_clock (trace, trace_clock, self);
+    {
+      self->trace = g_object_ref (trace);
+      ms_trace_set_clock (trace, trace_clock, self);
+    }
 }
 
 MsTrace *

@@ -514,6 +514,8 @@ ms_node_serve_dns (MsNode     *node,
 
 typedef struct
 {
+  guint             ref;      /* the UDP binding's and the timer's */
+  gboolean          done;
   MsNode           *node;
   char             *server;
   MsNetAddr         server_addr;
@@ -527,8 +529,13 @@ typedef struct
 } Query;
 
 static void
-query_free (Query *q)
+query_unref (gpointer data)
 {
+  Query *q = data;
+
+  g_assert (q->ref > 0);
+  if (--q->ref > 0)
+    return;
   g_free (q->server);
   g_free (q->name);
   g_free (q);
@@ -563,21 +570,28 @@ trace_answer (Query       *q,
   json_object_set_array_member (event->fields, "answers", list);
 }
 
+/* Reports once, then lets go of the timer and the port (which may free @q). */
 static void
 query_finish (Query       *q,
               MsDnsStatus  status,
               GPtrArray   *records)
 {
+  guint timer_id = q->timer_id;
+  guint16 port = q->port;
+  MsNode *node = q->node;
+
+  if (q->done)
+    return;
+  q->done = TRUE;
   trace_answer (q, status, records);
-  if (q->timer_id != 0)
-    ms_scheduler_cancel (ms_network_get_scheduler (q->node->network), q->timer_id);
-  q->timer_id = 0;
-  if (q->port != 0)
-    ms_node_udp_unbind (q->node, q->port);
-  q->port = 0;
   if (q->callback != NULL)
     q->callback (q->node, q->name, q->qtype, status, records, q->user_data);
-  query_free (q);
+  q->timer_id = 0;
+  q->port = 0;
+  if (timer_id != 0)
+    ms_scheduler_cancel (ms_network_get_scheduler (node->network), timer_id);
+  if (port != 0)
+    ms_node_udp_unbind (node, port);
 }
 
 static void
@@ -610,7 +624,7 @@ run_query_timeout (MsScheduler *scheduler,
 {
   Query *q = user_data;
 
-  q->timer_id = 0;
+  q->timer_id = 0;  /* running: the scheduler drops its reference afterwards */
   query_finish (q, MS_DNS_STATUS_TIMEOUT, NULL);
 }
 
@@ -635,6 +649,7 @@ ms_node_resolve (MsNode           *node,
 
   network = node->network;
   q = g_new0 (Query, 1);
+  q->ref = 1;
   q->node = node;
   q->server = g_strdup (server_address);
   q->name = ms_dns_normalize_name (name);
@@ -658,16 +673,19 @@ ms_node_resolve (MsNode           *node,
   if (message == NULL || !_ms_net_addr_parse (server_address, &q->server_addr))
     {
       query_finish (q, MS_DNS_STATUS_ERROR, NULL);
+      query_unref (q);
       return;
     }
+  /* the binding takes our reference */
   q->port = ms_node_next_port (node);
-  ms_node_udp_bind (node, q->port, receive_answer, q, NULL);
+  ms_node_udp_bind (node, q->port, receive_answer, q, query_unref);
   if (!ms_node_udp_send (node, q->port, server_address, MS_DNS_PORT, message, &error))
     {
       query_finish (q, MS_DNS_STATUS_ERROR, NULL);
       return;
     }
+  q->ref++;
   q->timer_id = ms_scheduler_schedule (ms_network_get_scheduler (network),
                                        _ms_network_get_dns_timeout (network), "dns-timeout",
-                                       run_query_timeout, q, NULL);
+                                       run_query_timeout, q, query_unref);
 }

@@ -77,6 +77,7 @@ struct _Connection
   guint                syn_attempts;
   MsSimTcpConnectFunc  connect_cb;
   gpointer             connect_data;
+  gboolean             abort_scheduled;
   gboolean             done;
 };
 
@@ -87,6 +88,7 @@ typedef struct
 } EndRef;
 
 static void request_flush (MsSimTcpEndpoint *ep);
+static void schedule_abort (Connection *conn);
 static void flush_now (MsSimTcpEndpoint *ep);
 static void finish (Connection *conn);
 
@@ -226,8 +228,15 @@ send_segment (MsSimTcpEndpoint *ep,
   if (flags & MS_TCP_ACK)
     ep->need_ack = FALSE;
 
-  return _ms_network_transmit (network, &packet, ep->node, route, destination,
-                               deliver_segment, end_ref_new (peer_of (ep)), end_ref_free);
+  if (!_ms_network_transmit (network, &packet, ep->node, route, destination,
+                             deliver_segment, end_ref_new (peer_of (ep)), end_ref_free))
+    {
+      /* Only SYNs are retransmitted: a connection that loses anything else gives up. */
+      if (!(flags & MS_TCP_SYN))
+        schedule_abort (conn);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static void
@@ -536,11 +545,10 @@ connect_failed (Connection *conn,
   MsSimTcpEndpoint *client = &conn->ends[0];
 
   conn_ref (conn);
+  trace_event (client, "connect-failed", "error", message, NULL, NULL);
   if (conn->connect_cb != NULL)
     conn->connect_cb (NULL, error, conn->connect_data);
   conn->connect_cb = NULL;
-  if (client->engine != NULL)
-    trace_event (client, "connect-failed", "error", message, NULL, NULL);
   finish (conn);
   conn_unref (conn);
 }
@@ -720,6 +728,41 @@ finish (Connection *conn)
     }
   _ms_network_connection_closed (conn->network, conn);
   conn_unref (conn);  /* the reference of the live connection */
+}
+
+static void
+run_abort (MsScheduler *scheduler,
+           gpointer     user_data)
+{
+  Connection *conn = user_data;
+
+  if (conn->done)
+    return;
+  for (guint i = 0; i < 2; i++)
+    {
+      MsSimTcpEndpoint *ep = &conn->ends[i];
+
+      if (ep->engine != NULL && ep->engine_started)
+        trace_event (ep, "connection-aborted", "reason",
+                     "a segment was dropped and never retransmitted", NULL, NULL);
+      if (ep->engine != NULL && ep->engine_started && !ms_engine_is_closed (ep->engine))
+        ms_engine_peer_closed (ep->engine);
+      if (conn->done)
+        return;
+    }
+  finish (conn);
+}
+
+/* What a real stack would do after its retransmissions ran out, one timeout later. */
+static void
+schedule_abort (Connection *conn)
+{
+  if (conn->abort_scheduled || conn->done)
+    return;
+  conn->abort_scheduled = TRUE;
+  ms_scheduler_schedule (ms_network_get_scheduler (conn->network),
+                         _ms_network_get_connect_timeout (conn->network), "tcp-abort",
+                         run_abort, conn_ref (conn), (GDestroyNotify) conn_unref);
 }
 
 static void

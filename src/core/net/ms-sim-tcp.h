@@ -61,7 +61,9 @@ MsSimTcpEndpoint *ms_network_connect                (MsNetwork           *networ
  * "close-requested" becomes a FIN after the pending data, "tls-requested" a simulated
  * TLS handshake (a short delay, then ms_engine_tls_established); on 465/993/995 the
  * whole session counts as TLS. A trace session (@protocol, or from the port when
- * UNKNOWN) opens when the connection is up and closes with it. */
+ * UNKNOWN) opens when the connection is up and closes with it. An engine on a
+ * connection that never comes up is never started: its owner learns it from the
+ * connect callback. */
 void              ms_sim_tcp_attach_engine          (MsSimTcpEndpoint    *endpoint,
                                                      MsEngine            *engine,
                                                      MsProtocol           protocol);

@@ -588,3 +588,31 @@ Test (text_format, colour_is_wanted_only_on_a_terminal_without_no_color)
   g_setenv ("NO_COLOR", "1", TRUE);
   cr_expect_not (ms_text_format_color_wanted (STDOUT_FILENO));
 }
+
+Test (text_format, server_challenges_are_decoded_but_client_responses_never)
+{
+  g_autoptr(MsTrace) trace = ms_trace_new ("scenario", "unit");
+  MsTextFormatOptions options = { .explain = TRUE, .show_secrets = TRUE };
+  g_autofree char *out = NULL;
+  static const Row rows[] = {
+    { 'C', "AUTH CRAM-MD5" },
+    /* RFC 2195 §2: the challenge is a msg-id-like string, base64-encoded */
+    { 'S', "+ PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+" },
+    { 'A', "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw" },
+    { 'S', "+ AAEC/w==" },
+    { 'S', "+OK" },
+  };
+
+  add_session (trace, MS_PROTOCOL_POP3, "a:1", "b:110", rows, G_N_ELEMENTS (rows));
+  out = format_trace (trace, &options);
+  cr_expect (strstr (out, "base64: decodes to “<1896.697170952@postoffice.reston.mci.net>”")
+             != NULL, "%s", out);
+  cr_expect (strstr (out, "tim b913a602c7eda7a495b4e6e7334d3890") == NULL,
+             "a client's response is not decoded: %s", out);
+  cr_expect (strstr (out, "\"AAEC/w==\"") == NULL && strstr (out, "decodes to “\001") == NULL,
+             "binary is not shown");
+  {
+    g_auto(GStrv) pieces = g_strsplit (out, "base64:", -1);
+    cr_expect_eq (g_strv_length (pieces), 2, "exactly one decoded hint: %s", out);
+  }
+}

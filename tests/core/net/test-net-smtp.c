@@ -9,6 +9,8 @@
 #include <glib/gstdio.h>
 
 #include "ms-mail-store.h"
+#include "ms-imap-client.h"
+#include "ms-imap-server.h"
 #include "ms-mailbox.h"
 #include "ms-pop3-client.h"
 #include "ms-pop3-server.h"
@@ -592,4 +594,132 @@ Test (net_smtp, pop3s_is_tls_from_the_first_byte)
         n_data++;
       }
   cr_assert_geq (n_data, 4);
+}
+
+/* IMAP: Bob reads the message on another device */
+
+static void
+on_imap_accept (MsSimTcpEndpoint *ep,
+                gpointer          user_data)
+{
+  World *w = user_data;
+  MsImapServerConfig config;
+  g_autoptr(MsImapServer) server = NULL;
+
+  ms_imap_server_config_init (&config);
+  config.hostname = "mail.isp.example";
+  config.allow_plain_login_without_tls = TRUE;  /* a lab without TLS */
+  server = ms_imap_server_new (&config, w->store);
+  ms_sim_tcp_attach_engine (ep, MS_ENGINE (server), MS_PROTOCOL_UNKNOWN);
+}
+
+Test (net_smtp, imap_fetch_over_the_network)
+{
+  g_autoptr(World) w = world_run (14, FALSE);
+  g_autoptr(MsImapClient) client = ms_imap_client_new ();
+  g_autoptr(GString) t_cmds = g_string_new (NULL);
+  g_autoptr(GString) s_cmds = g_string_new (NULL);
+  g_autoptr(GString) unused = g_string_new (NULL);
+  g_autofree char *imap = NULL;
+  g_autofree char *tshark = NULL;
+  MsSimTcpEndpoint *ep;
+  MsImapCommandResult *fetch;
+  MsImapResponse *response;
+  MsTraceSession *session;
+  g_autofree char *fetch_tag = NULL;
+  char *dir, *path;
+  const char *imap_args[] = { "-Y", "imap.request", "-T", "fields", "-e", "imap.request.command",
+                              NULL };
+
+  cr_assert (ms_node_listen (ms_network_get_node (w->net, "isp-mail"), 143, on_imap_accept, w,
+                             NULL));
+  ms_imap_client_login (client, "bob@isp.example", "secret");
+  ms_imap_client_select (client, "INBOX");
+  fetch_tag = g_strdup (ms_imap_client_fetch (client, FALSE, "1",
+                                              "(FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])"));
+  ms_imap_client_logout (client);
+  ep = ms_network_connect (w->net, ms_network_get_node (w->net, "pc"), ISP_MAIL_ADDR, 143,
+                           NULL, NULL, NULL);
+  ms_sim_tcp_attach_engine (ep, MS_ENGINE (client), MS_PROTOCOL_UNKNOWN);
+  cr_assert (ms_network_run (w->net, NULL));
+  cr_assert (ms_imap_client_is_finished (client));
+  cr_assert_null (ms_imap_client_get_error (client));
+  fetch = ms_imap_client_find_result (client, fetch_tag);
+  cr_assert_not_null (fetch);
+  cr_assert_eq (fetch->status, MS_IMAP_STATUS_OK, "%s", fetch->text);
+  response = ms_imap_command_result_find (fetch, "FETCH");
+  cr_assert_not_null (response);
+  cr_assert (memmem (response->raw, response->raw_len, "Subject: Lunch", 14) != NULL,
+             "%s", response->raw);
+  session = ms_trace_get_session (w->trace, 2);
+  cr_assert_eq (session->protocol, MS_PROTOCOL_IMAP);
+
+  tshark = g_find_program_in_path ("tshark");
+  if (tshark == NULL)
+    return;  /* the fetch itself was checked; the capture needs tshark */
+  path = write_capture (w, &dir);
+  imap = run_tshark (path, imap_args);
+  tshark_summary (imap, t_cmds, unused);
+  session_summary (session, s_cmds, unused);
+  cr_assert_str_eq (t_cmds->str, "LOGIN SELECT FETCH LOGOUT ", "tshark saw:\n%s", imap);
+  cr_assert_str_eq (s_cmds->str, t_cmds->str);
+  remove_capture (dir, path);
+}
+
+/* The same capture holds IPv6 traffic and a blocked attempt with its comment. */
+Test (net_smtp, pcapng_with_ipv6_and_a_blocked_attempt)
+{
+  g_autoptr(World) w = world_run (15, FALSE);
+  MsSmtpClientConfig client_config = { .helo_name = "pc.home.example" };
+  g_autoptr(MsSmtpClient) v6 = ms_smtp_client_new (&client_config);
+  g_autoptr(GBytes) message = g_bytes_new_static (message_text, sizeof message_text - 1);
+  const char *rcpt[] = { "bob@isp.example", NULL };
+  g_autoptr(GString) t_cmds = g_string_new (NULL);
+  g_autoptr(GString) t_codes = g_string_new (NULL);
+  g_autofree char *tshark = NULL;
+  g_autofree char *smtp = NULL;
+  g_autofree char *comments = NULL;
+  g_autofree char *ipv6 = NULL;
+  g_autofree char *expert = NULL;
+  MsSimTcpEndpoint *ep;
+  char *dir, *path;
+  const char *smtp_args[] = { "-Y", "smtp", "-T", "fields", "-e", "smtp.req.command",
+                              "-e", "smtp.response.code", NULL };
+  const char *comment_args[] = { "-Y", "frame.comment", "-T", "fields", "-e", "frame.comment",
+                                 NULL };
+  const char *ipv6_args[] = { "-Y", "ipv6 && smtp", "-T", "fields", "-e", "ipv6.src", NULL };
+  const char *expert_args[] = { "-q", "-z", "expert", NULL };
+
+  ms_smtp_client_add_message (v6, "alice@home.example", rcpt, message);
+  ep = ms_network_connect (w->net, ms_network_get_node (w->net, "pc"), ISP_MAIL_ADDR6, 25,
+                           NULL, NULL, NULL);
+  ms_sim_tcp_attach_engine (ep, MS_ENGINE (v6), MS_PROTOCOL_SMTP);
+  ms_network_set_connect_timeout (w->net, 2 * G_USEC_PER_SEC);
+  ms_network_add_packet_comment (w->net, "Port 25 to the outside: OP25B");
+  ms_network_connect (w->net, ms_network_get_node (w->net, "pc"), CORP_MX_ADDR, 25, NULL, NULL,
+                      NULL);
+  cr_assert (ms_network_run (w->net, NULL));
+  cr_assert (ms_smtp_client_get_result (v6, 0)->delivered);
+  cr_assert_eq (ms_mailbox_get_n_messages (ms_mail_store_get_mailbox (w->store, "bob@isp.example",
+                                                                      "INBOX")), 2);
+
+  tshark = g_find_program_in_path ("tshark");
+  if (tshark == NULL)
+    cr_skip_test ("tshark is not installed: the pcapng is not checked (apt install tshark)");
+  path = write_capture (w, &dir);
+  smtp = run_tshark (path, smtp_args);
+  tshark_summary (smtp, t_cmds, t_codes);
+  cr_assert_str_eq (t_cmds->str, "EHLO MAIL RCPT DATA QUIT EHLO MAIL RCPT DATA QUIT ");
+  cr_assert_str_eq (t_codes->str, "220 250 250 250 354 250 221 220 250 250 250 354 250 221 ");
+  ipv6 = run_tshark (path, ipv6_args);
+  cr_assert (strstr (ipv6, PC_ADDR6) != NULL, "%s", ipv6);
+  comments = run_tshark (path, comment_args);
+  cr_assert (strstr (comments, "Port 25 to the outside: OP25B") != NULL, "%s", comments);
+  cr_assert (strstr (comments, "Dropped by isp-router: op25b") != NULL, "%s", comments);
+  expert = run_tshark (path, expert_args);
+  cr_assert (strstr (expert, "Malformed") == NULL, "%s", expert);
+  cr_assert (strstr (expert, "Errors (") == NULL, "%s", expert);
+  /* the SYN retransmissions are what Wireshark calls them */
+  cr_assert (strstr (expert, "retransmission") != NULL, "%s", expert);
+  remove_capture (dir, path);
 }

@@ -218,7 +218,7 @@ Test (network, same_seed_same_sequence_numbers)
   g_autoptr(MsNetwork) b = net_world_new (99);
   g_autoptr(MsNetwork) c = net_world_new (100);
   MsNetwork *nets[] = { a, b, c };
-  g_autofree char *dumps[3] = { NULL };
+  char *dumps[3] = { NULL };
 
   for (guint i = 0; i < 3; i++)
     {
@@ -236,6 +236,8 @@ Test (network, same_seed_same_sequence_numbers)
     }
   cr_assert_str_eq (dumps[0], dumps[1]);
   cr_assert_str_neq (dumps[0], dumps[2]);
+  for (guint i = 0; i < 3; i++)
+    g_free (dumps[i]);
 }
 
 Test (network, closed_port_answers_rst)
@@ -426,5 +428,86 @@ Test (network, ipv6_connection)
     cr_assert_str_eq (src, PC_ADDR6);
   }
   cr_assert_str_eq (run.server.remote, PC_ADDR6);
+  run_clear (&run);
+}
+
+/* A filter that starts dropping in the middle of a connection: no retransmission of data,
+ * so both sides give up one connect timeout later. */
+static void
+on_connected_then_block (MsSimTcpEndpoint *ep,
+                         const GError     *error,
+                         gpointer          user_data)
+{
+  Run *run = user_data;
+  MsNetwork *net = ms_node_get_network (ms_sim_tcp_endpoint_get_node (ep));
+  MsFilterRuleSpec spec = { .name = "late", .protocol = MS_IP_PROTO_TCP,
+                            .destination = ISP_MAIL_ADDR, .action = MS_FILTER_DROP,
+                            .reason = "late-block" };
+
+  cr_assert_null (error);
+  run->connected = TRUE;
+  cr_assert (ms_node_add_filter_rule (ms_network_get_node (net, "isp-router"), &spec, NULL));
+  ms_sim_tcp_endpoint_set_callbacks (ep, side_receive, side_closed, &run->client);
+  ms_sim_tcp_endpoint_send (ep, run->to_send);
+}
+
+Test (network, dropped_data_aborts_the_connection)
+{
+  g_autoptr(MsNetwork) net = net_world_new (4);
+  g_autoptr(MsTrace) trace = ms_trace_new ("simulation", "abort");
+  guint64 established = 2 * (HOME_LATENCY + ISP_LATENCY);
+  const MsPacket *p;
+  guint n;
+  Run run;
+
+  ms_network_set_trace (net, trace);
+  run_init (&run);
+  run.to_send = g_bytes_new_static ("NOOP\r\n", 6);
+  ms_node_listen (ms_network_get_node (net, "isp-mail"), 2525, on_accept, &run, NULL);
+  ms_network_connect (net, ms_network_get_node (net, "pc"), ISP_MAIL_ADDR, 2525,
+                      on_connected_then_block, &run, NULL);
+  cr_assert (ms_network_run (net, NULL));
+  cr_assert (run.connected);
+  cr_assert_eq (run.server.received->len, 0);
+  cr_assert (run.client.closed && run.server.closed);
+  cr_assert_eq (ms_network_get_n_open_connections (net), 0);
+  cr_assert_eq (ms_network_get_now (net), established + MS_SIM_TCP_DEFAULT_CONNECT_TIMEOUT);
+  p = ms_network_get_packets (net, &n);
+  cr_assert_str_eq (p[n - 1].dropped_by, "isp-router: late-block");
+  cr_assert_eq (net_count_events (trace, "blocked", "isp-router"), 1);
+  run_clear (&run);
+}
+
+Test (network, trace_keeps_the_last_virtual_time)
+{
+  g_autoptr(MsTrace) trace = ms_trace_new ("simulation", "clock");
+  MsNetwork *net = net_world_new (2);
+  MsTraceEvent *event;
+
+  ms_network_set_trace (net, trace);
+  ms_scheduler_run_until (ms_network_get_scheduler (net), 1234567);
+  event = ms_trace_add_event (trace, "narration", NULL, 0, "text", "during", NULL);
+  cr_assert_eq (event->t_us, 1234567);
+  g_object_unref (net);
+  event = ms_trace_add_event (trace, "narration", NULL, 0, "text", "after", NULL);
+  cr_assert_eq (event->t_us, 1234567);
+}
+
+Test (network, freeing_the_network_mid_connection)
+{
+  MsNetwork *net = net_world_new (6);
+  Run run;
+
+  run_init (&run);
+  run.to_send = g_bytes_new_static ("hello\r\n", 7);
+  ms_node_listen (ms_network_get_node (net, "isp-mail"), 2525, on_accept, &run, NULL);
+  ms_network_connect (net, ms_network_get_node (net, "pc"), ISP_MAIL_ADDR, 2525, on_connected,
+                      &run, NULL);
+  /* established, data in flight */
+  ms_scheduler_run_until (ms_network_get_scheduler (net), 2 * (HOME_LATENCY + ISP_LATENCY) + 1);
+  cr_assert (run.connected);
+  cr_assert_eq (ms_network_get_n_open_connections (net), 1);
+  g_object_unref (net);
+  cr_assert_not (run.server.closed);
   run_clear (&run);
 }

@@ -200,3 +200,51 @@ Test (sim_dns, wire_format_round_trip_and_bad_input)
   cr_assert_not (ms_dns_message_parse_response (loop_bytes, NULL, &status, NULL, &error));
   cr_assert_not_null (error);
 }
+
+Test (sim_dns, long_answers_are_cut_with_tc)
+{
+  g_autoptr(MsDnsZone) zone = ms_dns_zone_new ();
+  g_autoptr(GBytes) query = ms_dns_message_build_query (7, "big.example", MS_DNS_TYPE_TXT, NULL);
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+  g_autofree char *filler = g_strnfill (60, 'x');
+  const char *strings[] = { filler, NULL };
+  const guint8 *data;
+  gsize len;
+  MsDnsStatus status;
+
+  for (guint i = 0; i < 20; i++)
+    ms_dns_zone_add_txt (zone, "big.example", strings);
+  answer = ms_dns_message_answer (zone, query);
+  data = g_bytes_get_data (answer, &len);
+  cr_assert_leq (len, MS_DNS_MAX_UDP_MESSAGE);
+  cr_assert (data[2] & 0x02, "TC must be set");
+  cr_assert (ms_dns_message_parse_response (answer, NULL, &status, &records, NULL));
+  cr_assert_eq (status, MS_DNS_STATUS_NOERROR);
+  cr_assert_gt (records->len, 0);
+  cr_assert_lt (records->len, 20);
+  cr_assert_eq ((guint) ((data[6] << 8) | data[7]), records->len);
+}
+
+static void
+never_called (MsNode      *node,
+              const char  *name,
+              MsDnsType    qtype,
+              MsDnsStatus  status,
+              GPtrArray   *records,
+              gpointer     user_data)
+{
+  cr_assert_fail ("a lookup of a freed network must not report");
+}
+
+Test (sim_dns, freeing_the_network_mid_lookup)
+{
+  MsTrace *trace = NULL;
+  MsNetwork *net = dns_world (&trace);
+
+  ms_node_resolve (ms_network_get_node (net, "pc"), ISP_DNS_ADDR, "isp.example",
+                   MS_DNS_TYPE_MX, never_called, NULL);
+  ms_scheduler_run_until (ms_network_get_scheduler (net), 1);
+  g_object_unref (net);
+  g_object_unref (trace);
+}

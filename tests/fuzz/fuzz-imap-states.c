@@ -3,7 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The first byte picks the state to start from (greeting, logged in, a mailbox selected,
- * idling, inside AUTHENTICATE) and how the rest is split into reads.
+ * idling, inside AUTHENTICATE) and how the rest is split into reads: a deeper-state
+ * companion of fuzz-imap-server.c, with seeds in corpus/imap-states/.
  */
 #include <stddef.h>
 #include <stdint.h>
