@@ -902,6 +902,15 @@ on_client_finished (MsSmtpClient *client,
           code = result->code;
           reply = result->reply;
         }
+      if ((code == 0 && result->code != 0)
+          || (result->error != NULL && result->failed_step == MS_SMTP_CLIENT_STEP_MAIL
+              && result->code >= 400))
+        {
+          /* MAIL FROM refused: that reply counts for every recipient (with PIPELINING
+           * the RCPTs themselves got "503 need MAIL command") */
+          code = result->code;
+          reply = result->reply;
+        }
       if (code == 0)
         {
           /* no answer for this recipient: the session broke off */

@@ -39,8 +39,8 @@ typedef struct
   gboolean      peek;
   char         *store;
   MsEngine     *engine;       /* the client engine */
-  const char   *search_tag;   /* IMAP */
-  const char   *fetch_tag;
+  char         *search_tag;   /* IMAP (the client's tag strings die with the command) */
+  char         *fetch_tag;
   gboolean      logout_sent;
 } Op;
 
@@ -80,12 +80,12 @@ fetch_result_free (MsMuaFetchResult *r)
   g_free (r);
 }
 
+static void op_release (Op *op);
+
 static void
 op_free (Op *op)
 {
-  if (op->engine != NULL)
-    g_signal_handlers_disconnect_by_data (op->engine, op);
-  g_clear_object (&op->engine);
+  op_release (op);
   g_free (op->server);
   g_free (op->user);
   g_free (op->password);
@@ -93,6 +93,8 @@ op_free (Op *op)
   g_free (op->mailbox);
   g_free (op->search);
   g_free (op->store);
+  g_free (op->search_tag);
+  g_free (op->fetch_tag);
   g_free (op);
 }
 
@@ -293,6 +295,17 @@ ms_mua_envelope_recipients (MsMessage *message)
   return (GStrv) g_ptr_array_free (out, FALSE);
 }
 
+/* The operation is over: the engine (and its buffers) can go; the connection holds its
+ * own reference until it has closed. */
+static void
+op_release (Op *op)
+{
+  if (op->engine == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (op->engine, op);
+  g_clear_object (&op->engine);
+}
+
 /* Sending */
 
 static void
@@ -328,8 +341,13 @@ on_send_finished (MsSmtpClient *client,
   event (self, "submitted", engine_session (op->engine), "result",
          r->delivered ? "accepted" : "refused", "recipients", codes->str,
          "reply", r->reply, "reason", r->error != NULL ? r->error->message : NULL, NULL);
+  op_release (op);
 }
 
+static void fetch_event (Op *op, MsMuaFetchResult *r);
+
+/* No connection at all (refused, timed out: a router may have dropped the SYN). The
+ * network records "connect-failed"; the MUA records what it meant for the user. */
 static void
 on_connected (MsSimTcpEndpoint *ep,
               const GError     *error,
@@ -348,6 +366,8 @@ on_connected (MsSimTcpEndpoint *ep,
 
       r->finished = TRUE;
       r->error = g_error_copy (error);
+      event (self, "submitted", 0, "result", "failed", "server", where,
+             "reason", error->message, NULL);
     }
   else
     {
@@ -355,8 +375,9 @@ on_connected (MsSimTcpEndpoint *ep,
 
       r->finished = TRUE;
       r->error = g_error_copy (error);
+      fetch_event (op, r);
     }
-  event (self, "connect-failed", 0, "server", where, "reason", error->message, NULL);
+  op_release (op);
 }
 
 static void
@@ -526,6 +547,7 @@ on_pop3_finished (MsPop3Client *client,
       g_array_append_val (r->numbers, m->number);
     }
   fetch_event (op, r);
+  op_release (op);
 }
 
 guint
@@ -611,8 +633,8 @@ on_imap_done (MsImapClient        *client,
           return;
         }
       /* RFC 3501 §6.4.5: BODY[] sets \Seen, BODY.PEEK[] does not */
-      op->fetch_tag = ms_imap_client_fetch (client, FALSE, set,
-                                            op->peek ? "(BODY.PEEK[])" : "(BODY[])");
+      op->fetch_tag = g_strdup (ms_imap_client_fetch (client, FALSE, set,
+                                                      op->peek ? "(BODY.PEEK[])" : "(BODY[])"));
       if (op->store != NULL)
         ms_imap_client_store (client, FALSE, set, op->store);
       imap_logout (op);
@@ -645,6 +667,7 @@ on_imap_finished (MsImapClient *client,
   if (error != NULL && r->error == NULL)
     r->error = g_error_copy (error);
   fetch_event (op, r);
+  op_release (op);
 }
 
 guint
@@ -670,7 +693,8 @@ ms_mua_fetch_imap (MsMua            *self,
     ms_imap_client_starttls (client);
   ms_imap_client_login (client, how->user, how->password);
   ms_imap_client_select (client, how->mailbox != NULL ? how->mailbox : "INBOX");
-  op->search_tag = ms_imap_client_search (client, FALSE, how->search != NULL ? how->search : "ALL");
+  op->search_tag = g_strdup (ms_imap_client_search (client, FALSE,
+                                                    how->search != NULL ? how->search : "ALL"));
   op_start (op, how->delay_us);
   return op->index;
 }

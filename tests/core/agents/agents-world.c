@@ -63,7 +63,7 @@ world_new (guint32 seed)
     .reason = "op25b",
   };
   const char *domains_a[] = { "isp-a.example", NULL };
-  const char *domains_b[] = { "isp-b.example", NULL };
+  const char *domains_b[] = { "isp-b.example", "old-isp-b.example", NULL };
   const char *networks_a[] = { "198.51.100.0/24", NULL };
   MsMtaConfig mta = { 0 };
   MsMsaConfig msa = { 0 };
@@ -100,6 +100,7 @@ world_new (guint32 seed)
   ms_dns_zone_add_mx (w->zone, "isp-b.example", 10, "mx.isp-b.example");
   must (ms_dns_zone_add_address (w->zone, "mx.isp-b.example", MX_B_ADDR, &error), error);
   add_txt (w->zone, "isp-b.example", "v=spf1 mx -all");
+  must (ms_dns_zone_add_address (w->zone, "old-isp-b.example", MX_B_ADDR, &error), error);
   add_txt (w->zone, "soft.example", "v=spf1 ip4:198.51.100.0/24 ~all");
   must (ms_node_serve_dns (ms_network_get_node (w->net, "dns"), w->zone, &error), error);
 

@@ -142,7 +142,8 @@ Test (agents, op25b_drops_direct_port_25)
   ev = world_find_event (w, "blocked", "reason", "op25b");
   cr_assert_not_null (ev);
   cr_assert_str_eq (ev->node, "router-a");
-  cr_assert_not_null (world_find_event (w, "connect-failed", NULL, NULL));
+  cr_assert_not_null (world_find_event (w, "connect-failed", NULL, NULL));  /* the network's */
+  cr_assert_not_null (world_find_event (w, "submitted", "result", "failed"));
   cr_assert_eq (world_mailbox_count (w->store_b, BOB), 0);
   cr_assert_eq (world_count_events (w, "delivered", NULL, NULL), 0);
 }
@@ -469,4 +470,164 @@ Test (agents, the_same_run_gives_byte_identical_json)
   cr_assert (strcmp (a, b) == 0, "the two runs differ (/tmp/agents-[ab].json)");
   cr_assert (strstr (a, "\"deferred\"") != NULL);
   cr_assert (strstr (a, "\"bounced\"") != NULL);
+}
+
+static MsTraceSession *
+server_session (World      *w,
+                const char *server_node,
+                MsProtocol  protocol)
+{
+  /* the server's session opens after the client's; the last one of its kind */
+  MsTraceSession *found = NULL;
+
+  for (guint i = 0; i < ms_trace_get_n_sessions (w->trace); i++)
+    {
+      MsTraceSession *s = ms_trace_get_session (w->trace, i);
+
+      if (g_strcmp0 (s->server_node, server_node) == 0 && s->protocol == protocol)
+        found = s;
+    }
+  return found;
+}
+
+Test (agents, submission_with_starttls_and_on_465)
+{
+  g_autoptr(World) w = world_new (16);
+  g_autoptr(MsMessage) m = world_message (ALICE, BOB, NULL, "TLS", "x\n");
+  MsMuaSubmit how = submission ();
+  MsNode *node = ms_network_get_node (w->net, "mail-a");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MsMsa) tls_msa = NULL;
+  MsMsaConfig config = { .hostname = "smtp.isp-a.example", .users = w->store_a, .mta = w->mta_a,
+                         .starttls = TRUE, .require_tls = TRUE, .implicit_tls = TRUE };
+  MsTraceSession *s;
+
+  /* a second, TLS-only MSA in place of the plain one */
+  g_clear_object (&w->msa_a);
+  tls_msa = ms_msa_new (node, &config, &error);
+  cr_assert_not_null (tls_msa, "%s", error ? error->message : "");
+  w->msa_a = g_object_ref (tls_msa);
+
+  how.starttls = TRUE;
+  ms_mua_send (w->alice, m, &how);
+  world_run (w);
+  cr_assert (ms_mua_get_send (w->alice, 0)->delivered);
+  s = server_session (w, "mail-a", MS_PROTOCOL_SMTP);
+  cr_assert_eq (s->tls, MS_TLS_STARTTLS);
+
+  how.starttls = FALSE;
+  how.port = 465;
+  ms_mua_send (w->alice, m, &how);
+  world_run (w);
+  cr_assert (ms_mua_get_send (w->alice, 1)->delivered,
+             "%s", ms_mua_get_send (w->alice, 1)->reply);
+  s = server_session (w, "mail-a", MS_PROTOCOL_SMTP);
+  cr_assert_eq (s->tls, MS_TLS_IMPLICIT);
+
+  /* without TLS the TLS-only MSA refuses AUTH */
+  how.port = 587;
+  ms_mua_send (w->alice, m, &how);
+  world_run (w);
+  cr_assert_not (ms_mua_get_send (w->alice, 2)->delivered);
+  cr_assert_eq (world_mailbox_count (w->store_b, BOB), 2);
+  {
+    g_autofree char *first = world_mailbox_text (w->store_b, BOB, 0);
+
+    /* RFC 3848: ESMTP + STARTTLS + AUTH */
+    cr_assert (strstr (first, "by smtp.isp-a.example (MailSim) with ESMTPSA") != NULL, "%s", first);
+  }
+}
+
+Test (agents, mx_less_domain_falls_back_to_the_a_record)
+{
+  g_autoptr(World) w = world_new (17);
+  g_autoptr(MsMessage) m = world_message (ALICE, "dave@old-isp-b.example", NULL, "A", "x\n");
+  g_autoptr(MsMessage) lost = world_message (ALICE, "eve@nowhere.example", NULL, "NX", "x\n");
+  MsMuaSubmit how = submission ();
+  g_autofree char *dsn = NULL;
+
+  /* old-isp-b.example has no MX, only an A record pointing at mx-b (RFC 5321 §5.1) */
+  cr_assert (ms_mail_store_add_user (w->store_b, "dave@old-isp-b.example", "d", NULL));
+  ms_mua_send (w->alice, m, &how);
+  world_run (w);
+  cr_assert_eq (world_mailbox_count (w->store_b, "dave@old-isp-b.example"), 1);
+  cr_assert_not_null (world_find_event (w, "policy", "result", "old-isp-b.example"));
+
+  ms_mua_send (w->alice, lost, &how);
+  world_run (w);
+  dsn = world_mailbox_text (w->store_a, ALICE, 0);
+  cr_assert_not_null (dsn);
+  cr_assert (strstr (dsn, "Status: 5.1.2") != NULL, "%s", dsn);
+  cr_assert (strstr (dsn, "type=MX: NXDOMAIN") != NULL || strstr (dsn, "type=MX") != NULL, "%s", dsn);
+}
+
+Test (agents, own_networks_may_relay_without_auth)
+{
+  g_autoptr(World) w = world_new (18);
+  g_autoptr(MsMessage) m = world_message ("cron@isp-a.example", BOB, NULL, "Report", "x\n");
+  MsMuaSubmit how = { .server = MAIL_A_ADDR, .port = 25 };
+  g_autoptr(MsMua) server_side = ms_mua_new (ms_network_get_node (w->net, "dns"), "dns.isp-a.example");
+
+  ms_mua_send (server_side, m, &how);
+  world_run (w);
+  cr_assert (ms_mua_get_send (server_side, 0)->delivered);
+  cr_assert_not_null (world_find_event (w, "policy", "reason", "client in own networks"));
+  cr_assert_eq (world_mailbox_count (w->store_b, BOB), 1);
+}
+
+Test (agents, pop3s_and_imaps_on_implicit_tls_ports)
+{
+  g_autoptr(World) w = send_basic (19);
+  MsMraConfig config = { .hostname = "mail2.isp-b.example", .store = w->store_b, .pop3 = TRUE,
+                         .imap = TRUE, .implicit_tls = TRUE };
+  MsMuaFetch pop = { .server = MX_B_ADDR, .port = 995, .user = BOB, .password = "bob-pw" };
+  MsMuaFetch imap = { .server = MX_B_ADDR, .port = 993, .user = BOB, .password = "bob-pw",
+                      .peek = TRUE, .delay_us = G_USEC_PER_SEC };
+  g_autoptr(MsMra) mra = NULL;
+
+  g_clear_object (&w->mra_b);
+  mra = ms_mra_new (ms_network_get_node (w->net, "mx-b"), &config, NULL);
+  cr_assert_not_null (mra);
+  w->mra_b = g_object_ref (mra);
+  ms_mua_fetch_pop3 (w->bob, &pop);
+  ms_mua_fetch_imap (w->bob, &imap);
+  world_run (w);
+  cr_assert_eq (ms_mua_get_fetch (w->bob, 0)->messages->len, 1);
+  cr_assert_eq (ms_mua_get_fetch (w->bob, 1)->messages->len, 1);
+  cr_assert_eq (server_session (w, "mx-b", MS_PROTOCOL_POP3)->tls, MS_TLS_IMPLICIT);
+  cr_assert_eq (server_session (w, "mx-b", MS_PROTOCOL_IMAP)->tls, MS_TLS_IMPLICIT);
+  {
+    MsTraceSession *s = server_session (w, "mx-b", MS_PROTOCOL_IMAP);
+    gboolean peeked = FALSE;
+
+    for (guint i = 0; i < ms_trace_session_get_n_lines (s); i++)
+      if (strstr (ms_trace_session_get_line (s, i)->text, "FETCH 1 (BODY.PEEK[])") != NULL)
+        peeked = TRUE;
+    cr_assert (peeked);
+  }
+}
+
+Test (agents, a_refused_mail_from_bounces_to_the_return_path)
+{
+  g_autoptr(World) w = world_new (20);
+  g_autoptr(MsMessage) m = world_message (ALICE, CAROL, NULL, "On behalf", "x\n");
+  MsMuaSubmit how = submission ();
+  g_autofree char *dsn = NULL;
+
+  /* Alice sends with Bob's address as the envelope sender: the MX's SPF check for
+   * isp-b.example fails for mail-a, MAIL FROM gets 550 5.7.23, and the bounce goes to
+   * the Return-Path (Bob), not to the From (Alice). */
+  how.envelope_from = BOB;
+  ms_mua_send (w->alice, m, &how);
+  world_run (w);
+  cr_assert (ms_mua_get_send (w->alice, 0)->delivered);
+  cr_assert_eq (world_mailbox_count (w->store_b, CAROL), 0);
+  cr_assert_eq (world_mailbox_count (w->store_a, ALICE), 0);
+  cr_assert_eq (world_mailbox_count (w->store_b, BOB), 1);
+  dsn = world_mailbox_text (w->store_b, BOB, 0);
+  cr_assert (g_str_has_prefix (dsn, "Return-Path: <>\r\n"), "%s", dsn);
+  cr_assert (strstr (dsn, "Status: 5.7.23\r\n") != NULL, "%s", dsn);
+  cr_assert (strstr (dsn, "Diagnostic-Code: smtp; 550 5.7.23") != NULL, "%s", dsn);
+  /* the bounce itself had the null sender: SPF checked the HELO identity */
+  cr_assert_not_null (world_find_event (w, "policy", "identity", "helo"));
 }
