@@ -781,6 +781,36 @@ step_send (MsScenarioRunner  *self,
   return submit (self, step, device, message, error);
 }
 
+/* What a client that ignores the charset of the encoded words would show: the bytes of
+ * each fetched Subject read as @misread_as, next to the right decoding. */
+static void
+show_mojibake (MsScenarioRunner       *self,
+               MsScenarioStep         *step,
+               RunnerNode             *device,
+               const MsMuaFetchResult *result)
+{
+  g_autofree char *assumed = ms_scenario_expand (self->scenario, step->misread_as);
+
+  for (guint i = 0; result->messages != NULL && i < result->messages->len; i++)
+    {
+      g_autoptr(MsMessage) msg = ms_message_new_from_bytes (result->messages->pdata[i], NULL);
+      g_autofree char *correct = NULL;
+      g_autofree char *shown = NULL;
+
+      if (msg == NULL || ms_message_get_header (msg, "Subject") == NULL)
+        continue;
+      correct = ms_message_dup_header_decoded (msg, "Subject");
+      shown = ms_message_decode_header_naively (msg, "Subject", assumed);
+      ms_trace_add_event (self->trace, "mojibake", device->spec->name, 0,
+                          "header", "Subject",
+                          "raw", ms_message_get_header (msg, "Subject"),
+                          "assumed_charset", assumed,
+                          "shown", shown,
+                          "correct", correct,
+                          NULL);
+    }
+}
+
 static gboolean
 step_fetch (MsScenarioRunner  *self,
             MsScenarioStep    *step,
@@ -808,7 +838,11 @@ step_fetch (MsScenarioRunner  *self,
   op.mua = device->mua;
   op.fetch = TRUE;
   op.index = imap ? ms_mua_fetch_imap (device->mua, &how) : ms_mua_fetch_pop3 (device->mua, &how);
-  return run_until_done (self, mua_op_done, &op, error);
+  if (!run_until_done (self, mua_op_done, &op, error))
+    return FALSE;
+  if (step->misread_as != NULL)
+    show_mojibake (self, step, device, ms_mua_get_fetch (device->mua, op.index));
+  return TRUE;
 }
 
 /* A person typing commands at a terminal (telnet, openssl s_client): one line, wait for

@@ -54,7 +54,7 @@ static const char *const user_keys[] = { "address", "password", "mailbox", NULL 
 static const char *const step_keys[] = {
   "action", "narration", "quiz", "device", "user", "from", "envelope_from", "to", "cc", "bcc",
   "subject", "body", "charset", "attachments", "via", "server", "port", "auth", "protocol",
-  "keep", "commands", "message", "seconds", "switch", "value", NULL
+  "keep", "misread_as", "commands", "message", "seconds", "switch", "value", NULL
 };
 static const char *const step_actions[] = {
   "send", "fetch", "imap", "smtp", "reply", "wait", "set", NULL
@@ -202,6 +202,7 @@ step_free (gpointer data)
   g_free (step->server);
   g_free (step->auth);
   g_free (step->protocol);
+  g_free (step->misread_as);
   g_strfreev (step->commands);
   g_free (step->message);
   g_free (step->switch_name);
@@ -1073,7 +1074,9 @@ action_keys (MsScenarioStepAction action)
     "device", "user", "from", "envelope_from", "to", "cc", "bcc", "subject", "body", "charset",
     "attachments", "via", "server", "port", "auth", NULL
   };
-  static const char *const fetch[] = { "device", "user", "protocol", "server", "port", "keep", NULL };
+  static const char *const fetch[] = {
+    "device", "user", "protocol", "server", "port", "keep", "misread_as", NULL
+  };
   static const char *const imap[] = { "device", "user", "server", "port", "commands", NULL };
   static const char *const smtp[] = { "device", "user", "server", "port", "commands", NULL };
   static const char *const reply[] = { "device", "user", "message", "body", "via", "server", "port", "auth", NULL };
@@ -1101,6 +1104,9 @@ parse_step (Ctx          *ctx,
   static const char *const via_words[] = { "submission", "direct", NULL };
   static const char *const protocol_words[] = { "pop3", "imap", NULL };
   static const char *const charset_words[] = { "utf-8", "iso-2022-jp", NULL };
+  static const char *const misread_words[] = {
+    "iso-8859-1", "windows-1252", "shift_jis", "euc-jp", "utf-8", "us-ascii", NULL
+  };
   static const char *const common[] = { "action", "narration", "quiz", NULL };
   MsScenarioStep *step;
   g_autofree char *action = NULL;
@@ -1161,6 +1167,7 @@ parse_step (Ctx          *ctx,
       || !get_bool_setting (ctx, map, "auth", &step->auth, error)
       || !get_word_setting (ctx, map, "protocol", protocol_words, &step->protocol, error)
       || !get_bool (ctx, map, "keep", &step->keep, error)
+      || !get_word_setting (ctx, map, "misread_as", misread_words, &step->misread_as, error)
       || !get_strv (ctx, map, "commands", &step->commands, error)
       || !get_string (ctx, map, "message", "a step", FALSE, &step->message, error)
       || !get_string (ctx, map, "switch", "a step", FALSE, &step->switch_name, error)

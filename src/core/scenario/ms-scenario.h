@@ -164,6 +164,8 @@ typedef struct
   char           *auth;        /* "true"/"false" or ${switch} */
   char           *protocol;    /* fetch: pop3, imap */
   gboolean        keep;        /* fetch: leave messages on the server */
+  char           *misread_as;  /* fetch: also show the subjects as a client that ignores
+                                * the charset and assumes this one would (mojibake) */
   GStrv           commands;    /* imap/smtp: the command lines typed */
   char           *message;     /* reply: subject of the received message replied to */
   guint64         seconds;     /* wait */
