@@ -53,8 +53,9 @@ print_quizzes (MsScenario *scn)
       if (n++ == 0)
         printf ("\n%s\n", ja ? "== 確認問題 ==" : "== Quiz ==");
       printf ("\nQ%u. %s\n", n, ms_scenario_text_get (&quiz->question, ja ? "ja" : "en"));
-      for (guint k = 0; quiz->choices[k] != NULL; k++)
-        printf ("  %c) %s\n", 'a' + (int) k, quiz->choices[k]);
+      for (guint k = 0; k < quiz->n_choices; k++)
+        printf ("  %c) %s\n", 'a' + (int) k,
+                ms_scenario_text_get (&quiz->choices[k], ja ? "ja" : "en"));
       printf ("  %s %c) %s\n", ja ? "答え:" : "Answer:", 'a' + (int) quiz->answer,
               ms_scenario_text_get (&quiz->explanation, ja ? "ja" : "en"));
     }

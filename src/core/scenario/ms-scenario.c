@@ -176,7 +176,9 @@ quiz_free (MsScenarioQuiz *quiz)
     return;
   text_clear (&quiz->question);
   text_clear (&quiz->explanation);
-  g_strfreev (quiz->choices);
+  for (guint i = 0; i < quiz->n_choices; i++)
+    text_clear (&quiz->choices[i]);
+  g_free (quiz->choices);
   g_free (quiz);
 }
 
@@ -1016,6 +1018,7 @@ parse_quiz (Ctx             *ctx,
 {
   MsScenarioQuiz *quiz;
   yaml_node_t *value;
+  yaml_node_t *choices;
   guint64 answer = 0;
 
   if (!expect_mapping (ctx, map, "quiz", error)
@@ -1024,18 +1027,41 @@ parse_quiz (Ctx             *ctx,
   quiz = g_new0 (MsScenarioQuiz, 1);
   *out = quiz;
   if (!get_text (ctx, map, "question", "quiz", TRUE, &quiz->question, error)
-      || !get_strv (ctx, map, "choices", &quiz->choices, error)
       || !require (ctx, map, "answer", "quiz", &value, error)
       || !parse_uint (ctx, value, "answer", G_MAXUINT, &answer, error)
       || !get_text (ctx, map, "explanation", "quiz", TRUE, &quiz->explanation, error))
     return FALSE;
-  if (quiz->choices == NULL || g_strv_length (quiz->choices) < 2)
-    return fail_at (ctx, map, error, MS_SCENARIO_ERROR_SYNTAX,
+  choices = lookup (ctx, map, "choices");
+  if (choices == NULL || choices->type != YAML_SEQUENCE_NODE
+      || choices->data.sequence.items.top - choices->data.sequence.items.start < 2)
+    return fail_at (ctx, choices != NULL ? choices : map, error, MS_SCENARIO_ERROR_SYNTAX,
                     "quiz needs “choices”, a list of at least two answers");
-  if (answer >= g_strv_length (quiz->choices))
+  quiz->n_choices = (guint) (choices->data.sequence.items.top - choices->data.sequence.items.start);
+  quiz->choices = g_new0 (MsScenarioText, quiz->n_choices);
+  for (guint i = 0; i < quiz->n_choices; i++)
+    {
+      yaml_node_t *item = node_at (ctx, choices->data.sequence.items.start[i]);
+
+      if (item->type == YAML_SCALAR_NODE)
+        {
+          quiz->choices[i].ja = g_strdup ((const char *) item->data.scalar.value);
+          quiz->choices[i].en = g_strdup ((const char *) item->data.scalar.value);
+        }
+      else if (item->type == YAML_MAPPING_NODE)
+        {
+          if (!check_keys (ctx, item, "a quiz choice", text_keys, error)
+              || !get_string (ctx, item, "ja", "a quiz choice", TRUE, &quiz->choices[i].ja, error)
+              || !get_string (ctx, item, "en", "a quiz choice", TRUE, &quiz->choices[i].en, error))
+            return FALSE;
+        }
+      else
+        return fail_at (ctx, item, error, MS_SCENARIO_ERROR_SYNTAX,
+                        "expected a choice as text or as {ja: ..., en: ...}");
+    }
+  if (answer >= quiz->n_choices)
     return fail_at (ctx, value, error, MS_SCENARIO_ERROR_INVALID,
                     "quiz answer %" G_GUINT64_FORMAT " is not a choice; expected 0 to %u "
-                    "(counted from 0)", answer, g_strv_length (quiz->choices) - 1);
+                    "(counted from 0)", answer, quiz->n_choices - 1);
   quiz->answer = (guint) answer;
   return TRUE;
 }

@@ -139,7 +139,8 @@ typedef enum
 typedef struct
 {
   MsScenarioText  question;
-  GStrv           choices;
+  MsScenarioText *choices;     /* a plain string gives the same text in both languages */
+  guint           n_choices;
   guint           answer;      /* 0-based index into choices */
   MsScenarioText  explanation;
 } MsScenarioQuiz;
