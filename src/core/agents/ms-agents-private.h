@@ -36,4 +36,8 @@ char       *_ms_mta_enqueue_full    (MsMta        *self,
                                      GBytes       *message,
                                      gboolean      snapshot);
 
+/* A local domain's recipient the MTA's MDA has a mailbox for. */
+gboolean    _ms_mta_knows_local_recipient (MsMta      *self,
+                                           const char *recipient);
+
 G_END_DECLS

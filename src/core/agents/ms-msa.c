@@ -33,7 +33,8 @@ G_DECLARE_FINAL_TYPE (MsMsaPolicy, ms_msa_policy, MS, MSA_POLICY, GObject)
 struct _MsMsaPolicy
 {
   GObject  parent_instance;
-  MsMsa   *msa;  /* not a reference */
+  MsMsa   *msa;        /* not a reference */
+  char    *cram_user;  /* a CRAM-MD5 exchange under way (the engine checks the digest) */
 };
 
 static void ms_msa_policy_iface_init (MsSmtpPolicyInterface *iface);
@@ -42,8 +43,16 @@ G_DEFINE_TYPE_WITH_CODE (MsMsaPolicy, ms_msa_policy, G_TYPE_OBJECT,
                          G_IMPLEMENT_INTERFACE (MS_TYPE_SMTP_POLICY, ms_msa_policy_iface_init))
 
 static void
+ms_msa_policy_finalize (GObject *object)
+{
+  g_free (MS_MSA_POLICY (object)->cram_user);
+  G_OBJECT_CLASS (ms_msa_policy_parent_class)->finalize (object);
+}
+
+static void
 ms_msa_policy_class_init (MsMsaPolicyClass *klass)
 {
+  G_OBJECT_CLASS (klass)->finalize = ms_msa_policy_finalize;
 }
 
 static void
@@ -95,6 +104,8 @@ msa_get_password (MsSmtpPolicy            *policy,
   if (name == NULL)
     return NULL;
   *canonical = g_strdup (name);
+  g_free (MS_MSA_POLICY (policy)->cram_user);
+  MS_MSA_POLICY (policy)->cram_user = g_strdup (name);
   return g_strdup (ms_mail_store_get_password (self->users, name));
 }
 
@@ -114,12 +125,30 @@ msa_check_recipient (MsSmtpPolicy            *policy,
       *reply = ms_smtp_reply_new (530, "5.7.0", "Authentication required");
       return MS_SMTP_VERDICT_DENY;
     }
+  if (ms_mta_is_local_domain (self->mta, _ms_agent_domain (recipient)))
+    {
+      /* our own domain: refuse an unknown mailbox now, rather than bounce it later */
+      if (!_ms_mta_knows_local_recipient (self->mta, recipient))
+        {
+          *reply = ms_smtp_reply_new (550, "5.1.1", "<%s>: Recipient address rejected: "
+                                      "User unknown in local recipient table", recipient);
+          if (trace != NULL)
+            ms_trace_add_event (trace, "policy", ms_node_get_name (self->node),
+                                session_id (info), "check", "recipient", "recipient", recipient,
+                                "result", "rejected", "reason", "unknown user", NULL);
+          return MS_SMTP_VERDICT_DENY;
+        }
+      if (trace != NULL)
+        ms_trace_add_event (trace, "policy", ms_node_get_name (self->node), session_id (info),
+                            "check", "recipient", "recipient", recipient, "result", "accepted",
+                            "reason", "local domain", NULL);
+      return MS_SMTP_VERDICT_ACCEPT;
+    }
   if (trace != NULL)
     ms_trace_add_event (trace, "policy", ms_node_get_name (self->node), session_id (info),
                         "check", "relay", "recipient", recipient, "result", "allowed",
                         "reason", "authenticated submission", "user", info->user, NULL);
-  return ms_mta_is_local_domain (self->mta, _ms_agent_domain (recipient))
-    ? MS_SMTP_VERDICT_ACCEPT : MS_SMTP_VERDICT_RELAY;
+  return MS_SMTP_VERDICT_RELAY;
 }
 
 /* Message-IDs "<seed><node><counter>.<n>@domain": unique, and the same on every run. */
@@ -194,6 +223,29 @@ ms_msa_policy_iface_init (MsSmtpPolicyInterface *iface)
   iface->deliver = msa_deliver;
 }
 
+/* A CRAM-MD5 exchange is over (AUTH state left): the engine compared the digest. */
+static void
+on_server_state (MsSmtpServer *server,
+                 int           old_state,
+                 int           new_state,
+                 gpointer      user_data)
+{
+  MsMsaPolicy *policy = user_data;
+  MsTrace *trace = msa_trace (policy->msa);
+  const char *user = ms_smtp_server_get_authenticated_user (server);
+  MsTraceSession *session = ms_engine_get_session (MS_ENGINE (server));
+
+  if (old_state != MS_SMTP_SERVER_STATE_AUTH || policy->cram_user == NULL)
+    return;
+  if (trace != NULL)
+    ms_trace_add_event (trace, "policy", ms_node_get_name (policy->msa->node),
+                        session != NULL ? session->id : 0, "check", "auth",
+                        "user", policy->cram_user, "mechanism", "CRAM-MD5",
+                        "result", user != NULL ? "ok" : "failed",
+                        "reason", user != NULL ? "digest matches" : "wrong digest", NULL);
+  g_clear_pointer (&policy->cram_user, g_free);
+}
+
 /* MsMsa */
 
 static char *
@@ -227,6 +279,7 @@ on_accept (MsSimTcpEndpoint *ep,
   /* a lab without TLS must still be able to log in */
   config.allow_plain_auth_without_tls = !self->require_tls;
   server = ms_smtp_server_new (&config, MS_SMTP_POLICY (policy));
+  g_signal_connect (server, "state-changed", G_CALLBACK (on_server_state), policy);
   ms_sim_tcp_attach_engine (ep, MS_ENGINE (server), MS_PROTOCOL_SMTP);
 }
 

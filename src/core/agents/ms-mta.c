@@ -108,6 +108,7 @@ struct _MsMtaPolicy
   MsMta   *mta;           /* not a reference: the MTA outlives the run */
   char    *received_spf;  /* for the message of this transaction, or NULL */
   char    *auth_results;
+  char    *cram_user;     /* a CRAM-MD5 exchange under way (the engine checks the digest) */
 };
 
 static void ms_mta_policy_iface_init (MsSmtpPolicyInterface *iface);
@@ -122,6 +123,7 @@ ms_mta_policy_finalize (GObject *object)
 
   g_free (self->received_spf);
   g_free (self->auth_results);
+  g_free (self->cram_user);
   G_OBJECT_CLASS (ms_mta_policy_parent_class)->finalize (object);
 }
 
@@ -197,6 +199,8 @@ mta_get_password (MsSmtpPolicy            *policy,
   if (self->users == NULL || (name = ms_mail_store_lookup_user (self->users, user)) == NULL)
     return NULL;
   *canonical = g_strdup (name);
+  g_free (MS_MTA_POLICY (policy)->cram_user);
+  MS_MTA_POLICY (policy)->cram_user = g_strdup (name);
   return g_strdup (ms_mail_store_get_password (self->users, name));
 }
 
@@ -370,11 +374,66 @@ mta_deliver (MsSmtpPolicy            *policy,
 static void
 ms_mta_policy_iface_init (MsSmtpPolicyInterface *iface)
 {
-  iface->authenticate = mta_authenticate;
-  iface->get_password = mta_get_password;
   iface->check_sender = mta_check_sender;
   iface->check_recipient = mta_check_recipient;
   iface->deliver = mta_deliver;
+}
+
+/* The same policy with SMTP AUTH: only an MTA that has users announces AUTH. */
+GType ms_mta_auth_policy_get_type (void);
+
+typedef struct
+{
+  MsMtaPolicy parent_instance;
+} MsMtaAuthPolicy;
+
+typedef struct
+{
+  MsMtaPolicyClass parent_class;
+} MsMtaAuthPolicyClass;
+
+static void ms_mta_auth_policy_iface_init (MsSmtpPolicyInterface *iface);
+
+G_DEFINE_TYPE_WITH_CODE (MsMtaAuthPolicy, ms_mta_auth_policy, MS_TYPE_MTA_POLICY,
+                         G_IMPLEMENT_INTERFACE (MS_TYPE_SMTP_POLICY,
+                                                ms_mta_auth_policy_iface_init))
+
+static void
+ms_mta_auth_policy_iface_init (MsSmtpPolicyInterface *iface)
+{
+  ms_mta_policy_iface_init (iface);
+  iface->authenticate = mta_authenticate;
+  iface->get_password = mta_get_password;
+}
+
+static void
+ms_mta_auth_policy_class_init (MsMtaAuthPolicyClass *klass)
+{
+}
+
+static void
+ms_mta_auth_policy_init (MsMtaAuthPolicy *self)
+{
+}
+
+/* A CRAM-MD5 exchange is over (AUTH state left): the engine compared the digest. */
+static void
+on_server_state (MsSmtpServer *server,
+                 int           old_state,
+                 int           new_state,
+                 gpointer      user_data)
+{
+  MsMtaPolicy *policy = user_data;
+  const char *user = ms_smtp_server_get_authenticated_user (server);
+  MsTraceSession *session = ms_engine_get_session (MS_ENGINE (server));
+
+  if (old_state != MS_SMTP_SERVER_STATE_AUTH || policy->cram_user == NULL)
+    return;
+  event (policy->mta, "policy", session != NULL ? session->id : 0, "check", "auth",
+         "user", policy->cram_user, "mechanism", "CRAM-MD5",
+         "result", user != NULL ? "ok" : "failed",
+         "reason", user != NULL ? "digest matches" : "wrong digest", NULL);
+  g_clear_pointer (&policy->cram_user, g_free);
 }
 
 /* MsMta */
@@ -393,7 +452,9 @@ on_accept (MsSimTcpEndpoint *ep,
 {
   MsMta *self = user_data;
   MsSmtpServerConfig config;
-  g_autoptr(MsMtaPolicy) policy = g_object_new (MS_TYPE_MTA_POLICY, NULL);
+  g_autoptr(MsMtaPolicy) policy = g_object_new (self->users != NULL
+                                                ? ms_mta_auth_policy_get_type ()
+                                                : MS_TYPE_MTA_POLICY, NULL);
   g_autoptr(MsSmtpServer) server = NULL;
 
   policy->mta = self;
@@ -406,6 +467,7 @@ on_accept (MsSimTcpEndpoint *ep,
   config.tls_available = self->starttls;
   config.allow_plain_auth_without_tls = TRUE;
   server = ms_smtp_server_new (&config, MS_SMTP_POLICY (policy));
+  g_signal_connect (server, "state-changed", G_CALLBACK (on_server_state), policy);
   ms_sim_tcp_attach_engine (ep, MS_ENGINE (server), MS_PROTOCOL_SMTP);
 }
 
@@ -571,6 +633,13 @@ ms_mta_set_spf_policy (MsMta          *self,
 {
   g_return_if_fail (MS_IS_MTA (self));
   self->spf = policy;
+}
+
+gboolean
+_ms_mta_knows_local_recipient (MsMta      *self,
+                               const char *recipient)
+{
+  return self->mda != NULL && ms_mda_lookup (self->mda, recipient) != NULL;
 }
 
 guint
@@ -878,6 +947,8 @@ on_client_finished (MsSmtpClient *client,
   MsMta *self = d->entry->mta;
   const MsSmtpClientResult *result = ms_smtp_client_get_result (client, 0);
   const char *host = g_ptr_array_index (d->hosts, d->host_index);
+  g_autofree char *final_reply = g_strdup_printf ("%u %s", result->code,
+                                                  result->reply != NULL ? result->reply : "");
 
   for (guint i = 0; i < d->rcpts->len; i++)
     {
@@ -895,7 +966,7 @@ on_client_finished (MsSmtpClient *client,
               self->n_relayed++;
               event (self, "relayed", d->entry->session, "queue_id", d->entry->id,
                      "recipient", r->address, "relay", host, "address", d->host_address,
-                     "reply", result->reply, "reason", "the next MTA accepted the message",
+                     "reply", final_reply, "reason", "the next MTA accepted the message",
                      NULL);
               continue;
             }

@@ -81,8 +81,8 @@ char        *ms_mta_enqueue             (MsMta              *self,
                                          const char         *sender,
                                          const char * const *recipients,
                                          GBytes             *message);
-/* Greylisting-like switch: refuse the next @n transactions' recipients with
- * "451 4.3.0" (then accept), so that a scenario shows the sender retrying. */
+/* Greylisting-like switch: answer the next @n RCPT commands "451 4.3.0" (then accept
+ * again), so that a scenario shows the sending MTA deferring and retrying. */
 void         ms_mta_set_tempfail        (MsMta              *self,
                                          guint               n);
 void         ms_mta_set_spf_policy      (MsMta              *self,

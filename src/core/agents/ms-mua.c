@@ -405,14 +405,24 @@ on_delayed_start (MsScheduler *scheduler,
 }
 
 static void
+op_unref_mua (gpointer data)
+{
+  g_object_unref (((Op *) data)->mua);
+}
+
+static void
 op_start (Op      *op,
           guint64  delay_us)
 {
   if (delay_us == 0)
-    op_connect (op);
-  else
-    ms_scheduler_schedule (ms_network_get_scheduler (op->mua->network), delay_us, "mua-start",
-                           on_delayed_start, op, NULL);
+    {
+      op_connect (op);
+      return;
+    }
+  /* the MUA (which owns the op) stays until the start has run */
+  g_object_ref (op->mua);
+  ms_scheduler_schedule (ms_network_get_scheduler (op->mua->network), delay_us, "mua-start",
+                         on_delayed_start, op, op_unref_mua);
 }
 
 static Op *

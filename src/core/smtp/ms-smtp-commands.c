@@ -569,11 +569,15 @@ auth_finish (MsSmtpServer *self,
   g_clear_pointer (&self->auth_login_user, g_free);
   g_clear_pointer (&self->auth_challenge, g_free);
   self->auth_mech = MS_SMTP_AUTH_NONE;
-  _ms_smtp_server_enter_state (self, MS_SMTP_SERVER_STATE_READY);
+  /* the user is known before "state-changed" tells observers the exchange is over */
   if (canonical != NULL)
     {
       g_free (self->user);
       self->user = canonical;
+    }
+  _ms_smtp_server_enter_state (self, MS_SMTP_SERVER_STATE_READY);
+  if (canonical != NULL)
+    {
       _ms_smtp_server_reply (self, 235, "2.7.0", "Authentication successful");
     }
   else

@@ -119,6 +119,7 @@ world_new (guint32 seed)
   mta.mda = w->mda_a;
   mta.spf = MS_MTA_SPF_OFF;
   mta.pop_before_smtp_us = POP_WINDOW;
+  mta.users = w->store_a;  /* SMTP AUTH on 25 too */
   w->mta_a = ms_mta_new (mail_a, &mta, &error);
   must (w->mta_a != NULL, error);
 

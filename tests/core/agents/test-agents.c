@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <criterion/criterion.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "agents-world.h"
@@ -73,6 +74,8 @@ Test (agents, submission_reaches_the_mailbox_hop_by_hop)
   cr_assert_not_null (world_find_event (w, "policy", "check", "spf"));
   cr_assert_not_null (world_find_event (w, "policy", "result", "pass"));
   cr_assert_not_null (world_find_event (w, "policy", "reason", "authenticated submission"));
+  cr_assert_not_null (world_find_event (w, "policy", "mechanism", "CRAM-MD5"));
+  cr_assert_not_null (world_find_event (w, "policy", "reason", "digest matches"));
   cr_assert_eq (world_count_events (w, "delivered", NULL, NULL), 2);
   cr_assert_eq (world_count_events (w, "relayed", NULL, NULL), 2);
 
@@ -107,13 +110,18 @@ Test (agents, submission_without_auth_is_refused)
   g_autoptr(MsMessage) m = world_message (ALICE, BOB, NULL, "Hi", "x\n");
   MsMuaSubmit how = { .server = MAIL_A_ADDR, .port = 587 };
   MsMuaSubmit wrong = submission ();
+  MsMuaSubmit wrong_cram = submission ();
   const MsMuaSendResult *r;
 
   wrong.password = "guess";
   wrong.mechanism = "PLAIN";  /* the policy checks it (CRAM-MD5 is checked by the engine) */
   ms_mua_send (w->alice, m, &how);
   ms_mua_send (w->alice, m, &wrong);
+  wrong_cram.password = "guess";
+  ms_mua_send (w->alice, m, &wrong_cram);
   world_run (w);
+  cr_assert_not (ms_mua_get_send (w->alice, 2)->delivered);
+  cr_assert_not_null (world_find_event (w, "policy", "reason", "wrong digest"));
   r = ms_mua_get_send (w->alice, 0);
   cr_assert_not (r->delivered);
   cr_assert_eq (r->code, 530, "%u %s", r->code, r->reply);
@@ -630,4 +638,165 @@ Test (agents, a_refused_mail_from_bounces_to_the_return_path)
   cr_assert (strstr (dsn, "Diagnostic-Code: smtp; 550 5.7.23") != NULL, "%s", dsn);
   /* the bounce itself had the null sender: SPF checked the HELO identity */
   cr_assert_not_null (world_find_event (w, "policy", "identity", "helo"));
+}
+
+static gboolean
+session_has_line (MsTraceSession *s,
+                  const char     *text)
+{
+  for (guint i = 0; i < ms_trace_session_get_n_lines (s); i++)
+    if (strstr (ms_trace_session_get_line (s, i)->text, text) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+Test (agents, auth_on_port_25_only_where_there_are_users)
+{
+  g_autoptr(World) w = world_new (21);
+  g_autoptr(MsMessage) m = world_message (ALICE, BOB, NULL, "25 with AUTH", "x\n");
+  MsMuaSubmit how = submission ();
+  MsMuaSubmit probe = { .server = MX_B_ADDR, .port = 25 };
+  g_autoptr(MsMessage) local = world_message ("someone@example.net", BOB, NULL, "Hi", "x\n");
+
+  how.port = 25;  /* OP25B lets the pool reach its own ISP's server */
+  ms_mua_send (w->alice, m, &how);
+  world_run (w);
+  cr_assert (ms_mua_get_send (w->alice, 0)->delivered);
+  cr_assert_not_null (world_find_event (w, "policy", "reason", "authenticated user"));
+  cr_assert (session_has_line (server_session (w, "mail-a", MS_PROTOCOL_SMTP), "250-AUTH"));
+
+  ms_mua_send (w->spammer, local, &probe);
+  world_run (w);
+  cr_assert (ms_mua_get_send (w->spammer, 0)->delivered);  /* a local recipient */
+  cr_assert_not (session_has_line (server_session (w, "mx-b", MS_PROTOCOL_SMTP), "AUTH"));
+}
+
+/* The capture of a whole run: tshark sees the commands the trace has, nothing malformed. */
+
+static char *
+run_tshark (const char         *path,
+            const char * const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *err = NULL;
+  char *out = NULL;
+  int status = 0;
+
+  g_ptr_array_add (argv, (gpointer) "tshark");
+  g_ptr_array_add (argv, (gpointer) "-n");
+  g_ptr_array_add (argv, (gpointer) "-r");
+  g_ptr_array_add (argv, (gpointer) path);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  cr_assert (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                           &out, &err, &status, NULL));
+  cr_assert (g_spawn_check_wait_status (status, NULL), "tshark failed: %s", err);
+  return out;
+}
+
+static gint
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+static char *
+sorted_words (GPtrArray *words)
+{
+  g_ptr_array_sort (words, compare_strings);
+  g_ptr_array_add (words, NULL);
+  return g_strjoinv (" ", (char **) words->pdata);
+}
+
+Test (agents, the_capture_dissects_like_the_trace)
+{
+  g_autoptr(World) w = send_basic (22);
+  MsMuaFetch pop = { .server = MX_B_ADDR, .port = 110, .user = BOB, .password = "bob-pw" };
+  g_autofree char *tshark = g_find_program_in_path ("tshark");
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *smtp = NULL;
+  g_autofree char *expert = NULL;
+  g_autofree char *from_trace = NULL;
+  g_autofree char *from_tshark = NULL;
+  g_autoptr(GPtrArray) trace_words = g_ptr_array_new ();
+  g_autoptr(GPtrArray) tshark_words = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GStrv) lines = NULL;
+  const char *smtp_args[] = { "-Y", "smtp.req", "-T", "fields", "-e", "smtp.req.command", NULL };
+  const char *expert_args[] = { "-q", "-z", "expert", NULL };
+
+  if (tshark == NULL)
+    cr_skip_test ("tshark is not installed");
+  ms_mua_fetch_pop3 (w->bob, &pop);
+  world_run (w);
+  dir = g_dir_make_tmp ("ms-agents-XXXXXX", NULL);
+  path = g_build_filename (dir, "run.pcapng", NULL);
+  cr_assert (ms_network_write_pcapng (w->net, path, NULL));
+
+  /* the client side of every SMTP session, as the trace has it */
+  for (guint i = 0; i < ms_trace_get_n_sessions (w->trace); i++)
+    {
+      MsTraceSession *s = ms_trace_get_session (w->trace, i);
+
+      if (s->protocol != MS_PROTOCOL_SMTP)
+        continue;
+      /* client and server both record a session: take the first of each pair (the client's) */
+      {
+        gboolean seen = FALSE;
+
+        for (guint k = 0; k < i; k++)
+          {
+            MsTraceSession *o = ms_trace_get_session (w->trace, k);
+
+            if (g_strcmp0 (o->client, s->client) == 0 && g_strcmp0 (o->server, s->server) == 0)
+              seen = TRUE;
+          }
+        if (seen)
+          continue;
+      }
+      for (guint k = 0; k < ms_trace_session_get_n_lines (s); k++)
+        {
+          MsTraceLine *line = ms_trace_session_get_line (s, k);
+
+          if (line->kind == MS_LINE_COMMAND && line->command != NULL)
+            g_ptr_array_add (trace_words, line->command);
+        }
+    }
+  smtp = run_tshark (path, smtp_args);
+  lines = g_strsplit (smtp, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) items = g_strsplit (lines[i], ",", -1);
+
+      for (guint k = 0; items[k] != NULL; k++)
+        if (items[k][0] != '\0')
+          g_ptr_array_add (tshark_words, g_strdup (items[k]));
+    }
+  from_trace = sorted_words (trace_words);
+  from_tshark = sorted_words (tshark_words);
+  /* PC → MSA, then MSA's MTA → MX; two recipients each */
+  cr_assert_str_eq (from_trace, "AUTH DATA DATA EHLO EHLO MAIL MAIL QUIT QUIT RCPT RCPT RCPT RCPT");
+  cr_assert_str_eq (from_tshark, from_trace);
+  expert = run_tshark (path, expert_args);
+  cr_assert (strstr (expert, "Malformed") == NULL, "%s", expert);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+Test (agents, the_msa_refuses_an_unknown_local_user_at_once)
+{
+  g_autoptr(World) w = world_new (23);
+  g_autoptr(MsMessage) m = world_message (ALICE, "nobody@isp-a.example", NULL, "x", "y\n");
+  g_autoptr(MsMessage) self_mail = world_message (ALICE, ALICE, NULL, "note", "y\n");
+  MsMuaSubmit how = submission ();
+
+  ms_mua_send (w->alice, m, &how);
+  ms_mua_send (w->alice, self_mail, &how);
+  world_run (w);
+  cr_assert_eq (ms_mua_get_send (w->alice, 0)->codes[0], 550);
+  cr_assert (ms_mua_get_send (w->alice, 1)->delivered);
+  cr_assert_eq (world_mailbox_count (w->store_a, ALICE), 1);  /* the note, no DSN */
+  cr_assert_eq (ms_mta_get_n_bounced (w->mta_a), 0);
 }
