@@ -463,7 +463,9 @@ build_agents (MsScenarioRunner  *self,
           config.networks = (const char * const *) networks;
           config.dns_server = resolver_address (self, spec);
           config.mda = rn->mda;
-          config.users = rn->store;
+          /* SMTP AUTH on port 25 only for a node that takes submissions there (no MSA) */
+          config.users = (spec->roles & MS_SCENARIO_ROLE_MSA) == 0 && spec->submission_auth != NULL
+                         ? rn->store : NULL;
           config.spf_zone = self->zone;
           config.pop_before_smtp_us = pop_window_s * G_USEC_PER_SEC;
           rn->mta = ms_mta_new (rn->node, &config, &local);
