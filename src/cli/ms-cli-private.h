@@ -23,6 +23,8 @@ typedef struct
   const char       *summary;  /* translatable, marked with N_() */
 } MsCliCommand;
 
+int ms_cli_list (int argc, char **argv);
+int ms_cli_run (int argc, char **argv);
 int ms_cli_serve (int argc, char **argv);
 int ms_cli_spf (int argc, char **argv);
 
