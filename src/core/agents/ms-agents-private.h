@@ -34,7 +34,8 @@ char       *_ms_mta_enqueue_full    (MsMta        *self,
                                      const char   *sender,
                                      const char * const *recipients,
                                      GBytes       *message,
-                                     gboolean      snapshot);
+                                     gboolean      snapshot,
+                                     const char   *reason);
 
 /* A local domain's recipient the MTA's MDA has a mailbox for. */
 gboolean    _ms_mta_knows_local_recipient (MsMta      *self,

@@ -210,7 +210,8 @@ msa_deliver (MsSmtpPolicy            *policy,
     }
   self->n_submitted++;
   id = _ms_mta_enqueue_full (self->mta, session_id (info), envelope->reverse_path,
-                             envelope->recipients, completed, completed != message);
+                             envelope->recipients, completed, completed != message,
+                             "submitted: handed from the MSA to the MTA");
   return ms_smtp_reply_new (250, "2.0.0", "Ok: queued as %s", id);
 }
 

@@ -56,6 +56,7 @@ typedef struct
   GPtrArray        *hosts;     /* MX targets by preference */
   guint             host_index;
   char             *host_address;
+  gboolean          asked_aaaa;  /* the current host had no A record: AAAA asked */
   MsSmtpClient     *client;
   gboolean          done;
 } Delivery;
@@ -367,7 +368,7 @@ mta_deliver (MsSmtpPolicy            *policy,
   /* the server engine records the message as received; a snapshot here only when the
    * SPF fields changed it */
   id = _ms_mta_enqueue_full (self, session_id (info), envelope->reverse_path,
-                             envelope->recipients, message, marked != NULL);
+                             envelope->recipients, message, marked != NULL, NULL);
   return ms_smtp_reply_new (250, "2.0.0", "Ok: queued as %s", id);
 }
 
@@ -791,9 +792,8 @@ send_bounce (Entry     *entry,
   dsn_id = _ms_agent_next_id (self->node, "dsn.", &self->id_counter);
   dsn = ms_dsn_build (self->hostname, entry->sender, dsn_id, now, arrival,
                       list, failed->len, entry->message);
-  id = ms_mta_enqueue (self, entry->session, "", rcpts, dsn);
-  event (self, "queued", entry->session, "queue_id", id, "recipient", entry->sender,
-         "reason", "delivery status notification to the Return-Path", NULL);
+  id = _ms_mta_enqueue_full (self, entry->session, "", rcpts, dsn, TRUE,
+                             "a delivery status notification to the Return-Path");
 }
 
 static void
@@ -1069,7 +1069,7 @@ on_host_address (MsNode      *node,
       {
         MsDnsRecord *rec = g_ptr_array_index (records, i);
 
-        if (rec->type == MS_DNS_TYPE_A && rec->address != NULL)
+        if ((rec->type == MS_DNS_TYPE_A || rec->type == MS_DNS_TYPE_AAAA) && rec->address != NULL)
           {
             g_autofree char *address = g_inet_address_to_string (rec->address);
 
@@ -1077,15 +1077,26 @@ on_host_address (MsNode      *node,
             return;
           }
       }
+  if (!d->asked_aaaa && status != MS_DNS_STATUS_TIMEOUT && status != MS_DNS_STATUS_SERVFAIL)
+    {
+      /* no IPv4 address: an IPv6-only exchange is fine too (RFC 5321 §5.1) */
+      d->asked_aaaa = TRUE;
+      ms_node_resolve (d->entry->mta->node, d->entry->mta->dns_server,
+                       g_ptr_array_index (d->hosts, d->host_index), MS_DNS_TYPE_AAAA,
+                       on_host_address, d);
+      return;
+    }
   if (d->host_index + 1 < d->hosts->len)
     {
       d->host_index++;
+      d->asked_aaaa = FALSE;
       resolve_host (d);
       return;
     }
   {
     g_autofree char *diag = g_strdup_printf ("Host or domain name not found. Name service "
-                                             "error for name=%s type=A: %s", name,
+                                             "error for name=%s type=%s: %s", name,
+                                             ms_dns_type_to_string (qtype),
                                              ms_dns_status_to_string (status));
 
     if (status == MS_DNS_STATUS_NXDOMAIN || status == MS_DNS_STATUS_NODATA)
@@ -1201,11 +1212,14 @@ attempt (Entry *entry)
             r->state = RCPT_DONE;
           else
             {
-              g_autofree char *diag = g_strdup_printf ("550 5.1.1 <%s>: %s", r->address,
+              /* RFC 3463: 5.4.6 routing loop detected, 5.1.1 bad destination mailbox */
+              gboolean loop = g_error_matches (error, MS_MDA_ERROR, MS_MDA_ERROR_LOOP);
+              const char *status = loop ? "5.4.6" : "5.1.1";
+              g_autofree char *diag = g_strdup_printf ("550 %s <%s>: %s", status, r->address,
                                                        error != NULL ? error->message
                                                                      : "no local delivery");
 
-              set_failure (r, RCPT_FAILED, "5.1.1", diag, NULL);
+              set_failure (r, RCPT_FAILED, status, diag, NULL);
             }
           continue;
         }
@@ -1245,7 +1259,7 @@ ms_mta_enqueue (MsMta              *self,
                 const char * const *recipients,
                 GBytes             *message)
 {
-  return _ms_mta_enqueue_full (self, session, sender, recipients, message, TRUE);
+  return _ms_mta_enqueue_full (self, session, sender, recipients, message, TRUE, NULL);
 }
 
 char *
@@ -1254,7 +1268,8 @@ _ms_mta_enqueue_full (MsMta              *self,
                       const char         *sender,
                       const char * const *recipients,
                       GBytes             *message,
-                      gboolean            snapshot)
+                      gboolean            snapshot,
+                      const char         *reason)
 {
   Entry *entry;
   MsTrace *trace;
@@ -1285,8 +1300,11 @@ _ms_mta_enqueue_full (MsMta              *self,
   trace = _ms_agent_trace (self->node);
   if (trace != NULL)
     {
-      event (self, "queued", session, "queue_id", entry->id,
-             "reason", "accepted into the queue", NULL);
+      g_autofree char *rcpt_text = g_strjoinv (" ", (char **) recipients);
+
+      event (self, "queued", session, "queue_id", entry->id, "from", entry->sender,
+             "recipients", rcpt_text,
+             "reason", reason != NULL ? reason : "accepted into the queue", NULL);
     }
   entry->snapshot = snapshot;
   id = g_strdup (entry->id);

@@ -56,6 +56,7 @@ world_new (guint32 seed)
   World *w = g_new0 (World, 1);
   GError *error = NULL;
   MsNode *router, *mail_a, *mx_b;
+  MsSubnet *subnet;
   const char *except[] = { MAIL_A_ADDR, NULL };
   MsFilterRuleSpec op25b = {
     .name = "op25b", .protocol = MS_IP_PROTO_TCP, .source = "home-pool",
@@ -63,7 +64,7 @@ world_new (guint32 seed)
     .reason = "op25b",
   };
   const char *domains_a[] = { "isp-a.example", NULL };
-  const char *domains_b[] = { "isp-b.example", "old-isp-b.example", NULL };
+  const char *domains_b[] = { "isp-b.example", "old-isp-b.example", "v6.isp-b.example", NULL };
   const char *networks_a[] = { "198.51.100.0/24", NULL };
   MsMtaConfig mta = { 0 };
   MsMsaConfig msa = { 0 };
@@ -73,9 +74,12 @@ world_new (guint32 seed)
   w->trace = ms_trace_new ("simulation", "agents");
   ms_network_set_trace (w->net, w->trace);
   must (ms_network_add_subnet (w->net, "home-pool", "203.0.113.0/24", 2000, &error) != NULL, error);
-  must (ms_network_add_subnet (w->net, "isp-a", "198.51.100.0/24", 1000, &error) != NULL, error);
-  must (ms_network_add_subnet (w->net, "internet", "192.0.2.0/24", 5000, &error) != NULL, error);
-  must (ms_network_add_subnet (w->net, "isp-b", "100.64.1.0/24", 1000, &error) != NULL, error);
+  subnet = ms_network_add_subnet (w->net, "isp-a", "198.51.100.0/24", 1000, &error);
+  must (subnet != NULL && ms_subnet_add_cidr (subnet, "2001:db8:a::/64", &error), error);
+  subnet = ms_network_add_subnet (w->net, "internet", "192.0.2.0/24", 5000, &error);
+  must (subnet != NULL && ms_subnet_add_cidr (subnet, "2001:db8:f::/64", &error), error);
+  subnet = ms_network_add_subnet (w->net, "isp-b", "100.64.1.0/24", 1000, &error);
+  must (subnet != NULL && ms_subnet_add_cidr (subnet, "2001:db8:b::/64", &error), error);
 
   host (w->net, "pc", "home-pool", PC_ADDR);
   router = host (w->net, "router-a", "home-pool", "203.0.113.1");
@@ -83,24 +87,32 @@ world_new (guint32 seed)
   ms_node_set_forwarding (router, TRUE);
   must (ms_node_add_filter_rule (router, &op25b, &error), error);
   mail_a = host (w->net, "mail-a", "isp-a", MAIL_A_ADDR);
+  link_to (mail_a, "isp-a", MAIL_A_ADDR6);
   host (w->net, "dns", "isp-a", DNS_ADDR);
   router = host (w->net, "border-a", "isp-a", "198.51.100.254");
   link_to (router, "internet", "192.0.2.1");
+  link_to (router, "isp-a", "2001:db8:a::fe");
+  link_to (router, "internet", "2001:db8:f::1");
   ms_node_set_forwarding (router, TRUE);
   host (w->net, "spammer", "internet", SPAMMER_ADDR);
   router = host (w->net, "border-b", "internet", "192.0.2.2");
   link_to (router, "isp-b", "100.64.1.1");
+  link_to (router, "internet", "2001:db8:f::2");
+  link_to (router, "isp-b", "2001:db8:b::1");
   ms_node_set_forwarding (router, TRUE);
   mx_b = host (w->net, "mx-b", "isp-b", MX_B_ADDR);
+  link_to (mx_b, "isp-b", MX_B_ADDR6);
 
   w->zone = ms_dns_zone_new ();
   ms_dns_zone_add_mx (w->zone, "isp-a.example", 10, "mail.isp-a.example");
   must (ms_dns_zone_add_address (w->zone, "mail.isp-a.example", MAIL_A_ADDR, &error), error);
-  add_txt (w->zone, "isp-a.example", "v=spf1 ip4:" MAIL_A_ADDR " -all");
+  add_txt (w->zone, "isp-a.example", "v=spf1 ip4:" MAIL_A_ADDR " ip6:" MAIL_A_ADDR6 " -all");
   ms_dns_zone_add_mx (w->zone, "isp-b.example", 10, "mx.isp-b.example");
   must (ms_dns_zone_add_address (w->zone, "mx.isp-b.example", MX_B_ADDR, &error), error);
   add_txt (w->zone, "isp-b.example", "v=spf1 mx -all");
   must (ms_dns_zone_add_address (w->zone, "old-isp-b.example", MX_B_ADDR, &error), error);
+  ms_dns_zone_add_mx (w->zone, "v6.isp-b.example", 10, "mx6.isp-b.example");
+  must (ms_dns_zone_add_address (w->zone, "mx6.isp-b.example", MX_B_ADDR6, &error), error);
   add_txt (w->zone, "soft.example", "v=spf1 ip4:198.51.100.0/24 ~all");
   must (ms_node_serve_dns (ms_network_get_node (w->net, "dns"), w->zone, &error), error);
 

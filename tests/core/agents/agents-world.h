@@ -23,6 +23,8 @@
 #define DNS_ADDR      "198.51.100.53"
 #define SPAMMER_ADDR  "192.0.2.66"
 #define MX_B_ADDR     "100.64.1.25"
+#define MAIL_A_ADDR6  "2001:db8:a::25"
+#define MX_B_ADDR6    "2001:db8:b::25"
 #define POP_WINDOW    (600u * G_USEC_PER_SEC)
 
 typedef struct

@@ -800,3 +800,47 @@ Test (agents, the_msa_refuses_an_unknown_local_user_at_once)
   cr_assert_eq (world_mailbox_count (w->store_a, ALICE), 1);  /* the note, no DSN */
   cr_assert_eq (ms_mta_get_n_bounced (w->mta_a), 0);
 }
+
+Test (agents, an_ipv6_only_exchange_is_reached_over_ipv6)
+{
+  g_autoptr(World) w = world_new (24);
+  g_autoptr(MsMessage) m = world_message (ALICE, "erin@v6.isp-b.example", NULL, "v6", "x\n");
+  MsMuaSubmit how = submission ();
+  MsTraceSession *s;
+  g_autofree char *text = NULL;
+
+  cr_assert (ms_mail_store_add_user (w->store_b, "erin@v6.isp-b.example", "e", NULL));
+  ms_mua_send (w->alice, m, &how);
+  world_run (w);
+  cr_assert_eq (world_mailbox_count (w->store_b, "erin@v6.isp-b.example"), 1);
+  s = server_session (w, "mx-b", MS_PROTOCOL_SMTP);
+  cr_assert_str_eq (s->server, "[" MX_B_ADDR6 "]:25");
+  text = world_mailbox_text (w->store_b, "erin@v6.isp-b.example", 0);
+  cr_assert (strstr (text, "[" MAIL_A_ADDR6 "]") != NULL || strstr (text, "IPv6:") != NULL,
+             "%s", text);
+}
+
+Test (agents, pop3_stls_and_imap_starttls)
+{
+  g_autoptr(World) w = send_basic (25);
+  MsMraConfig config = { .hostname = "mx.isp-b.example", .store = w->store_b, .pop3 = TRUE,
+                         .imap = TRUE, .starttls = TRUE };
+  MsMuaFetch pop = { .server = MX_B_ADDR, .port = 110, .user = BOB, .password = "bob-pw",
+                     .starttls = TRUE };
+  MsMuaFetch imap = { .server = MX_B_ADDR, .port = 143, .user = BOB, .password = "bob-pw",
+                      .starttls = TRUE, .delay_us = G_USEC_PER_SEC };
+  g_autoptr(MsMra) mra = NULL;
+
+  g_clear_object (&w->mra_b);
+  mra = ms_mra_new (ms_network_get_node (w->net, "mx-b"), &config, NULL);
+  w->mra_b = g_object_ref (mra);
+  ms_mua_fetch_pop3 (w->bob, &pop);
+  ms_mua_fetch_imap (w->bob, &imap);
+  world_run (w);
+  cr_assert_null (ms_mua_get_fetch (w->bob, 0)->error, "%s", ms_mua_get_fetch (w->bob, 0)->error->message);
+  cr_assert_null (ms_mua_get_fetch (w->bob, 1)->error, "%s", ms_mua_get_fetch (w->bob, 1)->error->message);
+  cr_assert_eq (ms_mua_get_fetch (w->bob, 0)->messages->len, 1);
+  cr_assert_eq (ms_mua_get_fetch (w->bob, 1)->messages->len, 1);
+  cr_assert_eq (server_session (w, "mx-b", MS_PROTOCOL_POP3)->tls, MS_TLS_STARTTLS);
+  cr_assert_eq (server_session (w, "mx-b", MS_PROTOCOL_IMAP)->tls, MS_TLS_STARTTLS);
+}
