@@ -1222,7 +1222,7 @@ check_reply (MsScenarioRunner            *self,
   for (guint s = 0; s < ms_trace_get_n_sessions (self->trace) && !found; s++)
     {
       MsTraceSession *session = ms_trace_get_session (self->trace, s);
-      const char *last_command = NULL;
+      g_autoptr(GQueue) pending = NULL;
 
       if (session->protocol != MS_PROTOCOL_SMTP)
         continue;
@@ -1230,22 +1230,30 @@ check_reply (MsScenarioRunner            *self,
         continue;
       if (!node_matches (self, exp->node, session->server_node))
         continue;
+      /* Which command a reply answers: replies come in the order of the commands, also
+       * when the client pipelines them (RFC 2920 §3.1); a 334 or a 354 keeps its command
+       * waiting for the final reply of the AUTH exchange or of the message. */
+      pending = g_queue_new ();
       for (guint i = 0; i < session->lines->len; i++)
         {
           MsTraceLine *line = session->lines->pdata[i];
+          const char *answered;
 
-          if (line->kind == MS_LINE_COMMAND)
-            last_command = line->command;
+          if (line->kind == MS_LINE_COMMAND && line->command != NULL)
+            g_queue_push_tail (pending, line->command);
           if (line->kind != MS_LINE_REPLY || line->code == 0)
             continue;
           /* the last line of a multi-line reply ("250 ...", not "250-...") */
-          if (line->text[3] == '-')
+          if (strlen (line->text) > 3 && line->text[3] == '-')
             continue;
+          answered = g_queue_pop_head (pending);
+          if (answered != NULL && (line->code == 334 || line->code == 354))
+            g_queue_push_head (pending, (gpointer) answered);
           if (seen->len < 200)
             g_string_append_printf (seen, "%s%d%s%s", seen->len ? " " : "", line->code,
-                                    last_command ? "/" : "", last_command ? last_command : "");
+                                    answered ? "/" : "", answered ? answered : "");
           if (line->code == exp->code
-              && (exp->command == NULL || g_strcmp0 (last_command, exp->command) == 0))
+              && (exp->command == NULL || g_strcmp0 (answered, exp->command) == 0))
             {
               found = TRUE;
               break;
