@@ -431,6 +431,10 @@ build_agents (MsScenarioRunner  *self,
       RunnerNode *rn = get_node (self, spec->name);
       g_autoptr(GError) local = NULL;
 
+      if (spec->roles & MS_SCENARIO_ROLE_WEBMAIL)
+        return fail_at (self, &spec->mark, error,
+                        "node “%s”: the role webmail is not played by any agent yet",
+                        spec->name);
       if (spec->roles & MS_SCENARIO_ROLE_MDA)
         rn->mda = ms_mda_new (rn->node, rn->store);
       if (spec->roles & MS_SCENARIO_ROLE_MTA)
@@ -445,10 +449,6 @@ build_agents (MsScenarioRunner  *self,
                                &pop_window_s, error)
               || !parse_count (self, spec, spec->fail_count, "fail_count", &fail_count, error))
             return FALSE;
-          if (spec->relay_host != NULL)
-            return fail_at (self, &spec->mark, error,
-                            "node “%s”: relay_host is not supported by the MTA agent; route "
-                            "with MX records instead", spec->name);
           if (spec->fail_first != NULL)
             {
               g_autofree char *code = ms_scenario_expand (self->scenario, spec->fail_first);
