@@ -439,9 +439,33 @@ add_payload (MsTcpReassembler *self, Conn *c, int hi, guint32 seq,
     }
   if (seq == h->next_seq)
     {
-      h->next_seq = end;
-      emit_data (self, c, hi, t_us, data, len, frame);
-      drain (self, c, hi);
+      /* In order; held segments it overlaps keep their bytes (first data wins). */
+      for (;;)
+        {
+          OooSegment *o = g_queue_peek_head (&h->ooo);
+          guint32 oseq;
+
+          if (o == NULL || !SEQ_LT (o->seq, end))
+            {
+              h->next_seq = end;
+              emit_data (self, c, hi, t_us, data, len, frame);
+              drain (self, c, hi);
+              break;
+            }
+          oseq = o->seq;   /* drain frees o */
+          h->next_seq = oseq;
+          emit_data (self, c, hi, t_us, data, oseq - seq, frame);
+          drain (self, c, hi);
+          if (SEQ_LEQ (end, h->next_seq))
+            {
+              self->stats.duplicate_bytes += end - oseq;
+              break;
+            }
+          self->stats.duplicate_bytes += h->next_seq - oseq;
+          data += h->next_seq - seq;
+          len -= h->next_seq - seq;
+          seq = h->next_seq;
+        }
     }
   else
     buffer_segment (self, c, hi, seq, data, (guint32) len, t_us, frame);
