@@ -45,7 +45,8 @@ typedef struct
   /* a message or literal being collected */
   GByteArray *body;
   gboolean    body_wanted;     /* extract as a message when complete */
-  gboolean    body_secret;     /* an IMAP LOGIN literal */
+  gboolean    body_secret;     /* an IMAP LOGIN password literal */
+  gboolean    body_show;       /* an IMAP LOGIN user name literal: shown as text */
   guint       body_lines;
   gsize       body_size;
   gsize       body_missing;
@@ -65,6 +66,7 @@ typedef struct
   char     *verb;   /* upper case */
   char     *arg;    /* the rest of the line */
   gboolean  intermediate;  /* SMTP DATA got its 354 */
+  guint     n_literals;    /* IMAP literals sent with the command so far */
 } PendingCmd;
 
 typedef struct
@@ -392,6 +394,7 @@ body_begin (DirState *d,
   d->body = g_byte_array_new ();
   d->body_wanted = wanted;
   d->body_secret = FALSE;
+  d->body_show = FALSE;
   d->body_lines = 0;
   d->body_size = 0;
   d->body_missing = 0;
@@ -997,9 +1000,14 @@ imap_client_line (Conn       *conn,
 
       enter_counted (d, COUNTED_LITERAL, size);
       body_begin (d, append);
-      d->body_secret = cmd != NULL && strcmp (cmd->verb, "LOGIN") == 0;
-      if (d->body_secret)
-        d->body_wanted = FALSE;
+      if (cmd != NULL && strcmp (cmd->verb, "LOGIN") == 0)
+        {
+          /* RFC 3501 §6.2.3: LOGIN userid password */
+          d->body_show = cmd->n_literals == 0;
+          d->body_secret = cmd->n_literals > 0;
+        }
+      if (cmd != NULL)
+        cmd->n_literals++;
     }
 }
 
@@ -1101,6 +1109,8 @@ counted_end (Conn        *conn,
                                   d->body->len);
       line->secret = TRUE;
     }
+  else if (d->body_show && d->body != NULL)
+    record (conn, dir, MS_LINE_DATA, (const char *) d->body->data, d->body->len);
   else
     {
       g_autofree char *summary =
