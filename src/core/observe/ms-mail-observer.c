@@ -111,6 +111,7 @@ struct _MsMailObserver
 G_DEFINE_FINAL_TYPE (MsMailObserver, ms_mail_observer, G_TYPE_OBJECT)
 
 static void process_dir (Conn *conn, MsDirection dir);
+static char *envelope_path (const char *arg);
 
 char *
 ms_observer_format_count (guint64 n)
@@ -426,8 +427,9 @@ extract_message (Conn        *conn,
                  gboolean     with_envelope)
 {
   g_autoptr(GBytes) raw = NULL;
-  g_autoptr(GPtrArray) rcpt = g_ptr_array_new ();
+  g_autoptr(GPtrArray) rcpt = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *missing = NULL;
+  g_autofree char *mail_from = NULL;
 
   if (d->body == NULL || !d->body_wanted)
     goto out;
@@ -441,13 +443,32 @@ extract_message (Conn        *conn,
         note (conn, dir, "(message incomplete, %s bytes missing: not extracted)", missing);
       goto out;
     }
-  if (with_envelope && conn->rcpt_to != NULL)
-    for (guint i = 0; i < conn->rcpt_to->len; i++)
-      g_ptr_array_add (rcpt, g_ptr_array_index (conn->rcpt_to, i));
+  if (with_envelope)
+    {
+      mail_from = g_strdup (conn->mail_from);
+      if (conn->rcpt_to != NULL)
+        for (guint i = 0; i < conn->rcpt_to->len; i++)
+          g_ptr_array_add (rcpt, g_strdup (g_ptr_array_index (conn->rcpt_to, i)));
+      /* a client that did not wait for the replies (pipelining through DATA): the
+       * envelope commands still unanswered are counted as they were sent */
+      for (GList *l = conn->pending.head; l != NULL; l = l->next)
+        {
+          PendingCmd *cmd = l->data;
+
+          if (strcmp (cmd->verb, "MAIL") == 0)
+            {
+              g_free (mail_from);
+              mail_from = envelope_path (cmd->arg);
+              g_ptr_array_set_size (rcpt, 0);
+            }
+          else if (strcmp (cmd->verb, "RCPT") == 0)
+            g_ptr_array_add (rcpt, envelope_path (cmd->arg));
+        }
+    }
   g_ptr_array_add (rcpt, NULL);
   raw = g_byte_array_free_to_bytes (g_steal_pointer (&d->body));
   ms_trace_add_message (conn->self->trace, conn->session->id, NULL,
-                        with_envelope && conn->mail_from ? conn->mail_from : "",
+                        mail_from ? mail_from : "",
                         (const char * const *) rcpt->pdata, raw);
 out:
   g_clear_pointer (&d->body, g_byte_array_unref);
