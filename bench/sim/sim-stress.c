@@ -309,7 +309,7 @@ main (int    argc,
       char **argv)
 {
   gint64 messages = 100000, senders = 8, size = 1024, seed = 1;
-  g_autofree char *trace_arg = NULL, *packets_arg = NULL;
+  g_autofree char *trace_arg = NULL, *packets_arg = NULL, *json_path = NULL;
   gboolean quiet = FALSE;
   GOptionEntry entries[] = {
     { "messages", 'n', 0, G_OPTION_ARG_INT64, &messages, "Messages to send (100000)", "N" },
@@ -318,6 +318,8 @@ main (int    argc,
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Network seed (1)", "S" },
     { "trace", 0, 0, G_OPTION_ARG_STRING, &trace_arg, "on, off or round (off)", "MODE" },
     { "packets", 0, 0, G_OPTION_ARG_STRING, &packets_arg, "on or off (off)", "on|off" },
+    { "json", 0, 0, G_OPTION_ARG_FILENAME, &json_path,
+      "With --trace on: write the trace as JSON here (to check the exchanges)", "FILE" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Only the result line", NULL },
     { NULL }
   };
@@ -531,6 +533,12 @@ main (int    argc,
   printf (" peak_rss_kb=%" G_GINT64_FORMAT " rss_per_msg_b=%.1f\n", rss_end,
           (rss_end - rss_start) * 1024.0 / messages);
 
+  if (json_path != NULL && trace_mode == TRACE_ON)
+    {
+      g_autofree char *json = ms_trace_to_json_string (w->trace, TRUE);
+
+      must (g_file_set_contents (json_path, json, -1, &error), error, json_path);
+    }
   world_free (w);
   if (accepted != (guint64) messages || delivered_mda != (guint64) messages
       || fetched != (guint64) messages || bad != 0)
