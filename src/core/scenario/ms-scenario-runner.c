@@ -431,6 +431,10 @@ build_agents (MsScenarioRunner  *self,
       RunnerNode *rn = get_node (self, spec->name);
       g_autoptr(GError) local = NULL;
 
+      if (spec->roles & MS_SCENARIO_ROLE_WEBMAIL)
+        return fail_at (self, &spec->mark, error,
+                        "node “%s”: the role webmail is not played by any agent yet",
+                        spec->name);
       if (spec->roles & MS_SCENARIO_ROLE_MDA)
         rn->mda = ms_mda_new (rn->node, rn->store);
       if (spec->roles & MS_SCENARIO_ROLE_MTA)
@@ -445,10 +449,6 @@ build_agents (MsScenarioRunner  *self,
                                &pop_window_s, error)
               || !parse_count (self, spec, spec->fail_count, "fail_count", &fail_count, error))
             return FALSE;
-          if (spec->relay_host != NULL)
-            return fail_at (self, &spec->mark, error,
-                            "node “%s”: relay_host is not supported by the MTA agent; route "
-                            "with MX records instead", spec->name);
           if (spec->fail_first != NULL)
             {
               g_autofree char *code = ms_scenario_expand (self->scenario, spec->fail_first);
@@ -1222,7 +1222,7 @@ check_reply (MsScenarioRunner            *self,
   for (guint s = 0; s < ms_trace_get_n_sessions (self->trace) && !found; s++)
     {
       MsTraceSession *session = ms_trace_get_session (self->trace, s);
-      const char *last_command = NULL;
+      g_autoptr(GQueue) pending = NULL;
 
       if (session->protocol != MS_PROTOCOL_SMTP)
         continue;
@@ -1230,22 +1230,30 @@ check_reply (MsScenarioRunner            *self,
         continue;
       if (!node_matches (self, exp->node, session->server_node))
         continue;
+      /* Which command a reply answers: replies come in the order of the commands, also
+       * when the client pipelines them (RFC 2920 §3.1); a 334 or a 354 keeps its command
+       * waiting for the final reply of the AUTH exchange or of the message. */
+      pending = g_queue_new ();
       for (guint i = 0; i < session->lines->len; i++)
         {
           MsTraceLine *line = session->lines->pdata[i];
+          const char *answered;
 
-          if (line->kind == MS_LINE_COMMAND)
-            last_command = line->command;
+          if (line->kind == MS_LINE_COMMAND && line->command != NULL)
+            g_queue_push_tail (pending, line->command);
           if (line->kind != MS_LINE_REPLY || line->code == 0)
             continue;
           /* the last line of a multi-line reply ("250 ...", not "250-...") */
-          if (line->text[3] == '-')
+          if (strlen (line->text) > 3 && line->text[3] == '-')
             continue;
+          answered = g_queue_pop_head (pending);
+          if (answered != NULL && (line->code == 334 || line->code == 354))
+            g_queue_push_head (pending, (gpointer) answered);
           if (seen->len < 200)
             g_string_append_printf (seen, "%s%d%s%s", seen->len ? " " : "", line->code,
-                                    last_command ? "/" : "", last_command ? last_command : "");
+                                    answered ? "/" : "", answered ? answered : "");
           if (line->code == exp->code
-              && (exp->command == NULL || g_strcmp0 (last_command, exp->command) == 0))
+              && (exp->command == NULL || g_strcmp0 (answered, exp->command) == 0))
             {
               found = TRUE;
               break;

@@ -42,7 +42,7 @@ static const char *const network_keys[] = { "name", "kind", "cidr", "latency_ms"
 static const char *const network_kinds[] = { "home-pool", "isp", "dmz", "lan", "internet", NULL };
 static const char *const node_keys[] = {
   "name", "hostname", "addresses", "roles", "domains", "trusted_networks", "submission_auth",
-  "spf", "relay_host", "pop_before_smtp", "fail_first", "fail_count", "resolver", "filters", NULL
+  "spf", "pop_before_smtp", "fail_first", "fail_count", "resolver", "filters", NULL
 };
 static const char *const role_names[] = {
   "mua", "msa", "mta", "mda", "mra", "dns", "router", "webmail", NULL
@@ -128,7 +128,6 @@ node_free (gpointer data)
   g_strfreev (node->trusted_networks);
   g_free (node->submission_auth);
   g_free (node->spf);
-  g_free (node->relay_host);
   g_free (node->pop_before_smtp);
   g_free (node->fail_first);
   g_free (node->fail_count);
@@ -786,7 +785,6 @@ parse_node (Ctx          *ctx,
       || !get_strv (ctx, map, "trusted_networks", &node->trusted_networks, error)
       || !get_word_setting (ctx, map, "submission_auth", auth_words, &node->submission_auth, error)
       || !get_word_setting (ctx, map, "spf", spf_words, &node->spf, error)
-      || !get_string (ctx, map, "relay_host", "a node", FALSE, &node->relay_host, error)
       || !get_string (ctx, map, "pop_before_smtp", "a node", FALSE, &node->pop_before_smtp, error)
       || !get_string (ctx, map, "fail_first", "a node", FALSE, &node->fail_first, error)
       || !get_string (ctx, map, "fail_count", "a node", FALSE, &node->fail_count, error)
@@ -1426,8 +1424,8 @@ check_references (Ctx          *ctx,
   for (guint i = 0; i < self->nodes->len; i++)
     {
       MsScenarioNode *node = self->nodes->pdata[i];
-      const char *refs[] = { node->relay_host, node->resolver };
-      const char *names[] = { "relay_host", "resolver" };
+      const char *refs[] = { node->resolver };
+      const char *names[] = { "resolver" };
 
       for (guint k = 0; k < G_N_ELEMENTS (refs); k++)
         if (refs[k] != NULL && strstr (refs[k], "${") == NULL

@@ -93,7 +93,6 @@ typedef struct
   GStrv           trusted_networks; /* networks or CIDRs allowed to relay */
   char           *submission_auth;  /* "required", "optional", "none" or ${switch} */
   char           *spf;              /* "off", "mark", "reject" or ${switch} */
-  char           *relay_host;       /* smarthost: a node name, or NULL for MX lookup */
   char           *pop_before_smtp;  /* seconds a POP login opens relaying, "0": off */
   char           *fail_first;       /* "451" etc.: temporary failures before accepting */
   char           *fail_count;       /* how many times fail_first is given */

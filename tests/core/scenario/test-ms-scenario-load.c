@@ -144,7 +144,7 @@ Test (scenario_load, broken_files)
   assert_error (13, "    ruoter: [mua]",
                 "scenarios/tiny.yaml:13:5: unknown key “ruoter” in node; expected one of: name, "
                 "hostname, addresses, roles, domains, trusted_networks, submission_auth, spf, "
-                "relay_host, pop_before_smtp, fail_first, fail_count, resolver, filters");
+                "pop_before_smtp, fail_first, fail_count, resolver, filters");
   assert_error (13, "    roles: [mua, postman]",
                 "scenarios/tiny.yaml:13:12: unknown role “postman” for node “pc”; expected one "
                 "of: mua, msa, mta, mda, mra, dns, router, webmail");
@@ -193,9 +193,39 @@ Test (scenario_load, broken_files)
                 "while parsing a flow sequence");
   assert_error (32, NULL, "scenarios/tiny.yaml:31:5: a delivered expectation needs “mailbox” "
                           "(a user address)");
+  assert_error (29, "    narration: {ja: 送ります, en: Sending}\n    quiz: {question: {ja: 問, en: Q}, "
+                    "choices: [a, b], answer: 2, explanation: {ja: 説明, en: E}}",
+                "scenarios/tiny.yaml:30:63: quiz answer 2 is not a choice; expected 0 to 1 "
+                "(counted from 0)");
+  assert_error (29, "    narration: {ja: 送ります, en: Sending}\n    quiz: {question: {ja: 問, en: Q}, "
+                    "choices: [a, {ja: い}], answer: 0, explanation: {ja: 説明, en: E}}",
+                "scenarios/tiny.yaml:30:51: a quiz choice has no “en”");
   assert_error (6, "  op25b: [true]",
                 "scenarios/tiny.yaml:6:10: expected a default value (true, false or text) "
                 "for switch “op25b”");
+}
+
+Test (scenario_load, bilingual_choices)
+{
+  g_autofree char *data = variant (29, "    narration: {ja: 送ります, en: Sending}\n"
+                                       "    quiz:\n"
+                                       "      question: {ja: 問, en: Question}\n"
+                                       "      choices: [\"587\", {ja: はい, en: yes}]\n"
+                                       "      answer: 1\n"
+                                       "      explanation: {ja: 説明, en: Why}");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MsScenario) scn = ms_scenario_load_data (data, -1, "tiny.yaml", &error);
+  MsScenarioQuiz *quiz;
+
+  cr_assert_not_null (scn, "%s", error ? error->message : "");
+  quiz = ((MsScenarioStep *) scn->steps->pdata[0])->quiz;
+  cr_assert_not_null (quiz);
+  cr_assert_eq (quiz->n_choices, 2);
+  cr_assert_str_eq (quiz->choices[0].ja, "587");
+  cr_assert_str_eq (quiz->choices[0].en, "587");
+  cr_assert_str_eq (ms_scenario_text_get (&quiz->choices[1], "ja"), "はい");
+  cr_assert_str_eq (ms_scenario_text_get (&quiz->choices[1], "en"), "yes");
+  cr_assert_eq (quiz->answer, 1);
 }
 
 Test (scenario_load, empty_and_not_utf8)
