@@ -15,7 +15,7 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 MESON_TEST_ARGS ?= --print-errorlogs
 
-.PHONY: all deps build run test test-quick test-asan fuzz-smoke fuzz bench clean
+.PHONY: all deps build run serve test test-quick test-asan fuzz-smoke fuzz bench clean
 
 all: build
 
@@ -41,8 +41,13 @@ $(BUILD)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	meson compile -C $(BUILD)
 
-# The live lab with the demo users until the scenario player lands.
+# Without a display: play the default scenario (OP25B) in the terminal, narrated in the
+# user's locale language.
 run: build
+	./$(BUILD)/src/cli/mailsim run op25b
+
+# The live lab: SMTP, POP3 and IMAP servers on loopback for real mail clients.
+serve: build
 	./$(BUILD)/src/cli/mailsim serve
 
 test-quick: build

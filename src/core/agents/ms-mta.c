@@ -53,7 +53,8 @@ typedef struct
   Entry            *entry;     /* not a reference: the entry owns the delivery */
   char             *domain;
   GPtrArray        *rcpts;     /* of Rcpt*, borrowed from the entry */
-  GPtrArray        *hosts;     /* MX targets by preference */
+  GPtrArray        *hosts;     /* MX targets by preference (or the route's host) */
+  guint16           port;      /* 25, or the route's port */
   guint             host_index;
   char             *host_address;
   gboolean          asked_aaaa;  /* the current host had no A record: AAAA asked */
@@ -86,6 +87,7 @@ struct _MsMta
   guint           max_attempts;
   gboolean        starttls;
   guint64         pop_window_us;
+  GArray         *routes;         /* of MsMtaRoute, strings owned */
   guint           tempfail;
   GPtrArray      *queue;          /* of Entry* */
   GHashTable     *windows;        /* address -> RelayWindow* */
@@ -281,6 +283,7 @@ mta_check_recipient (MsSmtpPolicy            *policy,
   MsMta *self = MS_MTA_POLICY (policy)->mta;
   const char *domain = _ms_agent_domain (recipient);
   guint session = session_id (info);
+  const MsMtaRoute *route;
 
   if (self->tempfail > 0)
     {
@@ -305,6 +308,15 @@ mta_check_recipient (MsSmtpPolicy            *policy,
       event (self, "policy", session, "check", "recipient", "recipient", recipient,
              "result", "accepted", "reason", "local domain", NULL);
       return MS_SMTP_VERDICT_ACCEPT;
+    }
+  route = ms_mta_find_route (self, domain);
+  if (route != NULL && strcmp (route->domain, "*") != 0)
+    {
+      /* Postfix relay_domains: a domain this server forwards to a fixed next hop */
+      event (self, "policy", session, "check", "relay", "recipient", recipient,
+             "result", "allowed", "reason", "relay domain: forwarded by the transport table",
+             "next_hop", route->host, NULL);
+      return MS_SMTP_VERDICT_RELAY;
     }
   if (info->user != NULL)
     {
@@ -521,6 +533,12 @@ ms_mta_finalize (GObject *object)
   g_ptr_array_unref (self->queue);
   g_hash_table_unref (self->windows);
   g_ptr_array_unref (self->network_masks);
+  for (guint i = 0; i < self->routes->len; i++)
+    {
+      g_free ((char *) g_array_index (self->routes, MsMtaRoute, i).domain);
+      g_free ((char *) g_array_index (self->routes, MsMtaRoute, i).host);
+    }
+  g_array_unref (self->routes);
   g_free (self->hostname);
   g_strfreev (self->domains);
   g_strfreev (self->networks);
@@ -553,6 +571,7 @@ ms_mta_init (MsMta *self)
   self->windows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) relay_window_free);
   self->network_masks = g_ptr_array_new_with_free_func (g_object_unref);
+  self->routes = g_array_new (FALSE, TRUE, sizeof (MsMtaRoute));
 }
 
 MsMta *
@@ -588,6 +607,16 @@ ms_mta_new (MsNode             *node,
   self->max_attempts = config->max_attempts ? config->max_attempts : MS_MTA_DEFAULT_MAX_ATTEMPTS;
   self->starttls = config->starttls;
   self->pop_window_us = config->pop_before_smtp_us;
+  for (guint i = 0; i < config->n_routes; i++)
+    {
+      MsMtaRoute r = {
+        g_ascii_strdown (config->routes[i].domain, -1),
+        g_strdup (config->routes[i].host),
+        config->routes[i].port ? config->routes[i].port : MS_MTA_SMTP_PORT,
+      };
+
+      g_array_append_val (self->routes, r);
+    }
   if (!ms_node_listen (node, MS_MTA_SMTP_PORT, on_accept, self, NULL))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
@@ -610,6 +639,32 @@ ms_mta_get_hostname (MsMta *self)
 {
   g_return_val_if_fail (MS_IS_MTA (self), NULL);
   return self->hostname;
+}
+
+const MsMtaRoute *
+ms_mta_find_route (MsMta      *self,
+                   const char *domain)
+{
+  const MsMtaRoute *any = NULL;
+
+  g_return_val_if_fail (MS_IS_MTA (self), NULL);
+  if (domain == NULL || ms_mta_is_local_domain (self, domain))
+    return NULL;
+  for (guint i = 0; i < self->routes->len; i++)
+    {
+      const MsMtaRoute *r = &g_array_index (self->routes, MsMtaRoute, i);
+
+      if (strcmp (r->domain, "*") == 0)
+        {
+          if (any == NULL)
+            any = r;
+        }
+      else if (g_ascii_strcasecmp (r->domain, domain) == 0
+               || (r->domain[0] == '.' && strlen (domain) > strlen (r->domain)
+                   && g_str_has_suffix (domain, r->domain)))
+        return r;
+    }
+  return any;
 }
 
 gboolean
@@ -1039,7 +1094,7 @@ connect_host (Delivery   *d,
   ms_smtp_client_add_message (d->client, d->entry->sender, (const char * const *) rcpts->pdata,
                               d->entry->message);
   g_signal_connect (d->client, "finished", G_CALLBACK (on_client_finished), d);
-  ep = ms_network_connect (self->network, self->node, address, MS_MTA_SMTP_PORT,
+  ep = ms_network_connect (self->network, self->node, address, d->port,
                            on_connected, d, &error);
   if (ep == NULL)
     {
@@ -1178,6 +1233,7 @@ attempt (Entry *entry)
 {
   MsMta *self = entry->mta;
   g_autoptr(GPtrArray) deliveries = g_ptr_array_new ();
+  const MsMtaRoute *route;
 
   if (entry->attempts == 0 && entry->snapshot)
     {
@@ -1245,7 +1301,29 @@ attempt (Entry *entry)
       Delivery *d = g_ptr_array_index (deliveries, k);
 
       g_ptr_array_add (entry->deliveries, d);
-      ms_node_resolve (self->node, self->dns_server, d->domain, MS_DNS_TYPE_MX, on_mx, d);
+      d->port = MS_MTA_SMTP_PORT;
+      if ((route = ms_mta_find_route (self, d->domain)) != NULL)
+        {
+          /* the transport table: a fixed next hop instead of the MX (no MX lookup) */
+          g_autofree char *port = g_strdup_printf ("%u", route->port);
+          g_autoptr(GInetAddress) literal = g_inet_address_new_from_string (route->host);
+
+          d->port = route->port;
+          d->hosts = g_ptr_array_new_with_free_func (g_free);
+          g_ptr_array_add (d->hosts, g_strdup (route->host));
+          event (self, "policy", entry->session, "check", "transport", "domain", d->domain,
+                 "result", route->host, "port", port,
+                 "reason", strcmp (route->domain, "*") == 0
+                           ? "smarthost: all non-local mail goes to one next hop"
+                           : "transport table: this domain goes to a fixed next hop, not the MX",
+                 NULL);
+          if (literal != NULL)
+            connect_host (d, route->host);
+          else
+            resolve_host (d);
+        }
+      else
+        ms_node_resolve (self->node, self->dns_server, d->domain, MS_DNS_TYPE_MX, on_mx, d);
     }
   if (--entry->in_flight == 0)
     attempt_done (entry);

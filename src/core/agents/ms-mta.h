@@ -38,6 +38,19 @@ typedef enum
   MS_MTA_SPF_REJECT,  /* fail: 550 5.7.23 (RFC 7372); anything else marked */
 } MsMtaSpfPolicy;
 
+/* A transport-table entry (Postfix transport(5) "smtp:[host]:port", relayhost): mail for
+ * @domain goes to @host instead of the domain's MX. @domain "*" matches every non-local
+ * domain (a smarthost); a domain that starts with "." matches its subdomains. An entry
+ * for a named domain also makes the MTA accept mail for that domain from anyone (Postfix
+ * relay_domains), as a DMZ server does for the internal server behind it. @host is an
+ * address or a host name (its A/AAAA record, no MX lookup). */
+typedef struct
+{
+  const char *domain;
+  const char *host;
+  guint16     port;     /* 0: 25 */
+} MsMtaRoute;
+
 typedef struct
 {
   const char         *hostname;        /* greeting, Received, Reporting-MTA, HELO */
@@ -53,6 +66,8 @@ typedef struct
   guint               max_attempts;    /* 0: MS_MTA_DEFAULT_MAX_ATTEMPTS */
   gboolean            starttls;        /* offer STARTTLS, and use it when relaying */
   guint64             pop_before_smtp_us; /* relay window after a POP3 login; 0: off */
+  const MsMtaRoute   *routes;          /* the transport table, first match wins; or NULL */
+  guint               n_routes;
 } MsMtaConfig;
 
 typedef struct
@@ -93,6 +108,9 @@ void         ms_mta_open_relay_window   (MsMta              *self,
                                          const char         *user);
 gboolean     ms_mta_is_relay_window_open (MsMta             *self,
                                          const char         *address);
+/* The transport-table entry for @domain (a named entry before "*"), or NULL: the MX. */
+const MsMtaRoute *ms_mta_find_route    (MsMta              *self,
+                                         const char         *domain);
 guint        ms_mta_get_n_queued        (MsMta              *self);
 /* Messages sent on, bounces sent, and local deliveries done so far. */
 guint        ms_mta_get_n_relayed       (MsMta              *self);

@@ -397,6 +397,28 @@ parse_count (MsScenarioRunner  *self,
   return TRUE;
 }
 
+/* transport: a node name becomes that node's address (one in a network this node shares,
+ * else its first); host names and addresses are left to the MTA. */
+static const char *
+next_hop_address (MsScenarioRunner *self,
+                  MsScenarioNode   *spec,
+                  const char       *next_hop)
+{
+  MsScenarioNode *hop = ms_scenario_find_node (self->scenario, next_hop);
+
+  if (hop == NULL || hop->addresses->len == 0)
+    return next_hop;
+  for (guint i = 0; i < hop->addresses->len; i++)
+    {
+      MsScenarioAddress *a = hop->addresses->pdata[i];
+
+      for (guint k = 0; k < spec->addresses->len; k++)
+        if (strcmp (((MsScenarioAddress *) spec->addresses->pdata[k])->network, a->network) == 0)
+          return a->address;
+    }
+  return ((MsScenarioAddress *) hop->addresses->pdata[0])->address;
+}
+
 static gboolean
 build_agents (MsScenarioRunner  *self,
               GError           **error)
@@ -443,6 +465,7 @@ build_agents (MsScenarioRunner  *self,
           g_auto(GStrv) networks = trusted_cidrs (self, spec);
           guint64 pop_window_s = 0;
           guint64 fail_count = 0;
+          g_autoptr(GArray) routes = NULL;
 
           if (!parse_spf_policy (self, spec, &config.spf, error)
               || !parse_count (self, spec, spec->pop_before_smtp, "pop_before_smtp",
@@ -468,6 +491,17 @@ build_agents (MsScenarioRunner  *self,
                          ? rn->store : NULL;
           config.spf_zone = self->zone;
           config.pop_before_smtp_us = pop_window_s * G_USEC_PER_SEC;
+          routes = g_array_new (FALSE, TRUE, sizeof (MsMtaRoute));
+          for (guint k = 0; k < spec->transport->len; k++)
+            {
+              MsScenarioRoute *r = spec->transport->pdata[k];
+              MsMtaRoute route = { r->domain, next_hop_address (self, spec, r->next_hop),
+                                   (guint16) r->port };
+
+              g_array_append_val (routes, route);
+            }
+          config.routes = (const MsMtaRoute *) (gpointer) routes->data;
+          config.n_routes = routes->len;
           rn->mta = ms_mta_new (rn->node, &config, &local);
           if (rn->mta == NULL)
             return fail_at (self, &spec->mark, error, "MTA “%s”: %s", spec->name, local->message);
@@ -1340,6 +1374,24 @@ check_delivered (MsScenarioRunner            *self,
   return found == exp->present;
 }
 
+/* RFC 5322 §2.2.3 unfolding, and any run of white space as one space, so that a
+ * scenario's "contains" can span a folded line */
+static char *
+unfold_value (const char *value)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = value; *p != '\0'; p++)
+    if (*p == '\r' || *p == '\n' || *p == '\t' || *p == ' ')
+      {
+        if (out->len == 0 || out->str[out->len - 1] != ' ')
+          g_string_append_c (out, ' ');
+      }
+    else
+      g_string_append_c (out, *p);
+  return g_strstrip (g_string_free (out, FALSE));
+}
+
 static gboolean
 check_header (MsScenarioRunner            *self,
               const MsScenarioExpectation *exp,
@@ -1371,8 +1423,14 @@ check_header (MsScenarioRunner            *self,
       if (g_ascii_strcasecmp (h->name, exp->header) != 0)
         continue;
       count++;
-      if (exp->contains != NULL && strstr (h->raw_value, exp->contains) != NULL)
-        contains_ok = TRUE;
+      if (exp->contains != NULL && (exp->position == 0 || exp->position == (guint) count))
+        {
+          g_autofree char *unfolded = unfold_value (h->raw_value);
+
+          if (strstr (h->raw_value, exp->contains) != NULL
+              || strstr (unfolded, exp->contains) != NULL)
+            contains_ok = TRUE;
+        }
     }
   if (exp->count >= 0 && count != exp->count)
     {
@@ -1382,6 +1440,26 @@ check_header (MsScenarioRunner            *self,
   if (exp->count < 0 && (count > 0) != exp->present)
     {
       g_string_append_printf (why, "%s is %s", exp->header, count > 0 ? "present" : "absent");
+      return FALSE;
+    }
+  if (!contains_ok && exp->position > 0)
+    {
+      int seen = 0;
+
+      for (guint i = 0; i < headers->len; i++)
+        {
+          MsHeader *h = headers->pdata[i];
+
+          if (g_ascii_strcasecmp (h->name, exp->header) == 0 && (guint) ++seen == exp->position)
+            {
+              g_autofree char *unfolded = unfold_value (h->raw_value);
+
+              g_string_append_printf (why, "%s number %u is “%s”", exp->header, exp->position,
+                                      unfolded);
+              return FALSE;
+            }
+        }
+      g_string_append_printf (why, "there are only %d %s header(s)", count, exp->header);
       return FALSE;
     }
   if (!contains_ok)

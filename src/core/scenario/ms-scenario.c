@@ -42,7 +42,7 @@ static const char *const network_keys[] = { "name", "kind", "cidr", "latency_ms"
 static const char *const network_kinds[] = { "home-pool", "isp", "dmz", "lan", "internet", NULL };
 static const char *const node_keys[] = {
   "name", "hostname", "addresses", "roles", "domains", "trusted_networks", "submission_auth",
-  "spf", "pop_before_smtp", "fail_first", "fail_count", "resolver", "filters", NULL
+  "spf", "pop_before_smtp", "fail_first", "fail_count", "resolver", "filters", "transport", NULL
 };
 static const char *const role_names[] = {
   "mua", "msa", "mta", "mda", "mra", "dns", "router", "webmail", NULL
@@ -63,7 +63,7 @@ static const char *const quiz_keys[] = { "question", "choices", "answer", "expla
 static const char *const attachment_keys[] = { "filename", "content_type", "content", NULL };
 static const char *const expect_keys[] = {
   "expect", "text", "code", "session", "node", "command", "reason", "result", "mailbox",
-  "folder", "subject", "header", "contains", "count", "present", NULL
+  "folder", "subject", "header", "contains", "count", "position", "present", NULL
 };
 static const char *const expect_kinds[] = { "reply", "blocked", "spf", "delivered", "header", NULL };
 static const char *const spf_results[] = {
@@ -117,6 +117,16 @@ filter_free (gpointer data)
 }
 
 static void
+route_free (gpointer data)
+{
+  MsScenarioRoute *route = data;
+
+  g_free (route->domain);
+  g_free (route->next_hop);
+  g_free (route);
+}
+
+static void
 node_free (gpointer data)
 {
   MsScenarioNode *node = data;
@@ -133,6 +143,7 @@ node_free (gpointer data)
   g_free (node->fail_count);
   g_free (node->resolver);
   g_clear_pointer (&node->filters, g_ptr_array_unref);
+  g_clear_pointer (&node->transport, g_ptr_array_unref);
   g_free (node);
 }
 
@@ -758,6 +769,64 @@ parse_filters (Ctx            *ctx,
   return TRUE;
 }
 
+/* transport: {DOMAIN: NEXT_HOP} with NEXT_HOP "host", "host:port" or "[address]:port"
+ * (Postfix transport(5) and relayhost syntax); DOMAIN "*" for all non-local mail. */
+static gboolean
+parse_transport (Ctx            *ctx,
+                 MsScenarioNode *node,
+                 yaml_node_t    *value,
+                 GError        **error)
+{
+  if (!expect_mapping (ctx, value, "transport", error))
+    return FALSE;
+  for (yaml_node_pair_t *p = value->data.mapping.pairs.start; p < value->data.mapping.pairs.top; p++)
+    {
+      yaml_node_t *key = node_at (ctx, p->key);
+      yaml_node_t *val = node_at (ctx, p->value);
+      const char *text, *colon = NULL;
+      g_autofree char *host = NULL;
+      guint64 port = 25;
+      MsScenarioRoute *route;
+
+      if (key->type != YAML_SCALAR_NODE || val->type != YAML_SCALAR_NODE)
+        return fail_at (ctx, key, error, MS_SCENARIO_ERROR_SYNTAX,
+                        "expected “domain: next-hop” in transport (the next hop a node "
+                        "name, a host name or an address, optionally with “:port”)");
+      text = (const char *) val->data.scalar.value;
+      if (text[0] == '[')
+        {
+          const char *end = strchr (text, ']');
+
+          if (end == NULL || (end[1] != '\0' && end[1] != ':'))
+            return fail_at (ctx, val, error, MS_SCENARIO_ERROR_SYNTAX,
+                            "expected “[address]” or “[address]:port”, not “%s”", text);
+          host = g_strndup (text + 1, (gsize) (end - text - 1));
+          colon = end[1] == ':' ? end + 1 : NULL;
+        }
+      else
+        {
+          colon = strchr (text, ':');
+          if (colon != NULL && strchr (colon + 1, ':') != NULL)
+            colon = NULL;  /* a bare IPv6 address */
+          host = colon != NULL ? g_strndup (text, (gsize) (colon - text)) : g_strdup (text);
+        }
+      if (colon != NULL
+          && (!g_ascii_string_to_unsigned (colon + 1, 10, 1, 65535, &port, NULL)))
+        return fail_at (ctx, val, error, MS_SCENARIO_ERROR_INVALID,
+                        "“%s” is not a port number (1-65535) in transport", colon + 1);
+      if (host[0] == '\0')
+        return fail_at (ctx, val, error, MS_SCENARIO_ERROR_INVALID,
+                        "transport for “%s” names no next hop", (const char *) key->data.scalar.value);
+      route = g_new0 (MsScenarioRoute, 1);
+      route->domain = g_strdup ((const char *) key->data.scalar.value);
+      route->next_hop = g_steal_pointer (&host);
+      route->port = (guint) port;
+      route->mark = mark_of (val);
+      g_ptr_array_add (node->transport, route);
+    }
+  return TRUE;
+}
+
 static gboolean
 parse_node (Ctx          *ctx,
             yaml_node_t  *map,
@@ -776,6 +845,7 @@ parse_node (Ctx          *ctx,
   node->mark = mark_of (map);
   node->addresses = g_ptr_array_new_with_free_func (address_free);
   node->filters = g_ptr_array_new_with_free_func (filter_free);
+  node->transport = g_ptr_array_new_with_free_func (route_free);
   g_ptr_array_add (ctx->scenario->nodes, node);
 
   if (!get_string (ctx, map, "name", "a node", TRUE, &node->name, error)
@@ -884,6 +954,15 @@ parse_node (Ctx          *ctx,
         return fail_at (ctx, value, error, MS_SCENARIO_ERROR_INVALID,
                         "node “%s” has “filters” but not the role router", node->name);
       if (!parse_filters (ctx, node, value, error))
+        return FALSE;
+    }
+  value = lookup (ctx, map, "transport");
+  if (value != NULL)
+    {
+      if ((node->roles & MS_SCENARIO_ROLE_MTA) == 0)
+        return fail_at (ctx, value, error, MS_SCENARIO_ERROR_INVALID,
+                        "node “%s” has “transport” but not the role mta", node->name);
+      if (!parse_transport (ctx, node, value, error))
         return FALSE;
     }
   if (node->hostname == NULL)
@@ -1353,6 +1432,13 @@ parse_expectation (Ctx          *ctx,
         return FALSE;
       exp->count = (int) n;
     }
+  n = 0;
+  if (!get_uint (ctx, map, "position", 1000, &n, error))
+    return FALSE;
+  exp->position = (guint) n;
+  if (exp->position > 0 && exp->contains == NULL)
+    return fail_at (ctx, lookup (ctx, map, "position"), error, MS_SCENARIO_ERROR_INVALID,
+                    "“position” says which occurrence “contains” is about; “contains” is missing");
   if (exp->command != NULL)
     {
       char *up = g_ascii_strup (exp->command, -1);
@@ -1818,7 +1904,13 @@ ms_scenario_expectation_describe (const MsScenarioExpectation *exp)
         g_string_append_printf (s, " appears %d time%s", exp->count, exp->count == 1 ? "" : "s");
       else
         g_string_append (s, exp->present ? " is present" : " is absent");
-      if (exp->contains != NULL)
+      if (exp->contains != NULL && exp->position > 0)
+        g_string_append_printf (s, ", the %u%s from the top contains “%s”", exp->position,
+                                exp->position % 10 == 1 && exp->position % 100 != 11 ? "st"
+                                : exp->position % 10 == 2 && exp->position % 100 != 12 ? "nd"
+                                : exp->position % 10 == 3 && exp->position % 100 != 13 ? "rd"
+                                : "th", exp->contains);
+      else if (exp->contains != NULL)
         g_string_append_printf (s, " and contains “%s”", exp->contains);
       break;
     default:

@@ -70,6 +70,16 @@ typedef struct
   MsScenarioMark  mark;
 } MsScenarioFilter;
 
+/* One transport-table entry of an MTA: mail for @domain ("*": all non-local mail) goes to
+ * @next_hop (a node name, a host name or an address) on @port instead of the MX. */
+typedef struct
+{
+  char           *domain;
+  char           *next_hop;
+  guint           port;       /* 25 unless given */
+  MsScenarioMark  mark;
+} MsScenarioRoute;
+
 /* Node roles */
 typedef enum
 {
@@ -98,6 +108,7 @@ typedef struct
   char           *fail_count;       /* how many times fail_first is given */
   char           *resolver;         /* the DNS node this node asks */
   GPtrArray      *filters;          /* of MsScenarioFilter*, routers only */
+  GPtrArray      *transport;        /* of MsScenarioRoute*, MTAs only */
   MsScenarioMark  mark;
 } MsScenarioNode;
 
@@ -199,6 +210,7 @@ typedef struct
   char           *header;      /* header */
   char           *contains;    /* header: the value contains this */
   int             count;       /* header: how many times (-1: not checked) */
+  guint           position;    /* header: contains applies to this occurrence, 1 = top; 0: any */
   gboolean        present;     /* delivered/header/reply/blocked: TRUE unless "absent" */
   MsScenarioMark  mark;
 } MsScenarioExpectation;
