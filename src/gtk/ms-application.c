@@ -21,6 +21,7 @@ struct _MsApplication
   GtkApplication  parent_instance;
 
   char           *screenshot;
+  char           *page;
   int             step;
   gboolean        presentation;
   gboolean        demo;
@@ -78,6 +79,8 @@ new_window (MsApplication *self)
     }
   if (self->presentation)
     ms_window_set_presentation (window, TRUE);
+  if (self->page != NULL)
+    ms_window_show_page (window, self->page);
   return window;
 }
 
@@ -149,6 +152,7 @@ ms_application_handle_local_options (GApplication *app,
     }
   g_variant_dict_lookup (options, "screenshot", "^ay", &self->screenshot);
   g_variant_dict_lookup (options, "step", "i", &self->step);
+  g_variant_dict_lookup (options, "page", "s", &self->page);
   g_variant_dict_lookup (options, "presentation", "b", &self->presentation);
   g_variant_dict_lookup (options, "demo", "b", &self->demo);
   g_variant_dict_lookup (options, "dark", "b", &self->dark);
@@ -235,6 +239,7 @@ ms_application_finalize (GObject *object)
   MsApplication *self = MS_APPLICATION (object);
 
   g_free (self->screenshot);
+  g_free (self->page);
   G_OBJECT_CLASS (ms_application_parent_class)->finalize (object);
 }
 
@@ -262,6 +267,7 @@ ms_application_init (MsApplication *self)
     { "dark", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, NULL, NULL, NULL },
     { "screenshot", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, NULL, NULL, NULL },
     { "step", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, NULL, NULL, NULL },
+    { "page", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, NULL, NULL, NULL },
     { NULL }
   };
 

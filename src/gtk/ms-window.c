@@ -28,6 +28,7 @@ struct _MsWindow
   GtkApplicationWindow parent_instance;
 
   GtkStack          *stack;
+  GtkStack          *side_stack;
   GtkLabel          *title;
   GtkLabel          *welcome_error;
   GtkLabel          *step_label;
@@ -499,6 +500,14 @@ ms_window_set_still (MsWindow *self,
   ms_network_view_set_animate (self->network_view, !still);
 }
 
+void
+ms_window_show_page (MsWindow   *self,
+                     const char *name)
+{
+  if (gtk_stack_get_child_by_name (self->side_stack, name) != NULL)
+    gtk_stack_set_visible_child_name (self->side_stack, name);
+}
+
 MsPlaybackModel *
 ms_window_get_model (MsWindow *self)
 {
@@ -551,6 +560,7 @@ ms_window_class_init (MsWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/mailsim/MailSim/ms-window.ui");
   gtk_widget_class_bind_template_child (widget_class, MsWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, side_stack);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, title);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, welcome_error);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, step_label);

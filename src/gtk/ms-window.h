@@ -24,6 +24,9 @@ void             ms_window_show_error     (MsWindow       *self,
                                            const char     *message);
 void             ms_window_set_presentation (MsWindow     *self,
                                              gboolean      presentation);
+/* The side panel's page: "transcript" or "headers". */
+void             ms_window_show_page      (MsWindow       *self,
+                                           const char     *name);
 /* Screenshots: no animation, no fullscreen (the size stays fixed). */
 void             ms_window_set_still      (MsWindow       *self,
                                            gboolean        still);

@@ -53,6 +53,35 @@ member_string (JsonObject *object,
   return json_node_get_string (node);
 }
 
+/* The member if it is an array (or object), else NULL: never a critical on odd input. */
+static JsonArray *
+member_array (JsonObject *object,
+              const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+}
+
+static JsonObject *
+member_object (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+static gboolean
+member_true (JsonObject *object,
+             const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node)
+         && json_node_get_value_type (node) == G_TYPE_BOOLEAN && json_node_get_boolean (node);
+}
+
 static MsLineKind
 line_kind (JsonObject *line,
            MsDirection dir)
@@ -96,13 +125,13 @@ load_session (Loader      *loader,
                                    ms_protocol_from_string (member_string (object, "protocol")),
                                    member_string (object, "client"),
                                    member_string (object, "server"));
-  if (json_object_has_member (object, "id"))
-    session->id = (guint) json_object_get_int_member (object, "id");
+  if (json_object_get_member (object, "id") != NULL
+      && JSON_NODE_HOLDS_VALUE (json_object_get_member (object, "id")))
+    session->id = (guint) json_node_get_int (json_object_get_member (object, "id"));
   ms_trace_session_set_nodes (session, member_string (object, "client_node"),
                               member_string (object, "server_node"));
 
-  lines = json_object_has_member (object, "lines")
-          ? json_object_get_array_member (object, "lines") : NULL;
+  lines = member_array (object, "lines");
   for (guint i = 0; lines != NULL && i < json_array_get_length (lines); i++)
     {
       JsonNode *node = json_array_get_element (lines, i);
@@ -129,8 +158,7 @@ load_session (Loader      *loader,
       loader->now = member_time (line, "t");
       added = ms_trace_session_add_line (session, (MsDirection) dir[0],
                                          line_kind (line, (MsDirection) dir[0]), text, -1);
-      if (json_object_has_member (line, "secret")
-          && json_object_get_boolean_member (line, "secret"))
+      if (member_true (line, "secret"))
         added->secret = TRUE;
     }
   /* after the lines: a STARTTLS session is plain text up to the switch */
@@ -171,17 +199,18 @@ static void
 load_message (Loader     *loader,
               JsonObject *object)
 {
-  JsonArray *rcpts = json_object_has_member (object, "rcpt_to")
-                     ? json_object_get_array_member (object, "rcpt_to") : NULL;
-  JsonArray *headers = json_object_has_member (object, "headers")
-                       ? json_object_get_array_member (object, "headers") : NULL;
+  JsonArray *rcpts = member_array (object, "rcpt_to");
+  JsonArray *headers = member_array (object, "headers");
   g_autoptr(GPtrArray) rcpt = g_ptr_array_new ();
   JsonNode *session = json_object_get_member (object, "session");
   MsTraceMessage *message;
 
   for (guint i = 0; rcpts != NULL && i < json_array_get_length (rcpts); i++)
     {
-      const char *r = json_array_get_string_element (rcpts, i);
+      JsonNode *node = json_array_get_element (rcpts, i);
+      const char *r = JSON_NODE_HOLDS_VALUE (node)
+                      && json_node_get_value_type (node) == G_TYPE_STRING
+                      ? json_node_get_string (node) : NULL;
 
       if (r != NULL)
         g_ptr_array_add (rcpt, (gpointer) r);
@@ -209,8 +238,13 @@ load_message (Loader     *loader,
       if (json_array_get_length (pair) != 2)
         continue;
       header = g_new0 (char *, 3);
-      header[0] = g_strdup (json_array_get_string_element (pair, 0));
-      header[1] = g_strdup (json_array_get_string_element (pair, 1));
+      for (guint k = 0; k < 2; k++)
+        {
+          JsonNode *part = json_array_get_element (pair, k);
+
+          if (JSON_NODE_HOLDS_VALUE (part) && json_node_get_value_type (part) == G_TYPE_STRING)
+            header[k] = g_strdup (json_node_get_string (part));
+        }
       if (header[0] == NULL || header[1] == NULL)
         {
           g_strfreev (header);
@@ -233,7 +267,7 @@ load_document (Loader      *loader,
 
       if (!json_object_has_member (root, names[k]))
         continue;
-      array = json_object_get_array_member (root, names[k]);
+      array = member_array (root, names[k]);
       if (array == NULL)
         {
           g_set_error (error, MS_TRACE_JSON_ERROR, MS_TRACE_JSON_ERROR_INVALID,
@@ -268,8 +302,7 @@ load_document (Loader      *loader,
             }
           else if (k == 3)
             ms_trace_add_expectation (loader->trace, member_string (object, "text"),
-                                      json_object_has_member (object, "ok")
-                                      && json_object_get_boolean_member (object, "ok"));
+                                      member_true (object, "ok"));
         }
     }
   return TRUE;
@@ -301,7 +334,8 @@ load_lines (Loader      *loader,
                        "line %u: %s", i + 1, local->message);
           return FALSE;
         }
-      if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+      if (json_parser_get_root (parser) == NULL
+          || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
         {
           g_set_error (error, MS_TRACE_JSON_ERROR, MS_TRACE_JSON_ERROR_INVALID,
                        "line %u: not a JSON object", i + 1);
@@ -347,6 +381,7 @@ ms_trace_new_from_json (const char  *data,
   if (len < 0)
     len = (gssize) strlen (data);
   if (json_parser_load_from_data (parser, data, len, NULL)
+      && json_parser_get_root (parser) != NULL
       && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))
       && !json_object_has_member (json_node_get_object (json_parser_get_root (parser)),
                                   "lines")
@@ -354,8 +389,7 @@ ms_trace_new_from_json (const char  *data,
                                   "type"))
     {
       JsonObject *root = json_node_get_object (json_parser_get_root (parser));
-      JsonObject *source = json_object_has_member (root, "source")
-                           ? json_object_get_object_member (root, "source") : NULL;
+      JsonObject *source = member_object (root, "source");
 
       if (!json_object_has_member (root, "sessions") && !json_object_has_member (root, "events"))
         {
