@@ -17,6 +17,8 @@ struct _MsPlaybackModel
   MsTrace  *trace;
   GArray   *steps;   /* of MsStep */
   guint8   *marks;   /* MsStepMark per step */
+  gboolean *hidden;  /* per session: the mirror of another */
+  guint     n_hidden;
   guint     cursor;
   gboolean  playing;
   double    speed;
@@ -94,6 +96,66 @@ ms_step_mark_for_event (const MsTraceEvent *event)
   return MS_STEP_MARK_NONE;
 }
 
+/* In a simulated network both ends record their own session of one connection: the
+ * same lines twice. Show one: the one events or messages refer to (the server's). */
+static gboolean
+session_referenced (MsTrace *trace,
+                    guint    id)
+{
+  for (guint i = 0; i < ms_trace_get_n_events (trace); i++)
+    if (ms_trace_get_event (trace, i)->session == id)
+      return TRUE;
+  for (guint i = 0; i < ms_trace_get_n_messages (trace); i++)
+    if (ms_trace_get_message (trace, i)->session == id)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+sessions_mirror (MsTraceSession *a,
+                 MsTraceSession *b)
+{
+  return a->protocol == b->protocol && g_strcmp0 (a->client, b->client) == 0
+         && g_strcmp0 (a->server, b->server) == 0 && a->lines->len == b->lines->len
+         && ABS (a->opened_us - b->opened_us) < MS_PLAYBACK_MIRROR_WINDOW_US;
+}
+
+gboolean
+ms_playback_model_is_mirror (MsPlaybackModel *self,
+                             guint            session_index)
+{
+  return self->hidden != NULL && session_index < self->n_hidden && self->hidden[session_index];
+}
+
+static void
+find_mirrors (MsPlaybackModel *self)
+{
+  guint n = ms_trace_get_n_sessions (self->trace);
+
+  g_clear_pointer (&self->hidden, g_free);
+  self->hidden = g_new0 (gboolean, MAX (n, 1));
+  self->n_hidden = n;
+  for (guint i = 0; i < n; i++)
+    {
+      MsTraceSession *a = ms_trace_get_session (self->trace, i);
+
+      if (self->hidden[i])
+        continue;
+      for (guint k = i + 1; k < n; k++)
+        {
+          MsTraceSession *b = ms_trace_get_session (self->trace, k);
+
+          if (self->hidden[k] || !sessions_mirror (a, b))
+            continue;
+          if (session_referenced (self->trace, a->id) && !session_referenced (self->trace, b->id))
+            self->hidden[k] = TRUE;
+          else
+            self->hidden[i] = TRUE;
+          break;
+        }
+    }
+}
+
 static void
 rebuild_steps (MsPlaybackModel *self)
 {
@@ -104,10 +166,14 @@ rebuild_steps (MsPlaybackModel *self)
   if (self->trace == NULL)
     return;
 
+  find_mirrors (self);
   n_sessions = ms_trace_get_n_sessions (self->trace);
   for (guint s = 0; s < n_sessions; s++)
     {
       MsTraceSession *session = ms_trace_get_session (self->trace, s);
+
+      if (self->hidden[s])
+        continue;
 
       for (guint i = 0; i < session->lines->len; i++)
         {
@@ -151,6 +217,7 @@ ms_playback_model_finalize (GObject *object)
   g_clear_object (&self->trace);
   g_array_unref (self->steps);
   g_free (self->marks);
+  g_free (self->hidden);
   G_OBJECT_CLASS (ms_playback_model_parent_class)->finalize (object);
 }
 

@@ -37,6 +37,9 @@ typedef enum
   MS_STEP_MARK_POLICY,   /* a policy event with a failing result */
 } MsStepMark;
 
+/* Two sessions of one connection (client and server side) open this close together. */
+#define MS_PLAYBACK_MIRROR_WINDOW_US (G_USEC_PER_SEC)
+
 #define MS_PLAYBACK_MIN_SPEED 0.25
 #define MS_PLAYBACK_MAX_SPEED 8.0
 /* Steps per second at speed 1. */
@@ -63,6 +66,8 @@ MsTraceEvent    *ms_playback_model_get_step_event (MsPlaybackModel *self,
 guint            ms_playback_model_find_line      (MsPlaybackModel *self,
                                                    guint            session_index,
                                                    guint            line_index);
+gboolean         ms_playback_model_is_mirror      (MsPlaybackModel *self,
+                                                   guint            session_index);
 MsStepMark       ms_playback_model_get_mark       (MsPlaybackModel *self,
                                                    guint            index);
 void             ms_playback_model_step           (MsPlaybackModel *self,

@@ -33,6 +33,7 @@ struct _MsTraceLayout
 {
   GPtrArray  *nodes;      /* of MsLayoutNode* */
   GHashTable *by_name;    /* name -> index + 1 */
+  GHashTable *by_address; /* address -> index + 1 */
   GArray     *sessions;   /* of LayoutSession, by session index */
   GHashTable *by_id;      /* session id -> session index + 1 */
   GPtrArray  *zones;      /* of char*, in order of appearance ("" for routers) */
@@ -152,6 +153,8 @@ layout_add_node (MsTraceLayout *layout,
   node->zone = zone_for_address (address);
   g_ptr_array_add (layout->nodes, node);
   g_hash_table_insert (layout->by_name, node->name, GUINT_TO_POINTER (layout->nodes->len));
+  if (address != NULL && !g_hash_table_contains (layout->by_address, address))
+    g_hash_table_insert (layout->by_address, node->address, GUINT_TO_POINTER (layout->nodes->len));
   return layout->nodes->len - 1;
 }
 
@@ -176,6 +179,95 @@ server_role (MsProtocol protocol,
     }
 }
 
+/* The node a dropped packet came from: its "src" address (a blocked event names the
+ * router, the packet carries the rest). */
+static guint
+blocked_source (MsTraceLayout *layout,
+                MsTraceEvent  *event)
+{
+  const char *src = json_object_get_string_member_with_default (event->fields, "src", NULL);
+  guint port;
+  g_autofree char *address = endpoint_address (src, &port);
+  gpointer found = address ? g_hash_table_lookup (layout->by_address, address) : NULL;
+
+  return found ? GPOINTER_TO_UINT (found) - 1 : G_MAXUINT;
+}
+
+static guint
+remap (const guint *map,
+       guint        index)
+{
+  return index == G_MAXUINT ? G_MAXUINT : map[index];
+}
+
+/* Routers go right after the node whose packets they dropped: between the PC and the
+ * Internet, as on the wire. */
+static void
+place_routers (MsTraceLayout *layout,
+               const guint   *router_source)
+{
+  guint n = layout->nodes->len;
+  g_autofree guint *map = g_new0 (guint, MAX (n, 1));
+  g_autoptr(GPtrArray) ordered = g_ptr_array_new_full (n, layout_node_free);
+  g_autoptr(GPtrArray) old = NULL;
+
+  for (guint i = 0; i < n; i++)
+    {
+      MsLayoutNode *node = g_ptr_array_index (layout->nodes, i);
+
+      if (node->is_router)
+        continue;
+      map[i] = ordered->len;
+      g_ptr_array_add (ordered, node);
+      for (guint r = 0; r < n; r++)
+        {
+          MsLayoutNode *router = g_ptr_array_index (layout->nodes, r);
+
+          if (router->is_router && (router_source[r] == i
+                                    || (router_source[r] == G_MAXUINT && i == 0)))
+            {
+              map[r] = ordered->len;
+              g_ptr_array_add (ordered, router);
+            }
+        }
+    }
+  for (guint r = 0; r < n; r++)
+    if (((MsLayoutNode *) g_ptr_array_index (layout->nodes, r))->is_router
+        && router_source[r] != G_MAXUINT && router_source[r] >= n)
+      {
+        map[r] = ordered->len;
+        g_ptr_array_add (ordered, g_ptr_array_index (layout->nodes, r));
+      }
+  if (ordered->len != n)
+    {
+      /* every node placed exactly once, or leave the order alone */
+      g_ptr_array_set_free_func (ordered, NULL);
+      return;
+    }
+  g_ptr_array_set_free_func (layout->nodes, NULL);
+  old = layout->nodes;
+  layout->nodes = g_steal_pointer (&ordered);
+  g_ptr_array_set_free_func (layout->nodes, layout_node_free);
+  g_hash_table_remove_all (layout->by_name);
+  g_hash_table_remove_all (layout->by_address);
+  for (guint i = 0; i < n; i++)
+    {
+      MsLayoutNode *node = g_ptr_array_index (layout->nodes, i);
+
+      g_hash_table_insert (layout->by_name, node->name, GUINT_TO_POINTER (i + 1));
+      if (node->address != NULL && !g_hash_table_contains (layout->by_address, node->address))
+        g_hash_table_insert (layout->by_address, node->address, GUINT_TO_POINTER (i + 1));
+    }
+  for (guint s = 0; s < layout->sessions->len; s++)
+    {
+      LayoutSession *ls = &g_array_index (layout->sessions, LayoutSession, s);
+
+      ls->client = remap (map, ls->client);
+      ls->server = remap (map, ls->server);
+      ls->router = remap (map, ls->router);
+    }
+}
+
 MsTraceLayout *
 ms_trace_layout_new (MsPlaybackModel *model)
 {
@@ -184,9 +276,11 @@ ms_trace_layout_new (MsPlaybackModel *model)
   guint n_sessions = trace ? ms_trace_get_n_sessions (trace) : 0;
   guint n_events = trace ? ms_trace_get_n_events (trace) : 0;
   g_autoptr(GHashTable) zones = g_hash_table_new (g_str_hash, g_str_equal);
+  GArray *router_source;
 
   layout->nodes = g_ptr_array_new_with_free_func (layout_node_free);
   layout->by_name = g_hash_table_new (g_str_hash, g_str_equal);
+  layout->by_address = g_hash_table_new (g_str_hash, g_str_equal);
   layout->sessions = g_array_new (FALSE, TRUE, sizeof (LayoutSession));
   layout->by_id = g_hash_table_new (NULL, NULL);
   layout->zones = g_ptr_array_new_with_free_func (g_free);
@@ -259,6 +353,7 @@ ms_trace_layout_new (MsPlaybackModel *model)
     }
 
   /* routers that dropped something */
+  router_source = g_array_new (FALSE, TRUE, sizeof (guint));
   for (guint e = 0; e < n_events; e++)
     {
       MsTraceEvent *event = ms_trace_get_event (trace, e);
@@ -270,15 +365,29 @@ ms_trace_layout_new (MsPlaybackModel *model)
         {
           guint r = layout_add_node (layout, event->node, NULL);
           MsLayoutNode *router = g_ptr_array_index (layout->nodes, r);
+          guint source = blocked_source (layout, event);
 
           router->is_router = TRUE;
           add_role (router, "router");
+          /* index + 1 of the source node, 0 when unknown */
+          g_array_set_size (router_source, layout->nodes->len);
+          g_array_index (router_source, guint, r) = source == G_MAXUINT ? 0 : source + 1;
         }
       s = g_hash_table_lookup (layout->by_id, GUINT_TO_POINTER (event->session));
       if (s != NULL)
         g_array_index (layout->sessions, LayoutSession, GPOINTER_TO_UINT (s) - 1).router =
           GPOINTER_TO_UINT (g_hash_table_lookup (layout->by_name, event->node)) - 1;
     }
+
+  {
+    g_autofree guint *sources = g_new (guint, MAX (layout->nodes->len, 1));
+
+    for (guint i = 0; i < layout->nodes->len; i++)
+      sources[i] = i < router_source->len && g_array_index (router_source, guint, i) != 0
+                   ? g_array_index (router_source, guint, i) - 1 : G_MAXUINT;
+    g_array_unref (router_source);
+    place_routers (layout, sources);
+  }
 
   for (guint i = 0; i < layout->nodes->len; i++)
     {
@@ -300,6 +409,7 @@ ms_trace_layout_free (MsTraceLayout *layout)
     return;
   g_ptr_array_unref (layout->nodes);
   g_hash_table_unref (layout->by_name);
+  g_hash_table_unref (layout->by_address);
   g_array_unref (layout->sessions);
   g_hash_table_unref (layout->by_id);
   g_ptr_array_unref (layout->zones);
@@ -790,16 +900,22 @@ ms_sequence_render (cairo_t             *cr,
             at = ls->server;
           if (g_strcmp0 (event->type, "blocked") == 0 && at != G_MAXUINT)
             {
+              guint from = ls ? ls->client : blocked_source (layout, event);
               double x2 = lifeline_x (layout, at, width, scale);
-              double x1 = ls ? lifeline_x (layout, ls->client, width, scale) : x2 - column / 2;
+              double x1 = from != G_MAXUINT ? lifeline_x (layout, from, width, scale)
+                                            : x2 - column / 2;
 
               set_color (cr, style, MS_COLOR_BLOCK);
               cairo_set_line_width (cr, line_width (style) * 1.5);
               draw_arrow (cr, x1, x2, y, 9 * scale, TRUE, FALSE);
               draw_cross (cr, style, x2, y, 7 * scale);
               set_color (cr, style, MS_COLOR_BLOCK);
-              draw_text (cr, bold, summary, x2 + 12 * scale, top + 2 * scale,
-                         width - x2 - 16 * scale, 0);
+              if (width - x2 > column)
+                draw_text (cr, bold, summary, x2 + 12 * scale, top + 2 * scale,
+                           width - x2 - 16 * scale, 0);
+              else
+                draw_text (cr, bold, summary, MIN (x1, x2) - 8 * scale, top + 2 * scale,
+                           MIN (x1, x2) - SEQ_TIME_COLUMN * scale, 1.0);
             }
           else if (g_strcmp0 (event->type, "narration") == 0 || at == G_MAXUINT)
             {
@@ -987,7 +1103,8 @@ ms_network_render (cairo_t             *cr,
       return;
     }
   place_nodes (layout, width, height, scale, points, zone_x, zone_w);
-  node_w = MIN (node_w, zone_w[0] - 16 * scale);
+  /* room between the boxes for the links and their labels */
+  node_w = MIN (node_w, zone_w[0] * 0.62);
 
   /* zones */
   for (guint z = 0; z < layout->zones->len; z++)
@@ -1020,7 +1137,8 @@ ms_network_render (cairo_t             *cr,
       g_autofree char *label = NULL;
       gboolean is_current = current != NULL && current->session == session;
 
-      if (g_hash_table_contains (drawn, GUINT_TO_POINTER (key)) && !is_current)
+      if (ms_playback_model_is_mirror (model, s)
+          || (g_hash_table_contains (drawn, GUINT_TO_POINTER (key)) && !is_current))
         continue;
       g_hash_table_add (drawn, GUINT_TO_POINTER (key));
       n = session_path (ls, points, path);
@@ -1038,6 +1156,29 @@ ms_network_render (cairo_t             *cr,
         set_color (cr, style, is_current ? MS_COLOR_FG : MS_COLOR_DIM);
         draw_text (cr, small, label, mid.x, mid.y + 8 * scale, -1, 0.5);
       }
+    }
+
+  /* packets a router dropped: the attempted path, dashed, up to the cursor */
+  for (guint i = 0; i <= cursor && i < ms_playback_model_get_n_steps (model); i++)
+    {
+      MsTraceEvent *event = ms_playback_model_get_step_event (model,
+                                                              ms_playback_model_get_step (model, i));
+      guint from, at;
+      static const double dash[] = { 7.0, 5.0 };
+
+      if (event == NULL || g_strcmp0 (event->type, "blocked") != 0)
+        continue;
+      from = blocked_source (layout, event);
+      at = node_index (layout, event->node);
+      if (from == G_MAXUINT || at == G_MAXUINT)
+        continue;
+      set_color (cr, style, MS_COLOR_BLOCK);
+      cairo_set_line_width (cr, line_width (style) * 1.5);
+      cairo_set_dash (cr, dash, 2, 0);
+      cairo_move_to (cr, points[from].x, points[from].y);
+      cairo_line_to (cr, points[at].x, points[at].y);
+      cairo_stroke (cr);
+      cairo_set_dash (cr, NULL, 0, 0);
     }
 
   /* policy results up to the cursor, as badges on the node that decided */
@@ -1095,6 +1236,25 @@ ms_network_render (cairo_t             *cr,
         render_badge (cr, small, style, badges[i], points[i].x, y + node_h + 14 * scale,
                       node_w * 1.2, badge_bad[i] ? MS_COLOR_5XX : MS_COLOR_2XX);
     }
+
+  /* a packet dropped at this step: stopped at the router, with the reason */
+  {
+    MsTraceEvent *event = ms_playback_model_get_step_event (model, current);
+    guint at = event ? node_index (layout, event->node) : G_MAXUINT;
+
+    if (event != NULL && g_strcmp0 (event->type, "blocked") == 0 && at != G_MAXUINT)
+      {
+        g_autofree char *summary = event_summary (event);
+        Point p = points[at];
+        double ex = p.x - node_w / 2 - 18 * scale;
+
+        draw_envelope (cr, style, ex, p.y);
+        draw_cross (cr, style, ex, p.y, 11 * scale);
+        set_color (cr, style, MS_COLOR_BLOCK);
+        draw_text (cr, bold, summary, p.x, p.y + node_h / 2 + 12 * scale,
+                   zone_w[0] * 1.6, 0.5);
+      }
+  }
 
   /* the current step on its link */
   if (current != NULL && current->session != NULL)
