@@ -18,6 +18,7 @@ struct _MsPlaybackModel
   GArray   *steps;   /* of MsStep */
   guint8   *marks;   /* MsStepMark per step */
   gboolean *hidden;  /* per session: the mirror of another */
+  GArray   *event_steps; /* step indices of the events, ascending */
   guint     n_hidden;
   guint     cursor;
   gboolean  playing;
@@ -162,6 +163,7 @@ rebuild_steps (MsPlaybackModel *self)
   guint n_sessions, n_events;
 
   g_array_set_size (self->steps, 0);
+  g_array_set_size (self->event_steps, 0);
   g_clear_pointer (&self->marks, g_free);
   if (self->trace == NULL)
     return;
@@ -195,6 +197,11 @@ rebuild_steps (MsPlaybackModel *self)
     }
   g_array_sort (self->steps, compare_steps);
 
+  g_array_set_size (self->event_steps, 0);
+  for (guint i = 0; i < self->steps->len; i++)
+    if (g_array_index (self->steps, MsStep, i).kind == MS_STEP_EVENT)
+      g_array_append_val (self->event_steps, i);
+
   self->marks = g_new0 (guint8, MAX (self->steps->len, 1));
   for (guint i = 0; i < self->steps->len; i++)
     {
@@ -216,6 +223,7 @@ ms_playback_model_finalize (GObject *object)
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   g_clear_object (&self->trace);
   g_array_unref (self->steps);
+  g_array_unref (self->event_steps);
   g_free (self->marks);
   g_free (self->hidden);
   G_OBJECT_CLASS (ms_playback_model_parent_class)->finalize (object);
@@ -310,6 +318,7 @@ static void
 ms_playback_model_init (MsPlaybackModel *self)
 {
   self->steps = g_array_new (FALSE, FALSE, sizeof (MsStep));
+  self->event_steps = g_array_new (FALSE, FALSE, sizeof (guint));
   self->speed = 1.0;
 }
 
@@ -421,6 +430,15 @@ ms_playback_model_find_line (MsPlaybackModel *self,
         return i;
     }
   return G_MAXUINT;
+}
+
+/* The steps that are events, in order (the network view walks these, not every line). */
+const guint *
+ms_playback_model_get_event_steps (MsPlaybackModel *self,
+                                   guint           *n)
+{
+  *n = self->event_steps->len;
+  return (const guint *) (gpointer) self->event_steps->data;
 }
 
 MsStepMark

@@ -66,6 +66,8 @@ MsTraceEvent    *ms_playback_model_get_step_event (MsPlaybackModel *self,
 guint            ms_playback_model_find_line      (MsPlaybackModel *self,
                                                    guint            session_index,
                                                    guint            line_index);
+const guint     *ms_playback_model_get_event_steps (MsPlaybackModel *self,
+                                                    guint           *n);
 gboolean         ms_playback_model_is_mirror      (MsPlaybackModel *self,
                                                    guint            session_index);
 MsStepMark       ms_playback_model_get_mark       (MsPlaybackModel *self,

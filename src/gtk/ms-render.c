@@ -761,6 +761,7 @@ render_badge (cairo_t             *cr,
               double               x,
               double               y,
               double               max_width,
+              double               min_left,
               MsColor              color)
 {
   int w, h;
@@ -769,6 +770,9 @@ render_badge (cairo_t             *cr,
 
   text_size (text, label, &w, &h);
   w = MIN (w, (int) max_width);
+  /* keep the whole badge inside [min_left, ...) */
+  if (x - w / 2.0 - pad < min_left)
+    x = min_left + w / 2.0 + pad;
   ms_render_color (style, color, &rgb);
   set_color (cr, style, MS_COLOR_BG);
   rounded_rect (cr, x - w / 2.0 - pad, y - h / 2.0 - pad / 2, w + 2 * pad, h + pad, 4 * style->scale);
@@ -929,8 +933,9 @@ ms_sequence_render (cairo_t             *cr,
               double x = lifeline_x (layout, at, width, scale);
 
               set_color (cr, style, event_failed (event) ? MS_COLOR_5XX : MS_COLOR_FG);
-              render_badge (cr, small, style, summary, x, top + row_h / 2,
-                            column * 1.6, event_failed (event) ? MS_COLOR_5XX : MS_COLOR_2XX);
+              render_badge (cr, small, style, summary, x, top + row_h / 2, column * 1.6,
+                            SEQ_TIME_COLUMN * scale + 4 * scale,
+                            event_failed (event) ? MS_COLOR_5XX : MS_COLOR_2XX);
             }
         }
     }
@@ -1085,6 +1090,7 @@ ms_network_render (cairo_t             *cr,
   g_autofree char **badges = g_new0 (char *, MAX (n_nodes, 1));
   g_autofree gboolean *badge_bad = g_new0 (gboolean, MAX (n_nodes, 1));
   g_autoptr(GHashTable) drawn = g_hash_table_new (NULL, NULL);
+  g_autoptr(GHashTable) blocked_paths = g_hash_table_new (NULL, NULL);
   g_autoptr(PangoLayout) text = new_text (cr, style, BASE_FONT_SIZE, FALSE);
   g_autoptr(PangoLayout) small = new_text (cr, style, BASE_FONT_SIZE * 0.85, FALSE);
   g_autoptr(PangoLayout) bold = new_text (cr, style, BASE_FONT_SIZE * 1.05, TRUE);
@@ -1092,6 +1098,8 @@ ms_network_render (cairo_t             *cr,
   MsTrace *trace = ms_playback_model_get_trace (model);
   guint cursor = ms_playback_model_get_cursor (model);
   double node_w = NET_NODE_WIDTH * scale, node_h = NET_NODE_HEIGHT * scale;
+  guint n_event_steps;
+  const guint *event_steps = ms_playback_model_get_event_steps (model, &n_event_steps);
 
   set_color (cr, style, MS_COLOR_BG);
   cairo_paint (cr);
@@ -1104,7 +1112,7 @@ ms_network_render (cairo_t             *cr,
     }
   place_nodes (layout, width, height, scale, points, zone_x, zone_w);
   /* room between the boxes for the links and their labels */
-  node_w = MIN (node_w, zone_w[0] * 0.62);
+  node_w = MIN (node_w, zone_w[0] * 0.8);
 
   /* zones */
   for (guint z = 0; z < layout->zones->len; z++)
@@ -1159,10 +1167,10 @@ ms_network_render (cairo_t             *cr,
     }
 
   /* packets a router dropped: the attempted path, dashed, up to the cursor */
-  for (guint i = 0; i <= cursor && i < ms_playback_model_get_n_steps (model); i++)
+  for (guint k = 0; k < n_event_steps && event_steps[k] <= cursor; k++)
     {
-      MsTraceEvent *event = ms_playback_model_get_step_event (model,
-                                                              ms_playback_model_get_step (model, i));
+      MsTraceEvent *event = ms_playback_model_get_step_event (
+        model, ms_playback_model_get_step (model, event_steps[k]));
       guint from, at;
       static const double dash[] = { 7.0, 5.0 };
 
@@ -1170,7 +1178,9 @@ ms_network_render (cairo_t             *cr,
         continue;
       from = blocked_source (layout, event);
       at = node_index (layout, event->node);
-      if (from == G_MAXUINT || at == G_MAXUINT)
+      /* each attempted path once, however many packets were dropped on it */
+      if (from == G_MAXUINT || at == G_MAXUINT
+          || !g_hash_table_add (blocked_paths, GUINT_TO_POINTER (from * 65521u + at + 1)))
         continue;
       set_color (cr, style, MS_COLOR_BLOCK);
       cairo_set_line_width (cr, line_width (style) * 1.5);
@@ -1182,9 +1192,9 @@ ms_network_render (cairo_t             *cr,
     }
 
   /* policy results up to the cursor, as badges on the node that decided */
-  for (guint i = 0; i <= cursor && i < ms_playback_model_get_n_steps (model); i++)
+  for (guint k = 0; k < n_event_steps && event_steps[k] <= cursor; k++)
     {
-      const MsStep *step = ms_playback_model_get_step (model, i);
+      const MsStep *step = ms_playback_model_get_step (model, event_steps[k]);
       MsTraceEvent *event = ms_playback_model_get_step_event (model, step);
       guint at;
 
@@ -1225,7 +1235,8 @@ ms_network_render (cairo_t             *cr,
       set_color (cr, style, MS_COLOR_FG);
       cairo_set_line_width (cr, line_width (style));
       cairo_stroke (cr);
-      draw_text (cr, bold, node->name, points[i].x, y + 5 * scale, node_w - 12 * scale, 0.5);
+      draw_text (cr, bold, node->name, points[i].x, y + 5 * scale,
+                 MAX (node_w - 12 * scale, zone_w[0] - 12 * scale), 0.5);
       set_color (cr, style, MS_COLOR_DIM);
       draw_text (cr, small, node->role ? node->role : "", points[i].x,
                  y + 5 * scale + BASE_FONT_SIZE * 1.7 * scale, node_w - 12 * scale, 0.5);
@@ -1234,7 +1245,7 @@ ms_network_render (cairo_t             *cr,
                    y + 5 * scale + BASE_FONT_SIZE * 3.1 * scale, node_w - 12 * scale, 0.5);
       if (badges[i] != NULL)
         render_badge (cr, small, style, badges[i], points[i].x, y + node_h + 14 * scale,
-                      node_w * 1.2, badge_bad[i] ? MS_COLOR_5XX : MS_COLOR_2XX);
+                      node_w * 1.2, 0, badge_bad[i] ? MS_COLOR_5XX : MS_COLOR_2XX);
     }
 
   /* a packet dropped at this step: stopped at the router, with the reason */
@@ -1299,7 +1310,7 @@ ms_network_render (cairo_t             *cr,
                 p = point_along (path, n, phase);
               draw_envelope (cr, style, p.x, p.y);
               set_color (cr, style, ms_render_color_for_line (line));
-              render_badge (cr, text, style, label, p.x, p.y - 26 * scale, width / 2,
+              render_badge (cr, text, style, label, p.x, p.y - 26 * scale, width / 2, 4 * scale,
                             ms_render_color_for_line (line));
             }
         }

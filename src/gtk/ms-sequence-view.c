@@ -22,6 +22,7 @@ struct _MsSequenceView
   GtkAdjustment   *vadjustment;
   guint            hscroll_policy : 1;
   guint            vscroll_policy : 1;
+  guint            scroll_pending : 1;  /* the cursor moved before we had a size */
 };
 
 enum
@@ -64,7 +65,11 @@ scroll_to_cursor (MsSequenceView *self)
   double top, value;
 
   if (self->vadjustment == NULL || self->model == NULL || height <= 0)
-    return;
+    {
+      self->scroll_pending = TRUE;
+      return;
+    }
+  self->scroll_pending = FALSE;
   top = ms_playback_model_get_cursor (self->model) * row_h;
   value = gtk_adjustment_get_value (self->vadjustment);
   if (top < value || top + row_h > value + height)
@@ -137,7 +142,11 @@ ms_sequence_view_size_allocate (GtkWidget *widget,
                                 int        height,
                                 int        baseline)
 {
-  update_adjustment (MS_SEQUENCE_VIEW (widget));
+  MsSequenceView *self = MS_SEQUENCE_VIEW (widget);
+
+  update_adjustment (self);
+  if (self->scroll_pending)
+    scroll_to_cursor (self);
 }
 
 static void
