@@ -8,7 +8,8 @@ PACKAGES := build-essential meson ninja-build pkg-config gettext \
 	libyaml-dev libjson-glib-dev libpcap-dev libcriterion-dev \
 	clang libclang-rt-14-dev \
 	python3 curl tshark \
-	fonts-noto-cjk
+	fonts-noto-cjk \
+	libgtk-4-dev xvfb xauth imagemagick desktop-file-utils appstream dbus-x11
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
@@ -41,9 +42,15 @@ $(BUILD)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	meson compile -C $(BUILD)
 
-# The live lab with the demo users until the scenario player lands.
+# The window when there is a display (and it was built: GTK 4 found); otherwise the live
+# lab in the terminal with the demo users. The schema is compiled into the build tree, so
+# this works uninstalled.
 run: build
-	./$(BUILD)/src/cli/mailsim serve
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] && [ -x ./$(BUILD)/src/gtk/mailsim-gtk ]; then \
+	  GSETTINGS_SCHEMA_DIR=./$(BUILD)/data ./$(BUILD)/src/gtk/mailsim-gtk $(RUN_ARGS); \
+	else \
+	  ./$(BUILD)/src/cli/mailsim serve; \
+	fi
 
 test-quick: build
 	meson test -C $(BUILD) $(MESON_TEST_ARGS)
