@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <glib/gstdio.h>
+#include <gio/gio.h>
 #include <pcap/pcap.h>
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -434,4 +435,76 @@ Test (capture_live, permission_message)
   else
     cr_expect (g_error_matches (error, MS_CAPTURE_ERROR, MS_CAPTURE_ERROR_OPEN), "%s",
                error->message);
+}
+
+static gboolean
+stop_when_done (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Live capture on the loopback interface through the GSource (as root; otherwise
+ * the permission error must say how to grant the capability). */
+Test (capture_live, loopback_session_through_gsource, .timeout = 30)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocket) listener = NULL, client = NULL, server = NULL;
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) bind_addr = g_inet_socket_address_new (lo, 0);
+  g_autoptr (GSocketAddress) local = NULL;
+  g_autoptr (MsCaptureReader) r = NULL;
+  g_autofree char *filter = NULL;
+  GMainContext *ctx = g_main_context_new ();
+  GSource *src;
+  MsTcpStreamCallbacks cb;
+  TestSink sink;
+  guint16 port;
+  gint64 deadline;
+
+  listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  cr_assert_not_null (listener);
+  cr_assert (g_socket_bind (listener, bind_addr, TRUE, &error));
+  cr_assert (g_socket_listen (listener, &error));
+  local = g_socket_get_local_address (listener, &error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  filter = g_strdup_printf ("tcp port %u", port);
+
+  r = ms_capture_reader_open_live ("lo", filter, &error);
+  if (r == NULL)
+    {
+      if (g_error_matches (error, MS_CAPTURE_ERROR, MS_CAPTURE_ERROR_PERMISSION))
+        cr_expect (strstr (error->message, "setcap cap_net_raw,cap_net_admin=eip") != NULL,
+                   "%s", error->message);
+      g_main_context_unref (ctx);
+      cr_skip_test ("no live capture on lo here: %s", error->message);
+    }
+  cr_assert_geq (ms_capture_reader_get_fd (r), 0);
+  test_sink_init (&sink, &cb);
+  ms_capture_reader_set_callbacks (r, &cb);
+  src = ms_capture_reader_create_source (r);
+  g_source_set_callback (src, stop_when_done, NULL, NULL);
+  g_source_attach (src, ctx);
+
+  client = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  cr_assert (g_socket_connect (client, local, NULL, &error), "%s", error ? error->message : "");
+  server = g_socket_accept (listener, NULL, &error);
+  cr_assert_not_null (server);
+  cr_assert_eq (g_socket_send (server, "220 lab ESMTP\r\n", 15, NULL, NULL), 15);
+  cr_assert_eq (g_socket_send (client, "EHLO x\r\n", 8, NULL, NULL), 8);
+  g_socket_close (client, NULL);
+  g_socket_close (server, NULL);
+
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (sink.closed == 0 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (ctx, FALSE), g_usleep (1000);
+  ms_capture_reader_finish (r);
+  cr_expect_str_eq (sink.out[1]->str, "220 lab ESMTP\r\n");
+  cr_expect_str_eq (sink.out[0]->str, "EHLO x\r\n");
+  cr_expect_eq (sink.server_port, port);
+  cr_expect (sink.saw_handshake);
+  cr_expect_eq (sink.closed, 1);
+  g_source_destroy (src);
+  g_source_unref (src);
+  g_main_context_unref (ctx);
+  test_sink_clear (&sink);
 }
