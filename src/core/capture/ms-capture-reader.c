@@ -265,7 +265,7 @@ ms_capture_reader_open_live (const char *interface,
   if (rc == PCAP_ERROR_PERM_DENIED || rc == PCAP_ERROR_PROMISC_PERM_DENIED)
     {
       g_set_error (error, MS_CAPTURE_ERROR, MS_CAPTURE_ERROR_PERMISSION,
-                   "cannot capture on %s: %s. %s", interface, pcap_geterr (p),
+                   "cannot capture on %s: %s; %s", interface, pcap_geterr (p),
                    permission_hint);
       return NULL;
     }
