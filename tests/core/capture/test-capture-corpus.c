@@ -508,3 +508,43 @@ Test (capture_live, loopback_session_through_gsource, .timeout = 30)
   g_main_context_unref (ctx);
   test_sink_clear (&sink);
 }
+
+/* bench/pcap/gen-mail-pcap's capture with loss, reordering and duplicates: every
+ * byte it wrote comes back in place, and the gaps are exactly the bytes it never
+ * wrote. */
+Test (capture_file, generated_loss_and_reordering, .timeout = 120)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ms-capture-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "gen.pcap", NULL);
+  g_autofree char *err = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MsCaptureReader) r = NULL;
+  const char *argv[] = { GEN_MAIL_PCAP, "-s", "4", "-c", "50", "-r", "7", "-l", "400", path, NULL };
+  guint64 payload = 0, dropped = 0, sessions = 0;
+  const char *p;
+  const MsTcpReassemblerStats *ts;
+  int status = 0;
+
+  cr_assert (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                           NULL, &err, &status, &error), "%s", error ? error->message : "");
+  cr_assert (g_spawn_check_wait_status (status, NULL), "%s", err);
+  p = strstr (err, "sessions, ");
+  cr_assert_not_null (p, "%s", err);
+  cr_assert_eq (sscanf (strstr (err, "packets, ") + 9, "%" G_GUINT64_FORMAT, &sessions), 1);
+  cr_assert_eq (sscanf (p + 10, "%" G_GUINT64_FORMAT " payload bytes of which %" G_GUINT64_FORMAT,
+                        &payload, &dropped), 2, "%s", err);
+  cr_assert_gt (dropped, 0, "the generator should have dropped something: %s", err);
+
+  r = ms_capture_reader_open_file (path, &error);
+  cr_assert_not_null (r);
+  cr_assert (ms_capture_reader_run (r, -1, &error));
+  ts = ms_capture_reader_get_tcp_stats (r);
+  cr_expect_eq (ts->connections, sessions);
+  cr_expect_eq (ts->bytes_missing, dropped, "gaps %" G_GUINT64_FORMAT ", never written %"
+                G_GUINT64_FORMAT, ts->bytes_missing, dropped);
+  cr_expect_eq (ts->bytes_delivered + ts->bytes_missing, payload);
+  cr_expect_gt (ts->duplicate_bytes, 0);
+  cr_expect_eq (ts->open_connections, 0);
+  g_unlink (path);
+  g_rmdir (dir);
+}
