@@ -26,9 +26,9 @@ G_BEGIN_DECLS
 
 typedef enum
 {
-  MS_TCP_CLOSE_FIN,             /* both sides sent FIN (or one FIN, then nothing more) */
-  MS_TCP_CLOSE_RST,
-  MS_TCP_CLOSE_TIMEOUT,         /* idle longer than MS_TCP_IDLE_TIMEOUT_US, or evicted */
+  MS_TCP_CLOSE_FIN,             /* both sides sent FIN and all bytes before them are out */
+  MS_TCP_CLOSE_RST,             /* either side reset it */
+  MS_TCP_CLOSE_TIMEOUT,         /* idle past MS_TCP_IDLE_TIMEOUT_US, evicted, or superseded by a new SYN */
   MS_TCP_CLOSE_END_OF_CAPTURE,  /* still open when the capture ended */
 } MsTcpCloseReason;
 
