@@ -21,7 +21,7 @@ G_BEGIN_DECLS
 #define MS_TCP_MAX_CONNECTIONS    65536            /* oldest idle one closed beyond this */
 #define MS_TCP_MAX_OOO_BYTES      (1024 * 1024)    /* per direction, before a gap is declared */
 #define MS_TCP_MAX_OOO_SEGMENTS   2048             /* per direction */
-#define MS_TCP_IDLE_TIMEOUT_US    (G_GINT64_CONSTANT (600) * G_USEC_PER_SEC)
+#define MS_TCP_IDLE_TIMEOUT_US    (G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC)  /* > IMAP IDLE (29 min) */
 #define MS_TCP_CLOSED_LINGER_US   (G_GINT64_CONSTANT (5) * G_USEC_PER_SEC)
 
 typedef enum
