@@ -3,7 +3,9 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- *   gen-mail-pcap [-s MEGABYTES] [-c CONCURRENT] [-r SEED] OUT.pcap
+ *   gen-mail-pcap [-s MEGABYTES] [-c CONCURRENT] [-r SEED] [-l LOSS] OUT.pcap
+ *
+ * LOSS: segments never captured, per 100 000 (default 20).
  *
  * Ethernet/IPv4/TCP with full handshakes and FIN closes. Per data segment: 0.3 %
  * held back and sent again up to 30 packets later (a retransmission that arrives
@@ -64,6 +66,7 @@ static unsigned char frame[16 + 14 + 20 + 20 + MSS];
 static Pending swap_slot;
 static int have_swap;
 static unsigned long long payload_bytes, dropped_bytes;
+static int loss_per_100000 = 20;
 
 static uint32_t
 rnd (void)
@@ -177,7 +180,7 @@ send_seg (Session *s, int dir, int flags, const char *data, size_t len)
 
   s->seq[dir] += (uint32_t) len + ((flags & 0x03) ? 1 : 0);
   payload_bytes += len;
-  if (len > 0 && chance (20))
+  if (len > 0 && chance (loss_per_100000))
     {
       dropped_bytes += len;
       return;   /* never captured: a gap */
@@ -424,19 +427,20 @@ main (int argc, char **argv)
   static char buf[1 << 20];
   long sessions = 0;
 
-  while ((opt = getopt (argc, argv, "s:c:r:")) != -1)
+  while ((opt = getopt (argc, argv, "s:c:r:l:")) != -1)
     switch (opt)
       {
       case 's': megabytes = atol (optarg); break;
       case 'c': concurrent = atoi (optarg); break;
       case 'r': rng = strtoull (optarg, NULL, 10) | 1; break;
+      case 'l': loss_per_100000 = atoi (optarg); break;
       default:
-        fprintf (stderr, "usage: gen-mail-pcap [-s MEGABYTES] [-c CONCURRENT] [-r SEED] OUT.pcap\n");
+        fprintf (stderr, "usage: gen-mail-pcap [-s MEGABYTES] [-c CONCURRENT] [-r SEED] [-l LOSS] OUT.pcap\n");
         return 2;
       }
   if (optind + 1 != argc || concurrent < 1)
     {
-      fprintf (stderr, "usage: gen-mail-pcap [-s MEGABYTES] [-c CONCURRENT] [-r SEED] OUT.pcap\n");
+      fprintf (stderr, "usage: gen-mail-pcap [-s MEGABYTES] [-c CONCURRENT] [-r SEED] [-l LOSS] OUT.pcap\n");
       return 2;
     }
   out = fopen (argv[optind], "wb");

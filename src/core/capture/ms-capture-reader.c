@@ -22,6 +22,7 @@
 #define MS_IP_FRAG_TIMEOUT_US       (G_GINT64_CONSTANT (30) * G_USEC_PER_SEC)
 #define MS_IPV6_MAX_EXT_HEADERS     16
 #define MS_EXPIRE_INTERVAL_US       G_USEC_PER_SEC
+#define MS_CAPTURE_MAX_TIME_S       G_GINT64_CONSTANT (9000000000)   /* year 2255 */
 
 #define ETHERTYPE_IPV4   0x0800
 #define ETHERTYPE_IPV6   0x86DD
@@ -265,7 +266,7 @@ ms_capture_reader_open_live (const char *interface,
   if (rc == PCAP_ERROR_PERM_DENIED || rc == PCAP_ERROR_PROMISC_PERM_DENIED)
     {
       g_set_error (error, MS_CAPTURE_ERROR, MS_CAPTURE_ERROR_PERMISSION,
-                   "cannot capture on %s: %s. %s", interface, pcap_geterr (p),
+                   "cannot capture on %s: %s; %s", interface, pcap_geterr (p),
                    permission_hint);
       return NULL;
     }
@@ -890,7 +891,10 @@ ms_capture_reader_feed_frame (MsCaptureReader *self,
 static void
 handle_packet (MsCaptureReader *self, const struct pcap_pkthdr *h, const guint8 *bytes)
 {
-  gint64 t_us = (gint64) h->ts.tv_sec * G_USEC_PER_SEC + h->ts.tv_usec;
+  /* pcapng timestamps are 64-bit: anything outside 1970..~2262 is clamped so the
+   * time arithmetic of timeouts cannot overflow. */
+  gint64 sec = CLAMP ((gint64) h->ts.tv_sec, 0, MS_CAPTURE_MAX_TIME_S);
+  gint64 t_us = sec * G_USEC_PER_SEC + CLAMP ((gint64) h->ts.tv_usec, 0, G_USEC_PER_SEC - 1);
 
   ms_capture_reader_feed_frame (self, self->link_type, t_us, bytes, h->caplen, h->len);
 }
@@ -898,7 +902,7 @@ handle_packet (MsCaptureReader *self, const struct pcap_pkthdr *h, const guint8 
 static void
 live_handler (u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
-  handle_packet ((MsCaptureReader *) user, h, bytes);
+  handle_packet ((MsCaptureReader *) (void *) user, h, bytes);
 }
 
 static gboolean

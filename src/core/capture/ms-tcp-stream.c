@@ -21,6 +21,7 @@
 #define SEQ_LT(a, b)  ((gint32) ((guint32) (a) - (guint32) (b)) < 0)
 #define SEQ_LEQ(a, b) ((gint32) ((guint32) (a) - (guint32) (b)) <= 0)
 #define SEQ_GT(a, b)  ((gint32) ((guint32) (a) - (guint32) (b)) > 0)
+#define MS_TCP_MAX_ACK_JUMP (1u << 30)
 #define SEQ_GEQ(a, b) ((gint32) ((guint32) (a) - (guint32) (b)) >= 0)
 
 typedef struct
@@ -630,7 +631,10 @@ ms_tcp_reassembler_add (MsTcpReassembler   *self,
     {
       Half *o = &c->half[1 - hi];
 
-      if (o->started && SEQ_GT (s->ack, o->next_seq))
+      /* An ACK further ahead than any window (RFC 7323 §2.3: at most 2^30) is
+       * not an acknowledgement of this stream. */
+      if (o->started && SEQ_GT (s->ack, o->next_seq)
+          && (guint32) (s->ack - o->next_seq) <= MS_TCP_MAX_ACK_JUMP)
         {
           guint32 target = s->ack;
 

@@ -21,14 +21,14 @@ G_BEGIN_DECLS
 #define MS_TCP_MAX_CONNECTIONS    65536            /* oldest idle one closed beyond this */
 #define MS_TCP_MAX_OOO_BYTES      (1024 * 1024)    /* per direction, before a gap is declared */
 #define MS_TCP_MAX_OOO_SEGMENTS   2048             /* per direction */
-#define MS_TCP_IDLE_TIMEOUT_US    (G_GINT64_CONSTANT (600) * G_USEC_PER_SEC)
+#define MS_TCP_IDLE_TIMEOUT_US    (G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC)  /* > IMAP IDLE (29 min) */
 #define MS_TCP_CLOSED_LINGER_US   (G_GINT64_CONSTANT (5) * G_USEC_PER_SEC)
 
 typedef enum
 {
-  MS_TCP_CLOSE_FIN,             /* both sides sent FIN (or one FIN, then nothing more) */
-  MS_TCP_CLOSE_RST,
-  MS_TCP_CLOSE_TIMEOUT,         /* idle longer than MS_TCP_IDLE_TIMEOUT_US, or evicted */
+  MS_TCP_CLOSE_FIN,             /* both sides sent FIN and all bytes before them are out */
+  MS_TCP_CLOSE_RST,             /* either side reset it */
+  MS_TCP_CLOSE_TIMEOUT,         /* idle past MS_TCP_IDLE_TIMEOUT_US, evicted, or superseded by a new SYN */
   MS_TCP_CLOSE_END_OF_CAPTURE,  /* still open when the capture ended */
 } MsTcpCloseReason;
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <glib/gstdio.h>
+#include <gio/gio.h>
 #include <pcap/pcap.h>
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -434,4 +435,116 @@ Test (capture_live, permission_message)
   else
     cr_expect (g_error_matches (error, MS_CAPTURE_ERROR, MS_CAPTURE_ERROR_OPEN), "%s",
                error->message);
+}
+
+static gboolean
+stop_when_done (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Live capture on the loopback interface through the GSource (as root; otherwise
+ * the permission error must say how to grant the capability). */
+Test (capture_live, loopback_session_through_gsource, .timeout = 30)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocket) listener = NULL, client = NULL, server = NULL;
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) bind_addr = g_inet_socket_address_new (lo, 0);
+  g_autoptr (GSocketAddress) local = NULL;
+  g_autoptr (MsCaptureReader) r = NULL;
+  g_autofree char *filter = NULL;
+  GMainContext *ctx = g_main_context_new ();
+  GSource *src;
+  MsTcpStreamCallbacks cb;
+  TestSink sink;
+  guint16 port;
+  gint64 deadline;
+
+  listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  cr_assert_not_null (listener);
+  cr_assert (g_socket_bind (listener, bind_addr, TRUE, &error));
+  cr_assert (g_socket_listen (listener, &error));
+  local = g_socket_get_local_address (listener, &error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  filter = g_strdup_printf ("tcp port %u", port);
+
+  r = ms_capture_reader_open_live ("lo", filter, &error);
+  if (r == NULL)
+    {
+      if (g_error_matches (error, MS_CAPTURE_ERROR, MS_CAPTURE_ERROR_PERMISSION))
+        cr_expect (strstr (error->message, "setcap cap_net_raw,cap_net_admin=eip") != NULL,
+                   "%s", error->message);
+      g_main_context_unref (ctx);
+      cr_skip_test ("no live capture on lo here: %s", error->message);
+    }
+  cr_assert_geq (ms_capture_reader_get_fd (r), 0);
+  test_sink_init (&sink, &cb);
+  ms_capture_reader_set_callbacks (r, &cb);
+  src = ms_capture_reader_create_source (r);
+  g_source_set_callback (src, stop_when_done, NULL, NULL);
+  g_source_attach (src, ctx);
+
+  client = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  cr_assert (g_socket_connect (client, local, NULL, &error), "%s", error ? error->message : "");
+  server = g_socket_accept (listener, NULL, &error);
+  cr_assert_not_null (server);
+  cr_assert_eq (g_socket_send (server, "220 lab ESMTP\r\n", 15, NULL, NULL), 15);
+  cr_assert_eq (g_socket_send (client, "EHLO x\r\n", 8, NULL, NULL), 8);
+  g_socket_close (client, NULL);
+  g_socket_close (server, NULL);
+
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (sink.closed == 0 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (ctx, FALSE), g_usleep (1000);
+  ms_capture_reader_finish (r);
+  cr_expect_str_eq (sink.out[1]->str, "220 lab ESMTP\r\n");
+  cr_expect_str_eq (sink.out[0]->str, "EHLO x\r\n");
+  cr_expect_eq (sink.server_port, port);
+  cr_expect (sink.saw_handshake);
+  cr_expect_eq (sink.closed, 1);
+  g_source_destroy (src);
+  g_source_unref (src);
+  g_main_context_unref (ctx);
+  test_sink_clear (&sink);
+}
+
+/* bench/pcap/gen-mail-pcap's capture with loss, reordering and duplicates: every
+ * byte it wrote comes back in place, and the gaps are exactly the bytes it never
+ * wrote. */
+Test (capture_file, generated_loss_and_reordering, .timeout = 120)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ms-capture-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "gen.pcap", NULL);
+  g_autofree char *err = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MsCaptureReader) r = NULL;
+  const char *argv[] = { GEN_MAIL_PCAP, "-s", "4", "-c", "50", "-r", "7", "-l", "400", path, NULL };
+  guint64 payload = 0, dropped = 0, sessions = 0;
+  const char *p;
+  const MsTcpReassemblerStats *ts;
+  int status = 0;
+
+  cr_assert (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                           NULL, &err, &status, &error), "%s", error ? error->message : "");
+  cr_assert (g_spawn_check_wait_status (status, NULL), "%s", err);
+  p = strstr (err, "sessions, ");
+  cr_assert_not_null (p, "%s", err);
+  cr_assert_eq (sscanf (strstr (err, "packets, ") + 9, "%" G_GUINT64_FORMAT, &sessions), 1);
+  cr_assert_eq (sscanf (p + 10, "%" G_GUINT64_FORMAT " payload bytes of which %" G_GUINT64_FORMAT,
+                        &payload, &dropped), 2, "%s", err);
+  cr_assert_gt (dropped, 0, "the generator should have dropped something: %s", err);
+
+  r = ms_capture_reader_open_file (path, &error);
+  cr_assert_not_null (r);
+  cr_assert (ms_capture_reader_run (r, -1, &error));
+  ts = ms_capture_reader_get_tcp_stats (r);
+  cr_expect_eq (ts->connections, sessions);
+  cr_expect_eq (ts->bytes_missing, dropped, "gaps %" G_GUINT64_FORMAT ", never written %"
+                G_GUINT64_FORMAT, ts->bytes_missing, dropped);
+  cr_expect_eq (ts->bytes_delivered + ts->bytes_missing, payload);
+  cr_expect_gt (ts->duplicate_bytes, 0);
+  cr_expect_eq (ts->open_connections, 0);
+  g_unlink (path);
+  g_rmdir (dir);
 }
