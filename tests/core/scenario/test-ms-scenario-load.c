@@ -144,7 +144,7 @@ Test (scenario_load, broken_files)
   assert_error (13, "    ruoter: [mua]",
                 "scenarios/tiny.yaml:13:5: unknown key “ruoter” in node; expected one of: name, "
                 "hostname, addresses, roles, domains, trusted_networks, submission_auth, spf, "
-                "pop_before_smtp, fail_first, fail_count, resolver, filters, transport");
+                "pop_before_smtp, fail_first, fail_count, resolver, filters, transport, nat");
   assert_error (13, "    roles: [mua, postman]",
                 "scenarios/tiny.yaml:13:12: unknown role “postman” for node “pc”; expected one "
                 "of: mua, msa, mta, mda, mra, dns, router, webmail");
