@@ -1960,7 +1960,7 @@ ms_scenario_expectation_describe (const MsScenarioExpectation *exp)
         g_string_append_printf (s, " (message “%s”)", exp->subject);
       if (exp->count >= 0)
         g_string_append_printf (s, " appears %d time%s", exp->count, exp->count == 1 ? "" : "s");
-      else
+      else if (exp->position == 0)
         g_string_append (s, exp->present ? " is present" : " is absent");
       if (exp->contains != NULL && exp->position > 0)
         g_string_append_printf (s, ", the %u%s from the top contains “%s”", exp->position,
