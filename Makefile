@@ -8,7 +8,8 @@ PACKAGES := build-essential meson ninja-build pkg-config gettext \
 	libyaml-dev libjson-glib-dev libpcap-dev libcriterion-dev \
 	clang libclang-rt-14-dev \
 	python3 curl tshark \
-	fonts-noto-cjk
+	fonts-noto-cjk \
+	libgtk-4-dev xvfb xauth imagemagick desktop-file-utils appstream dbus-x11
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
@@ -41,10 +42,15 @@ $(BUILD)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	meson compile -C $(BUILD)
 
-# Without a display: play the default scenario (OP25B) in the terminal, narrated in the
-# user's locale language.
+# The window on the default scenario when there is a display (and GTK 4 was found);
+# otherwise the default scenario (OP25B) played in the terminal, narrated in the user's
+# locale language. The schema is compiled into the build tree, so this works uninstalled.
 run: build
-	./$(BUILD)/src/cli/mailsim run op25b
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] && [ -x ./$(BUILD)/src/gtk/mailsim-gtk ]; then \
+	  GSETTINGS_SCHEMA_DIR=./$(BUILD)/data ./$(BUILD)/src/gtk/mailsim-gtk $(RUN_ARGS); \
+	else \
+	  ./$(BUILD)/src/cli/mailsim run op25b; \
+	fi
 
 # The live lab: SMTP, POP3 and IMAP servers on loopback for real mail clients.
 serve: build

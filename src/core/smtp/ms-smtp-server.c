@@ -321,7 +321,10 @@ deliver (MsSmtpServer *self)
   envelope.eight_bit = self->eight_bit;
   envelope.declared_size = self->declared_size;
   envelope.queue_id = self->queue_id;
-  message = g_byte_array_free_to_bytes (g_steal_pointer (&self->body));
+  /* An exact-size copy: the receive buffer was sized for the declared SIZE and rounded
+   * up by GLib, and the queue, the store and the trace keep what we hand on. */
+  message = g_bytes_new (self->body->data, self->body->len);
+  g_clear_pointer (&self->body, g_byte_array_unref);
 
   _ms_smtp_server_fill_info (self, &info);
   if (self->policy != NULL)

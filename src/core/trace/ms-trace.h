@@ -194,4 +194,19 @@ JsonNode       *ms_trace_session_to_json     (MsTraceSession   *session);
 JsonNode       *ms_trace_event_to_json       (MsTraceEvent     *event);
 JsonNode       *ms_trace_message_to_json     (MsTraceMessage   *message);
 
+/* Reading back that JSON (ms-trace-json-load.c): one document (`run`, `analyze`) or one
+ * object a line (`serve --trace`, `capture`). */
+#define MS_TRACE_JSON_ERROR (ms_trace_json_error_quark ())
+typedef enum
+{
+  MS_TRACE_JSON_ERROR_INVALID,  /* not JSON, or not a trace */
+} MsTraceJsonError;
+
+GQuark          ms_trace_json_error_quark    (void);
+MsTrace        *ms_trace_new_from_json       (const char       *data,
+                                              gssize            len,
+                                              GError          **error);
+MsTrace        *ms_trace_new_from_json_file  (const char       *path,
+                                              GError          **error);
+
 G_END_DECLS

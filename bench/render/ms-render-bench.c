@@ -1,0 +1,163 @@
+/* ms-render-bench.c: time per frame of the sequence diagram and the network view
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ *   ms-render-bench [LINES] [FRAMES]     (defaults: 100000 lines, 200 frames)
+ *
+ * Builds a trace of LINES protocol lines in code (SMTP sessions between 12 nodes, with
+ * policy and blocked events), then draws each view offscreen into a 1600x1000 Cairo image
+ * surface, FRAMES times at scroll positions and cursors spread over the whole trace, and
+ * prints the mean, 95th percentile and worst milliseconds per frame.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "ms-playback-model.h"
+#include "ms-render.h"
+
+#define BENCH_WIDTH          1600
+#define BENCH_HEIGHT         1000
+#define BENCH_LINES_PER_SESSION 100
+#define BENCH_NODES          12
+
+static gint64 virtual_now;
+
+static gint64
+bench_clock (gpointer user_data)
+{
+  return virtual_now += 250;
+}
+
+static MsTrace *
+build_trace (guint n_lines)
+{
+  static const char * const lines[][2] = {
+    { "S", "220 mx%u.example ESMTP" }, { "C", "EHLO client%u.example" },
+    { "S", "250-mx%u.example" }, { "S", "250 PIPELINING" },
+    { "C", "MAIL FROM:<user%u@example.org>" }, { "S", "250 2.1.0 Ok" },
+    { "C", "RCPT TO:<bob%u@example.net>" }, { "S", "554 5.7.1 Relay access denied (%u)" },
+    { "C", "RCPT TO:<carol%u@example.net>" }, { "S", "250 2.1.5 Ok" },
+  };
+  MsTrace *trace = ms_trace_new ("bench", "render");
+  guint made = 0;
+
+  ms_trace_set_clock (trace, bench_clock, NULL);
+  for (guint s = 0; made < n_lines; s++)
+    {
+      g_autofree char *client = g_strdup_printf ("192.0.2.%u:%u", s % BENCH_NODES, 40000 + s % 20000);
+      g_autofree char *server = g_strdup_printf ("198.51.100.%u:25", (s + 1) % BENCH_NODES);
+      g_autofree char *cnode = g_strdup_printf ("host-%u", s % BENCH_NODES);
+      g_autofree char *snode = g_strdup_printf ("mx-%u", (s + 1) % BENCH_NODES);
+      MsTraceSession *session = ms_trace_open_session (trace, MS_PROTOCOL_SMTP, client, server);
+
+      ms_trace_session_set_nodes (session, cnode, snode);
+      for (guint i = 0; i < BENCH_LINES_PER_SESSION && made < n_lines; i++, made++)
+        {
+          const char * const *l = lines[i % G_N_ELEMENTS (lines)];
+          g_auto(GStrv) parts = g_strsplit (l[1], "%u", -1);
+          g_autofree char *number = g_strdup_printf ("%u", s);
+          g_autofree char *text = g_strjoinv (number, parts);
+
+          ms_trace_session_add_line (session, (MsDirection) l[0][0],
+                                     l[0][0] == 'C' ? MS_LINE_COMMAND : MS_LINE_REPLY, text, -1);
+        }
+      ms_trace_add_event (trace, "policy", snode, session->id, "check", "relay",
+                          "result", "deny", NULL);
+      if (s % 10 == 0)
+        ms_trace_add_event (trace, "blocked", "router", 0, "reason", "op25b",
+                            "src", client, "dst", server, NULL);
+      ms_trace_close_session (trace, session);
+    }
+  ms_trace_set_clock (trace, NULL, NULL);
+  return trace;
+}
+
+static int
+compare_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static void
+report (const char *what, double *ms, guint n)
+{
+  double sum = 0;
+
+  for (guint i = 0; i < n; i++)
+    sum += ms[i];
+  qsort (ms, n, sizeof (double), compare_double);
+  printf ("%-26s %6u frames  mean %7.3f ms  p95 %7.3f ms  worst %7.3f ms\n", what, n,
+          sum / n, ms[(guint) (n * 0.95) < n ? (guint) (n * 0.95) : n - 1], ms[n - 1]);
+}
+
+int
+main (int argc, char *argv[])
+{
+  guint n_lines = argc > 1 ? (guint) strtoul (argv[1], NULL, 10) : 100000;
+  guint frames = argc > 2 ? (guint) strtoul (argv[2], NULL, 10) : 200;
+  g_autoptr(MsTrace) trace = NULL;
+  g_autoptr(MsPlaybackModel) model = ms_playback_model_new ();
+  g_autoptr(MsTraceLayout) layout = NULL;
+  g_autofree double *ms = g_new0 (double, MAX (frames, 1));
+  MsRenderStyle styles[2] = { { .scale = 1.0 }, { .scale = 1.6, .high_contrast = TRUE } };
+  const char *names[2] = { "normal", "presentation" };
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, BENCH_WIDTH,
+                                                         BENCH_HEIGHT);
+  cairo_t *cr = cairo_create (surface);
+  gint64 t0;
+  guint n_steps;
+
+  t0 = g_get_monotonic_time ();
+  trace = build_trace (n_lines);
+  printf ("trace: %u lines in %u sessions, %u events (built in %.1f ms)\n", n_lines,
+          ms_trace_get_n_sessions (trace), ms_trace_get_n_events (trace),
+          (g_get_monotonic_time () - t0) / 1000.0);
+  t0 = g_get_monotonic_time ();
+  ms_playback_model_set_trace (model, trace);
+  layout = ms_trace_layout_new (model);
+  n_steps = ms_playback_model_get_n_steps (model);
+  printf ("model + layout: %u steps, %u nodes, %.1f ms (once per trace)\n", n_steps,
+          ms_trace_layout_get_n_nodes (layout), (g_get_monotonic_time () - t0) / 1000.0);
+
+  for (guint k = 0; k < 2; k++)
+    {
+      const MsRenderStyle *style = &styles[k];
+      double max_scroll = ms_sequence_content_height (model, style) - BENCH_HEIGHT;
+      char label[64];
+
+      /* one frame to warm the font caches */
+      ms_sequence_render (cr, model, layout, style, BENCH_WIDTH, BENCH_HEIGHT, 0);
+      for (guint f = 0; f < frames; f++)
+        {
+          double scroll = max_scroll * f / MAX (frames - 1, 1);
+
+          ms_playback_model_set_cursor (model, (guint) (n_steps * (double) f / frames));
+          t0 = g_get_monotonic_time ();
+          ms_sequence_render (cr, model, layout, style, BENCH_WIDTH, BENCH_HEIGHT, scroll);
+          cairo_surface_flush (surface);
+          ms[f] = (g_get_monotonic_time () - t0) / 1000.0;
+        }
+      g_snprintf (label, sizeof label, "sequence (%s)", names[k]);
+      report (label, ms, frames);
+
+      ms_network_render (cr, model, layout, style, BENCH_WIDTH, BENCH_HEIGHT, 0.5);
+      for (guint f = 0; f < frames; f++)
+        {
+          ms_playback_model_set_cursor (model, (guint) (n_steps * (double) f / frames));
+          t0 = g_get_monotonic_time ();
+          ms_network_render (cr, model, layout, style, BENCH_WIDTH, BENCH_HEIGHT,
+                             (double) (f % 10) / 10);
+          cairo_surface_flush (surface);
+          ms[f] = (g_get_monotonic_time () - t0) / 1000.0;
+        }
+      g_snprintf (label, sizeof label, "network (%s)", names[k]);
+      report (label, ms, frames);
+    }
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+  return 0;
+}

@@ -1,0 +1,292 @@
+/* ms-application.c: mailsim-gtk's GtkApplication
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * `mailsim-gtk [FILE]` opens a trace (JSON from `mailsim run/analyze --format json` or
+ * `mailsim serve --trace`); without one, the welcome page says what to do. Hidden options
+ * for the tests: --screenshot OUT.png [--step K] [--presentation] [--demo].
+ */
+#define G_LOG_DOMAIN "ms-gtk"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ms-application.h"
+#include "ms-demo.h"
+#include "ms-window.h"
+
+struct _MsApplication
+{
+  GtkApplication  parent_instance;
+
+  char           *screenshot;
+  char           *page;
+  int             step;
+  gboolean        presentation;
+  gboolean        demo;
+  gboolean        dark;
+  int             status;
+};
+
+G_DEFINE_FINAL_TYPE (MsApplication, ms_application, GTK_TYPE_APPLICATION)
+
+static gboolean
+take_screenshot (gpointer user_data)
+{
+  MsWindow *window = user_data;
+  MsApplication *self = MS_APPLICATION (gtk_window_get_application (GTK_WINDOW (window)));
+  int width = gtk_widget_get_width (GTK_WIDGET (window));
+  int height = gtk_widget_get_height (GTK_WIDGET (window));
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (window));
+
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_to_node (snapshot);
+  if (node == NULL || renderer == NULL)
+    {
+      g_printerr ("mailsim-gtk: nothing to take a screenshot of\n");
+      self->status = 1;
+    }
+  else
+    {
+      texture = gsk_renderer_render_texture (renderer, node,
+                                             &GRAPHENE_RECT_INIT (0, 0, width, height));
+      if (!gdk_texture_save_to_png (texture, self->screenshot))
+        {
+          g_printerr ("mailsim-gtk: could not write %s\n", self->screenshot);
+          self->status = 1;
+        }
+    }
+  gtk_window_destroy (GTK_WINDOW (window));
+  return G_SOURCE_REMOVE;
+}
+
+static MsWindow *
+new_window (MsApplication *self)
+{
+  MsWindow *window = ms_window_new (GTK_APPLICATION (self));
+
+  if (self->screenshot != NULL)
+    {
+      ms_window_set_still (window, TRUE);
+      gtk_window_set_default_size (GTK_WINDOW (window), MS_SCREENSHOT_WIDTH, MS_SCREENSHOT_HEIGHT);
+      gtk_window_unmaximize (GTK_WINDOW (window));
+      gtk_window_set_resizable (GTK_WINDOW (window), FALSE);
+    }
+  if (self->presentation)
+    ms_window_set_presentation (window, TRUE);
+  if (self->page != NULL)
+    ms_window_show_page (window, self->page);
+  return window;
+}
+
+static void
+show_window (MsApplication *self,
+             MsWindow      *window)
+{
+  if (self->screenshot != NULL)
+    {
+      ms_playback_model_set_cursor (ms_window_get_model (window), (guint) MAX (self->step, 0));
+      g_timeout_add (MS_SCREENSHOT_DELAY_MS, take_screenshot, window);
+    }
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static void
+ms_application_activate (GApplication *app)
+{
+  MsApplication *self = MS_APPLICATION (app);
+  MsWindow *window = new_window (self);
+
+  if (self->demo)
+    {
+      g_autoptr(MsTrace) trace = ms_demo_trace_new ();
+
+      ms_window_set_trace (window, trace);
+    }
+  show_window (self, window);
+}
+
+static void
+ms_application_open (GApplication  *app,
+                     GFile        **files,
+                     int            n_files,
+                     const char    *hint)
+{
+  MsApplication *self = MS_APPLICATION (app);
+
+  for (int i = 0; i < n_files; i++)
+    {
+      MsWindow *window = new_window (self);
+      g_autoptr(GError) error = NULL;
+
+      if (!ms_window_open_file (window, files[i], &error))
+        {
+          g_autofree char *name = g_file_get_parse_name (files[i]);
+          g_autofree char *message = g_strdup_printf (_("Could not open %s: %s"), name,
+                                                      error->message);
+
+          g_printerr ("mailsim-gtk: %s\n", message);
+          ms_window_show_error (window, message);
+          if (self->screenshot != NULL)
+            self->status = 1;
+        }
+      show_window (self, window);
+    }
+}
+
+static int
+ms_application_handle_local_options (GApplication *app,
+                                     GVariantDict *options)
+{
+  MsApplication *self = MS_APPLICATION (app);
+
+  if (g_variant_dict_lookup (options, "version", "b", NULL))
+    {
+      g_print ("mailsim-gtk %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  g_variant_dict_lookup (options, "screenshot", "^ay", &self->screenshot);
+  g_variant_dict_lookup (options, "step", "i", &self->step);
+  g_variant_dict_lookup (options, "page", "s", &self->page);
+  g_variant_dict_lookup (options, "presentation", "b", &self->presentation);
+  g_variant_dict_lookup (options, "demo", "b", &self->demo);
+  g_variant_dict_lookup (options, "dark", "b", &self->dark);
+  if (self->screenshot != NULL)
+    {
+      /* a screenshot run is its own instance, whatever else is running */
+      g_application_set_flags (app, g_application_get_flags (app) | G_APPLICATION_NON_UNIQUE);
+    }
+  return -1;
+}
+
+static void
+about_activated (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  GtkApplication *app = user_data;
+  static const char *authors[] = { "MailSim contributors", NULL };
+
+  gtk_show_about_dialog (gtk_application_get_active_window (app),
+                         "program-name", "MailSim",
+                         "logo-icon-name", APP_ID,
+                         "version", PACKAGE_VERSION,
+                         "comments", _("A mail protocol teaching simulator and packet visualizer"),
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "authors", authors,
+                         NULL);
+}
+
+static void
+quit_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+}
+
+static void
+ms_application_startup (GApplication *app)
+{
+  MsApplication *self = MS_APPLICATION (app);
+  static const GActionEntry entries[] = {
+    { "about", about_activated, NULL, NULL, NULL },
+    { "quit", quit_activated, NULL, NULL, NULL },
+  };
+  static const struct { const char *action; const char *accels[3]; } accels[] = {
+    { "win.play", { "space", NULL } },
+    { "win.step-forward", { "Right", NULL } },
+    { "win.step-back", { "Left", NULL } },
+    { "win.home", { "Home", NULL } },
+    { "win.end", { "End", NULL } },
+    { "win.open", { "<Control>o", NULL } },
+    { "win.presentation", { "F11", NULL } },
+    { "win.zoom-in", { "<Control>plus", "<Control>equal", NULL } },
+    { "win.zoom-out", { "<Control>minus", NULL } },
+    { "win.zoom-reset", { "<Control>0", NULL } },
+    { "app.quit", { "<Control>q", NULL } },
+  };
+  g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
+  G_APPLICATION_CLASS (ms_application_parent_class)->startup (app);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (app), entries, G_N_ELEMENTS (entries), app);
+  for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
+    gtk_application_set_accels_for_action (GTK_APPLICATION (app), accels[i].action,
+                                           accels[i].accels);
+  gtk_css_provider_load_from_resource (css, "/io/github/mailsim/MailSim/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (),
+                                              GTK_STYLE_PROVIDER (css),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  gtk_icon_theme_add_resource_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
+                                    "/io/github/mailsim/MailSim/icons");
+  if (self->dark)
+    {
+      g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+
+      g_settings_set_boolean (settings, "dark-style", TRUE);
+    }
+}
+
+static void
+ms_application_finalize (GObject *object)
+{
+  MsApplication *self = MS_APPLICATION (object);
+
+  g_free (self->screenshot);
+  g_free (self->page);
+  G_OBJECT_CLASS (ms_application_parent_class)->finalize (object);
+}
+
+static void
+ms_application_class_init (MsApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->finalize = ms_application_finalize;
+  app_class->activate = ms_application_activate;
+  app_class->open = ms_application_open;
+  app_class->startup = ms_application_startup;
+  app_class->handle_local_options = ms_application_handle_local_options;
+}
+
+static void
+ms_application_init (MsApplication *self)
+{
+  static const GOptionEntry options[] = {
+    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
+    { "demo", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Open the built-in demo trace"), NULL },
+    { "presentation", 0, 0, G_OPTION_ARG_NONE, NULL,
+      N_("Start in presentation mode (large text, thick lines)"), NULL },
+    { "dark", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, NULL, NULL, NULL },
+    { "screenshot", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, NULL, NULL, NULL },
+    { "step", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, NULL, NULL, NULL },
+    { "page", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, NULL, NULL, NULL },
+    { NULL }
+  };
+
+  g_application_add_main_option_entries (G_APPLICATION (self), options);
+  g_application_set_option_context_parameter_string (G_APPLICATION (self), _("[TRACE.json]"));
+}
+
+int
+ms_application_run_status (MsApplication *self)
+{
+  return self->status;
+}
+
+MsApplication *
+ms_application_new (void)
+{
+  return g_object_new (MS_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "flags", G_APPLICATION_HANDLES_OPEN,
+                       "resource-base-path", "/io/github/mailsim/MailSim",
+                       NULL);
+}

@@ -1,0 +1,163 @@
+/* ms-export.c: the diagrams as PNG, SVG or PDF, the transcript as text
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The same drawing code as on screen, on a Cairo surface of the file's kind.
+ */
+#define G_LOG_DOMAIN "ms-gtk"
+
+#include "config.h"
+
+#include <cairo-pdf.h>
+#include <cairo-svg.h>
+#include <glib/gi18n.h>
+
+#include "ms-export.h"
+#include "ms-text-format.h"
+
+G_DEFINE_QUARK (ms-export-error-quark, ms_export_error)
+
+typedef enum { FORMAT_PNG, FORMAT_SVG, FORMAT_PDF, FORMAT_NONE } Format;
+
+static Format
+format_for_path (const char *path)
+{
+  g_autofree char *lower = g_ascii_strdown (path, -1);
+
+  if (g_str_has_suffix (lower, ".png"))
+    return FORMAT_PNG;
+  if (g_str_has_suffix (lower, ".svg"))
+    return FORMAT_SVG;
+  if (g_str_has_suffix (lower, ".pdf"))
+    return FORMAT_PDF;
+  return FORMAT_NONE;
+}
+
+static cairo_surface_t *
+create_surface (Format      format,
+                const char *path,
+                double      width,
+                double      height)
+{
+  switch (format)
+    {
+    case FORMAT_PNG:
+      return cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) width, (int) height);
+    case FORMAT_SVG:
+      return cairo_svg_surface_create (path, width, height);
+    case FORMAT_PDF:
+      return cairo_pdf_surface_create (path, width, height);
+    case FORMAT_NONE:
+    default:
+      return NULL;
+    }
+}
+
+static gboolean
+finish_surface (cairo_surface_t *surface,
+                Format           format,
+                const char      *path,
+                GError         **error)
+{
+  cairo_status_t status;
+
+  cairo_surface_flush (surface);
+  if (format == FORMAT_PNG)
+    status = cairo_surface_write_to_png (surface, path);
+  else
+    {
+      cairo_surface_finish (surface);
+      status = cairo_surface_status (surface);
+    }
+  cairo_surface_destroy (surface);
+  if (status != CAIRO_STATUS_SUCCESS)
+    {
+      g_set_error (error, MS_EXPORT_ERROR, MS_EXPORT_ERROR_CAIRO, _("Could not write %s: %s"),
+                   path, cairo_status_to_string (status));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_format (const char  *path,
+              Format      *format,
+              GError     **error)
+{
+  *format = format_for_path (path);
+  if (*format == FORMAT_NONE)
+    {
+      g_set_error (error, MS_EXPORT_ERROR, MS_EXPORT_ERROR_FORMAT,
+                   _("Unknown image format for %s: use a name ending in .png, .svg or .pdf"),
+                   path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+ms_export_sequence (MsPlaybackModel     *model,
+                    MsTraceLayout       *layout,
+                    const MsRenderStyle *style,
+                    const char          *path,
+                    GError             **error)
+{
+  guint n = ms_playback_model_get_n_steps (model);
+  guint cursor = ms_playback_model_get_cursor (model);
+  guint first = 0, rows = MAX (n, 1);
+  double row_h = ms_sequence_row_height (style);
+  double height, width = MS_EXPORT_WIDTH * style->scale;
+  cairo_surface_t *surface;
+  cairo_t *cr;
+  Format format;
+
+  if (!check_format (path, &format, error))
+    return FALSE;
+  if (n > MS_EXPORT_MAX_ROWS)
+    {
+      first = cursor > MS_EXPORT_MAX_ROWS / 2 ? cursor - MS_EXPORT_MAX_ROWS / 2 : 0;
+      first = MIN (first, n - MS_EXPORT_MAX_ROWS);
+      rows = MS_EXPORT_MAX_ROWS;
+    }
+  height = ms_sequence_header_height (style) + (rows + 1) * row_h;
+  surface = create_surface (format, path, width, height);
+  cr = cairo_create (surface);
+  ms_sequence_render (cr, model, layout, style, width, height, first * row_h);
+  cairo_destroy (cr);
+  return finish_surface (surface, format, path, error);
+}
+
+gboolean
+ms_export_network (MsPlaybackModel     *model,
+                   MsTraceLayout       *layout,
+                   const MsRenderStyle *style,
+                   const char          *path,
+                   GError             **error)
+{
+  double width = MS_EXPORT_WIDTH * style->scale;
+  double height = MS_EXPORT_NETWORK_HEIGHT * style->scale;
+  cairo_surface_t *surface;
+  cairo_t *cr;
+  Format format;
+
+  if (!check_format (path, &format, error))
+    return FALSE;
+  surface = create_surface (format, path, width, height);
+  cr = cairo_create (surface);
+  ms_network_render (cr, model, layout, style, width, height, 0.5);
+  cairo_destroy (cr);
+  return finish_surface (surface, format, path, error);
+}
+
+gboolean
+ms_export_transcript (MsTrace     *trace,
+                      gboolean     show_secrets,
+                      const char  *path,
+                      GError     **error)
+{
+  MsTextFormatOptions options = { TRUE, FALSE, show_secrets };
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  ms_text_format_trace (out, trace, &options);
+  return g_file_set_contents (path, out->str, (gssize) out->len, error);
+}

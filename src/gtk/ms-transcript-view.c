@@ -1,0 +1,298 @@
+/* ms-transcript-view.c: the current session's lines, C:/S:, with explanations
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "ms-gtk"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ms-explain.h"
+#include "ms-text-format.h"
+#include "ms-transcript-view.h"
+
+struct _MsTranscriptView
+{
+  GtkBox           parent_instance;
+
+  GtkTextView     *text;
+  GtkLabel        *title;
+  GtkLabel        *explanation;
+  GtkCheckButton  *show_secrets;
+
+  MsPlaybackModel *model;
+  MsRenderStyle    style;
+  MsTraceSession  *shown;     /* the session in the buffer */
+  gboolean         shown_secrets;
+  GArray          *offsets;   /* line start offsets in the buffer */
+};
+
+G_DEFINE_FINAL_TYPE (MsTranscriptView, ms_transcript_view, GTK_TYPE_BOX)
+
+static const char *class_tags[] = {
+  [MS_COLOR_FG] = "fg", [MS_COLOR_DIM] = "dim", [MS_COLOR_COMMAND] = "command",
+  [MS_COLOR_2XX] = "2xx", [MS_COLOR_3XX] = "3xx", [MS_COLOR_4XX] = "4xx", [MS_COLOR_5XX] = "5xx",
+};
+
+static void
+ensure_tags (MsTranscriptView *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->text);
+  GtkTextTagTable *table = gtk_text_buffer_get_tag_table (buffer);
+
+  for (guint i = 0; i < G_N_ELEMENTS (class_tags); i++)
+    {
+      GtkTextTag *tag;
+      MsRgb rgb;
+      GdkRGBA rgba;
+
+      if (class_tags[i] == NULL)
+        continue;
+      tag = gtk_text_tag_table_lookup (table, class_tags[i]);
+      if (tag == NULL)
+        tag = gtk_text_buffer_create_tag (buffer, class_tags[i], NULL);
+      ms_render_color (&self->style, i, &rgb);
+      rgba = (GdkRGBA) { rgb.r, rgb.g, rgb.b, 1.0 };
+      g_object_set (tag, "foreground-rgba", &rgba,
+                    "weight", i >= MS_COLOR_2XX && i <= MS_COLOR_5XX ? 700 : 400, NULL);
+    }
+  if (gtk_text_tag_table_lookup (table, "gutter-c") == NULL)
+    {
+      gtk_text_buffer_create_tag (buffer, "gutter-c", "weight", 700, NULL);
+      gtk_text_buffer_create_tag (buffer, "gutter-s", "weight", 700, NULL);
+      gtk_text_buffer_create_tag (buffer, "server", "left-margin", 28, NULL);
+      gtk_text_buffer_create_tag (buffer, "current", NULL);
+    }
+  {
+    MsRgb rgb;
+    GdkRGBA rgba;
+
+    ms_render_color (&self->style, MS_COLOR_CURRENT, &rgb);
+    rgba = (GdkRGBA) { rgb.r, rgb.g, rgb.b, 1.0 };
+    g_object_set (gtk_text_tag_table_lookup (table, "current"),
+                  "paragraph-background-rgba", &rgba, NULL);
+    ms_render_color (&self->style, MS_COLOR_TLS, &rgb);
+    rgba = (GdkRGBA) { rgb.r, rgb.g, rgb.b, 1.0 };
+    g_object_set (gtk_text_tag_table_lookup (table, "gutter-c"), "foreground-rgba", &rgba, NULL);
+    ms_render_color (&self->style, MS_COLOR_DIM, &rgb);
+    rgba = (GdkRGBA) { rgb.r, rgb.g, rgb.b, 1.0 };
+    g_object_set (gtk_text_tag_table_lookup (table, "gutter-s"), "foreground-rgba", &rgba, NULL);
+  }
+}
+
+static void
+fill_buffer (MsTranscriptView *self,
+             MsTraceSession   *session)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->text);
+  gboolean secrets = ms_playback_model_get_show_secrets (self->model);
+  GtkTextIter end;
+
+  ensure_tags (self);
+  gtk_text_buffer_set_text (buffer, "", 0);
+  g_array_set_size (self->offsets, 0);
+  self->shown = session;
+  self->shown_secrets = secrets;
+  if (session == NULL)
+    return;
+  for (guint i = 0; i < session->lines->len; i++)
+    {
+      MsTraceLine *line = g_ptr_array_index (session->lines, i);
+      g_autofree char *text = ms_text_format_line_text (session->protocol, line, secrets);
+      gboolean client = line->dir == MS_DIR_CLIENT;
+      int offset;
+
+      gtk_text_buffer_get_end_iter (buffer, &end);
+      offset = gtk_text_iter_get_offset (&end);
+      g_array_append_val (self->offsets, offset);
+      gtk_text_buffer_insert_with_tags_by_name (buffer, &end, client ? "C: " : "S: ", -1,
+                                                client ? "gutter-c" : "gutter-s",
+                                                client ? NULL : "server", NULL);
+      gtk_text_buffer_insert_with_tags_by_name (buffer, &end, text, -1,
+                                                class_tags[ms_render_color_for_line (line)],
+                                                client ? NULL : "server", NULL);
+      gtk_text_buffer_insert (buffer, &end, "\n", 1);
+    }
+}
+
+static char *
+session_title (MsTraceSession *session)
+{
+  const char *tls = session->tls == MS_TLS_NONE ? "" : session->tls == MS_TLS_STARTTLS
+                    ? " · STARTTLS" : " · TLS";
+
+  return g_strdup_printf ("%s  %s → %s%s", ms_protocol_to_string (session->protocol),
+                          session->client_node ? session->client_node : session->client,
+                          session->server_node ? session->server_node : session->server, tls);
+}
+
+static void
+explain (MsTranscriptView *self,
+         const MsStep     *step)
+{
+  MsExplanation parts[MS_EXPLAIN_MAX_PARTS];
+  GString *out = g_string_new (NULL);
+  guint n = 0;
+
+  if (step == NULL)
+    g_string_append (out, _("Nothing selected yet. Step forward (→) or click a line."));
+  else if (step->kind == MS_STEP_LINE)
+    {
+      MsTraceLine *line = ms_playback_model_get_step_line (self->model, step);
+      const char *previous = NULL;
+
+      /* the command this reply answers: the last client command before it */
+      for (guint i = step->index; i-- > 0;)
+        {
+          MsTraceLine *before = g_ptr_array_index (step->session->lines, i);
+
+          if (before->dir == MS_DIR_CLIENT && before->command != NULL)
+            {
+              previous = before->command;
+              break;
+            }
+        }
+      n = ms_explain_line_parts (step->session->protocol, line, previous, parts);
+    }
+  else
+    n = ms_explain_event_parts (ms_playback_model_get_step_event (self->model, step), parts);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *key = g_markup_escape_text (parts[i].key, -1);
+      g_autofree char *text = g_markup_escape_text (parts[i].text, -1);
+
+      g_string_append_printf (out, "%s<b>%s</b>  %s", i ? "\n" : "", key, text);
+    }
+  if (step != NULL && n == 0)
+    g_string_append (out, _("No explanation for this line in the catalogue."));
+  gtk_label_set_markup (self->explanation, out->str);
+  g_string_free (out, TRUE);
+}
+
+static void
+update (MsTranscriptView *self)
+{
+  const MsStep *step = ms_playback_model_get_current (self->model);
+  MsTraceSession *session = step ? step->session : NULL;
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->text);
+  GtkTextIter start, end;
+
+  ensure_tags (self);
+  if (session != self->shown || ms_playback_model_get_show_secrets (self->model) != self->shown_secrets)
+    fill_buffer (self, session);
+  if (session == NULL)
+    {
+      gtk_label_set_text (self->title, _("No session at this step"));
+      gtk_text_buffer_set_text (buffer,
+                                _("This step is not part of a protocol session (a narration "
+                                  "or a network event); its explanation is below."), -1);
+      self->shown = NULL;
+    }
+  else
+    {
+      g_autofree char *title = session_title (session);
+
+      gtk_label_set_text (self->title, title);
+    }
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  gtk_text_buffer_remove_tag_by_name (buffer, "current", &start, &end);
+  if (step != NULL && step->kind == MS_STEP_LINE && step->index < self->offsets->len)
+    {
+      GtkTextMark *mark;
+
+      gtk_text_buffer_get_iter_at_offset (buffer, &start,
+                                          g_array_index (self->offsets, int, step->index));
+      end = start;
+      gtk_text_iter_forward_line (&end);
+      gtk_text_buffer_apply_tag_by_name (buffer, "current", &start, &end);
+      mark = gtk_text_buffer_get_mark (buffer, "current-line");
+      if (mark == NULL)
+        mark = gtk_text_buffer_create_mark (buffer, "current-line", &start, TRUE);
+      else
+        gtk_text_buffer_move_mark (buffer, mark, &start);
+      gtk_text_view_scroll_to_mark (self->text, mark, 0.1, FALSE, 0, 0);
+    }
+  explain (self, step);
+}
+
+static void
+on_cursor_changed (MsPlaybackModel  *model,
+                   guint             cursor,
+                   MsTranscriptView *self)
+{
+  update (self);
+}
+
+static void
+on_trace_changed (MsPlaybackModel  *model,
+                  MsTranscriptView *self)
+{
+  fill_buffer (self, NULL);
+}
+
+static void
+ms_transcript_view_dispose (GObject *object)
+{
+  MsTranscriptView *self = MS_TRANSCRIPT_VIEW (object);
+
+  ms_transcript_view_set_model (self, NULL);
+  g_clear_pointer (&self->offsets, g_array_unref);
+  gtk_widget_dispose_template (GTK_WIDGET (object), MS_TYPE_TRANSCRIPT_VIEW);
+  G_OBJECT_CLASS (ms_transcript_view_parent_class)->dispose (object);
+}
+
+static void
+ms_transcript_view_class_init (MsTranscriptViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = ms_transcript_view_dispose;
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/mailsim/MailSim/ms-transcript-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, MsTranscriptView, text);
+  gtk_widget_class_bind_template_child (widget_class, MsTranscriptView, title);
+  gtk_widget_class_bind_template_child (widget_class, MsTranscriptView, explanation);
+  gtk_widget_class_bind_template_child (widget_class, MsTranscriptView, show_secrets);
+}
+
+static void
+ms_transcript_view_init (MsTranscriptView *self)
+{
+  self->style.scale = 1.0;
+  self->offsets = g_array_new (FALSE, FALSE, sizeof (int));
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+void
+ms_transcript_view_set_model (MsTranscriptView *self,
+                              MsPlaybackModel  *model)
+{
+  if (self->model == model)
+    return;
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_data (self->model, self);
+  g_set_object (&self->model, model);
+  self->shown = NULL;
+  if (model == NULL)
+    return;
+  g_object_bind_property (model, "show-secrets", self->show_secrets, "active",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_signal_connect (model, "cursor-changed", G_CALLBACK (on_cursor_changed), self);
+  g_signal_connect (model, "trace-changed", G_CALLBACK (on_trace_changed), self);
+  update (self);
+}
+
+void
+ms_transcript_view_set_style (MsTranscriptView    *self,
+                              const MsRenderStyle *style)
+{
+  self->style = *style;
+  if (self->model != NULL)
+    {
+      fill_buffer (self, self->shown);
+      update (self);
+    }
+}

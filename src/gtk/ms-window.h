@@ -1,0 +1,34 @@
+/* ms-window.h: the main window, one trace and one cursor for every view
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "ms-playback-model.h"
+
+G_BEGIN_DECLS
+
+#define MS_TYPE_WINDOW (ms_window_get_type ())
+G_DECLARE_FINAL_TYPE (MsWindow, ms_window, MS, WINDOW, GtkApplicationWindow)
+
+MsWindow        *ms_window_new            (GtkApplication *application);
+MsPlaybackModel *ms_window_get_model      (MsWindow       *self);
+void             ms_window_set_trace      (MsWindow       *self,
+                                           MsTrace        *trace);
+gboolean         ms_window_open_file      (MsWindow       *self,
+                                           GFile          *file,
+                                           GError        **error);
+void             ms_window_show_error     (MsWindow       *self,
+                                           const char     *message);
+void             ms_window_set_presentation (MsWindow     *self,
+                                             gboolean      presentation);
+/* The side panel's page: "transcript" or "headers". */
+void             ms_window_show_page      (MsWindow       *self,
+                                           const char     *name);
+/* Screenshots: no animation, no fullscreen (the size stays fixed). */
+void             ms_window_set_still      (MsWindow       *self,
+                                           gboolean        still);
+
+G_END_DECLS
