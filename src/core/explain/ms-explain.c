@@ -653,6 +653,14 @@ static const MsExplainRow events[] = {
   { MS_PROTOCOL_SMTP, "delivered",
     N_("MDA: the message was stored in the recipient's mailbox, with a Return-Path header "
        "added; POP3 or IMAP can now fetch it.") },
+  { MS_PROTOCOL_SMTP, "transport",
+    N_("Transport table: mail for this domain goes to a fixed next hop instead of the MX, "
+       "as a DMZ server forwards to the internal server, or an internal server sends all "
+       "outbound mail through a smarthost.") },
+  { MS_PROTOCOL_SMTP, "nat",
+    N_("NAT (masquerade): the router replaced the private source address and port with its "
+       "own global address and a port of its own; the server only ever sees the router's "
+       "address, shared by every host behind it.") },
   { MS_PROTOCOL_SMTP, "relay-queued",
     N_("The message for another domain waits in the outbound queue; an MTA would now look "
        "up the MX record of that domain and relay it there.") },
@@ -1187,6 +1195,8 @@ ms_explain_event_parts (const MsTraceEvent *event,
       if ((row = FIND (events, MS_PROTOCOL_SMTP, why)) != NULL)
         return add_part (parts, 0, reason, row);
     }
+  if (check != NULL && (row = FIND (events, MS_PROTOCOL_SMTP, check)) != NULL)
+    return add_part (parts, 0, check, row);
   return add_part (parts, 0, event->type, FIND (events, MS_PROTOCOL_SMTP, event->type));
 }
 

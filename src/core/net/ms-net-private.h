@@ -52,6 +52,22 @@ typedef struct
   char           *reason;
 } MsFilterRule;
 
+/* Source NAT (masquerade) on a router: connections from @inside that leave through the
+ * router's address on @outside get that address and a port of the router's own. */
+typedef struct
+{
+  char      *inside_subnet;
+  GArray    *inside_cidrs;    /* of MsNetCidr, or NULL */
+  MsSubnet  *outside;
+  MsNetAddr  outside_addr[2]; /* the router's IPv4 and IPv6 address there (family 0: none) */
+} MsNatRule;
+
+typedef struct
+{
+  MsNetAddr addr;             /* the public side */
+  guint16   port;
+} MsNatMapping;
+
 typedef struct
 {
   MsSimTcpAcceptFunc accept;
@@ -78,6 +94,9 @@ struct _MsNode
   GHashTable *udp_bindings;   /* port -> MsUdpBinding* */
   guint16     next_port;
   MsDnsZone  *dns_zone;
+  GPtrArray  *nat_rules;      /* of MsNatRule* */
+  GHashTable *nat_map;        /* "proto private-address port" -> MsNatMapping* */
+  guint16     next_nat_port;
 };
 
 /* The path from a node to a subnet: routers crossed and the subnets in between. */
@@ -133,6 +152,24 @@ MsFilterRule  *_ms_router_check        (MsNode           *router,
                                         const MsPacket   *packet,
                                         const MsNetAddr  *src,
                                         const MsNetAddr  *dst);
+
+void           _ms_nat_rule_free       (MsNatRule        *rule);
+/* A connection from @src:@sport leaving @router onto @next: TRUE and the public side when
+ * a NAT rule applies (a new mapping is made the first time). */
+gboolean       _ms_router_nat_map      (MsNode           *router,
+                                        guint8            protocol,
+                                        const MsNetAddr  *src,
+                                        guint16           sport,
+                                        MsSubnet         *next,
+                                        MsNetAddr        *public_addr,
+                                        guint16          *public_port);
+/* An existing mapping only */
+gboolean       _ms_router_nat_lookup   (MsNode           *router,
+                                        guint8            protocol,
+                                        const MsNetAddr  *src,
+                                        guint16           sport,
+                                        MsNetAddr        *public_addr,
+                                        guint16          *public_port);
 
 /* ms-network.c */
 MsSubnet      *_ms_network_subnet_for  (MsNetwork        *network,

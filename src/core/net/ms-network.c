@@ -739,9 +739,25 @@ _ms_network_transmit (MsNetwork      *self,
       MsNetAddr src = { .family = packet->family }, dst = { .family = packet->family };
       MsFilterRule *rule;
 
+      MsNetAddr public_addr;
+      guint16 public_port;
+
       memcpy (src.bytes, packet->src_addr, 16);
       memcpy (dst.bytes, packet->dst_addr, 16);
       rule = _ms_router_check (router, packet, &src, &dst);
+      if (rule == NULL
+          && _ms_router_nat_lookup (router, packet->protocol, &src, packet->src_port,
+                                    &public_addr, &public_port))
+        {
+          /* Source NAT: from here on the packet carries the router's address and port.
+           * The log keeps it as seen on the outside link, the router as its sender. */
+          memcpy (packet->src_addr, public_addr.bytes, 16);
+          packet->src_port = public_port;
+          packet->src_node = router->id;
+          packet->next_hop_node = i + 1 < route->routers->len
+                                  ? ((MsNode *) g_ptr_array_index (route->routers, i + 1))->id
+                                  : destination != NULL ? destination->id : 0;
+        }
       if (rule != NULL)
         {
           packet->dropped_by = g_strdup_printf ("%s: %s", router->name, rule->reason);

@@ -55,6 +55,9 @@ _ms_node_new (MsNetwork  *network,
   node->tcp_listeners = g_hash_table_new_full (NULL, NULL, NULL, tcp_listener_free);
   node->udp_bindings = g_hash_table_new_full (NULL, NULL, NULL, udp_binding_free);
   node->next_port = EPHEMERAL_PORT_FIRST;
+  node->nat_rules = g_ptr_array_new_with_free_func ((GDestroyNotify) _ms_nat_rule_free);
+  node->nat_map = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  node->next_nat_port = MS_NAT_PORT_FIRST;
   return node;
 }
 
@@ -64,6 +67,8 @@ _ms_node_free (MsNode *node)
   g_free (node->name);
   g_array_unref (node->addresses);
   g_ptr_array_unref (node->filter_rules);
+  g_ptr_array_unref (node->nat_rules);
+  g_hash_table_unref (node->nat_map);
   g_hash_table_unref (node->tcp_listeners);
   g_hash_table_unref (node->udp_bindings);
   g_clear_object (&node->dns_zone);

@@ -188,3 +188,139 @@ _ms_router_check (MsNode          *router,
     }
   return NULL;
 }
+
+/* NAT */
+
+void
+_ms_nat_rule_free (MsNatRule *rule)
+{
+  g_free (rule->inside_subnet);
+  g_clear_pointer (&rule->inside_cidrs, g_array_unref);
+  g_free (rule);
+}
+
+gboolean
+ms_node_add_nat (MsNode      *router,
+                 const char  *inside,
+                 const char  *outside,
+                 GError     **error)
+{
+  MsSubnet *out;
+  MsNatRule *rule;
+  gboolean found = FALSE;
+
+  g_return_val_if_fail (router != NULL, FALSE);
+  g_return_val_if_fail (inside != NULL && outside != NULL, FALSE);
+
+  out = ms_network_get_subnet (router->network, outside);
+  if (out == NULL)
+    {
+      g_set_error (error, MS_NETWORK_ERROR, MS_NETWORK_ERROR_NOT_FOUND,
+                   "NAT on %s: no network “%s”", router->name, outside);
+      return FALSE;
+    }
+  rule = g_new0 (MsNatRule, 1);
+  rule->outside = out;
+  for (guint i = 0; i < router->addresses->len; i++)
+    {
+      const MsNodeAddress *a = &g_array_index (router->addresses, MsNodeAddress, i);
+
+      if (a->subnet == out && rule->outside_addr[a->addr.family == 6].family == 0)
+        {
+          rule->outside_addr[a->addr.family == 6] = a->addr;
+          found = TRUE;
+        }
+    }
+  if (!found)
+    {
+      _ms_nat_rule_free (rule);
+      g_set_error (error, MS_NETWORK_ERROR, MS_NETWORK_ERROR_INVALID_ADDRESS,
+                   "NAT on %s: the router has no address on “%s”", router->name, outside);
+      return FALSE;
+    }
+  if (!parse_selector (router->network, inside, &rule->inside_subnet, &rule->inside_cidrs,
+                       error))
+    {
+      _ms_nat_rule_free (rule);
+      return FALSE;
+    }
+  g_ptr_array_add (router->nat_rules, rule);
+  return TRUE;
+}
+
+guint
+ms_node_get_n_nat_mappings (MsNode *router)
+{
+  g_return_val_if_fail (router != NULL, 0);
+  return g_hash_table_size (router->nat_map);
+}
+
+static char *
+nat_key (guint8           protocol,
+         const MsNetAddr *src,
+         guint16          sport)
+{
+  char buf[64];
+
+  _ms_net_addr_format (src, buf, sizeof buf);
+  return g_strdup_printf ("%u %s %u", protocol, buf, sport);
+}
+
+gboolean
+_ms_router_nat_lookup (MsNode          *router,
+                       guint8           protocol,
+                       const MsNetAddr *src,
+                       guint16          sport,
+                       MsNetAddr       *public_addr,
+                       guint16         *public_port)
+{
+  g_autofree char *key = NULL;
+  MsNatMapping *m;
+
+  if (router->nat_rules->len == 0)
+    return FALSE;
+  key = nat_key (protocol, src, sport);
+  m = g_hash_table_lookup (router->nat_map, key);
+  if (m == NULL)
+    return FALSE;
+  *public_addr = m->addr;
+  *public_port = m->port;
+  return TRUE;
+}
+
+gboolean
+_ms_router_nat_map (MsNode          *router,
+                    guint8           protocol,
+                    const MsNetAddr *src,
+                    guint16          sport,
+                    MsSubnet        *next,
+                    MsNetAddr       *public_addr,
+                    guint16         *public_port)
+{
+  MsNatMapping *m;
+
+  if (protocol != MS_IP_PROTO_TCP)
+    return FALSE;
+  if (_ms_router_nat_lookup (router, protocol, src, sport, public_addr, public_port))
+    return TRUE;
+  for (guint i = 0; i < router->nat_rules->len; i++)
+    {
+      MsNatRule *rule = g_ptr_array_index (router->nat_rules, i);
+      const MsNetAddr *outside = &rule->outside_addr[src->family == 6];
+
+      if (rule->outside != next || outside->family == 0
+          || !selector_matches (router->network, rule->inside_subnet, rule->inside_cidrs, src)
+          || _ms_subnet_contains_addr (rule->outside, src))
+        continue;
+      m = g_new0 (MsNatMapping, 1);
+      m->addr = *outside;
+      m->port = router->next_nat_port;
+      router->next_nat_port = router->next_nat_port == G_MAXUINT16 ? MS_NAT_PORT_FIRST
+                                                                    : router->next_nat_port + 1;
+      g_hash_table_insert (router->nat_map, nat_key (protocol, src, sport), m);
+      *public_addr = m->addr;
+      *public_port = m->port;
+      return TRUE;
+    }
+  return FALSE;
+}

@@ -42,4 +42,16 @@ gboolean ms_node_set_filter_rule_enabled (MsNode                 *router,
                                           gboolean                enabled);
 guint    ms_node_get_n_filter_rules      (MsNode                 *router);
 
+/* Source NAT, "masquerade" (RFC 3022 NAPT): a TCP connection from @inside (a subnet name or
+ * a CIDR) that leaves @router onto the subnet @outside gets the router's address there as
+ * its source, and a port of the router's (from MS_NAT_PORT_FIRST up, one per connection);
+ * the server sees and answers that address and port. The router must have an address on
+ * @outside. UDP is not translated. */
+#define MS_NAT_PORT_FIRST 40000
+gboolean ms_node_add_nat                 (MsNode                 *router,
+                                          const char             *inside,
+                                          const char             *outside,
+                                          GError                **error);
+guint    ms_node_get_n_nat_mappings      (MsNode                 *router);
+
 G_END_DECLS

@@ -355,7 +355,8 @@ start_engine (MsSimTcpEndpoint *ep)
         ep->session = other->session;
       else
         {
-          g_autofree char *c = ms_format_endpoint (client->local_text, client->local_port);
+          /* the client as the server sees it: after NAT, the router's address and port */
+          g_autofree char *c = ms_format_endpoint (server->remote_text, server->remote_port);
           g_autofree char *s = ms_format_endpoint (server->local_text, server->local_port);
 
           ep->session = ms_trace_open_session (trace, protocol, c, s);
@@ -369,8 +370,12 @@ start_engine (MsSimTcpEndpoint *ep)
             ms_engine_set_session (client->engine, NULL);
         }
     }
-  ms_engine_set_endpoints (ep->engine, client->local_text, client->local_port,
-                           server->local_text, server->local_port);
+  if (ep == server)
+    ms_engine_set_endpoints (ep->engine, server->remote_text, server->remote_port,
+                             server->local_text, server->local_port);
+  else
+    ms_engine_set_endpoints (ep->engine, client->local_text, client->local_port,
+                             server->local_text, server->local_port);
   if (ms_sim_tcp_port_is_implicit_tls (server->local_port))
     {
       /* RFC 8314 §3: TLS from the first byte; the engine itself never sees it */
@@ -871,6 +876,8 @@ ms_network_connect (MsNetwork            *network,
   Connection *conn;
   MsScheduler *scheduler;
   guint64 timeout;
+  MsNetAddr seen_addr;
+  guint16 seen_port;
 
   g_return_val_if_fail (MS_IS_NETWORK (network), NULL);
   g_return_val_if_fail (client != NULL, NULL);
@@ -896,8 +903,43 @@ ms_network_connect (MsNetwork            *network,
   conn->rto_us = MS_SIM_TCP_INITIAL_RTO;
   endpoint_init (&conn->ends[0], conn, 0, client, &route->src_addr, ms_node_next_port (client),
                  &dst, port);
-  endpoint_init (&conn->ends[1], conn, 1, server, &dst, port, &route->src_addr,
-                 conn->ends[0].local_port);
+  /* Source NAT on the way: the server sees (and answers) the last router's address and
+   * port, not the client's (RFC 3022 §2.2) */
+  seen_addr = route->src_addr;
+  seen_port = conn->ends[0].local_port;
+  for (guint i = 0; i < route->routers->len; i++)
+    {
+      MsNode *router = g_ptr_array_index (route->routers, i);
+      MsNetAddr public_addr;
+      guint16 public_port;
+
+      if (_ms_router_nat_map (router, MS_IP_PROTO_TCP, &seen_addr, seen_port,
+                              g_ptr_array_index (route->subnets, i + 1), &public_addr,
+                              &public_port))
+        {
+          MsTrace *trace = ms_network_get_trace (network);
+          g_autofree char *in_addr = _ms_net_addr_to_string (&seen_addr);
+          g_autofree char *out_addr = _ms_net_addr_to_string (&public_addr);
+          g_autofree char *in_ep = ms_format_endpoint (in_addr, seen_port);
+          g_autofree char *out_ep = ms_format_endpoint (out_addr, public_port);
+          g_autofree char *to_ep = ms_format_endpoint (server_address, port);
+
+          g_autofree char *note = g_strdup_printf ("NAT at %s: %s -> %s (the inside leg, "
+                                                   "from %s, is not captured)",
+                                                   ms_node_get_name (router), in_ep, out_ep,
+                                                   ms_node_get_name (client));
+
+          /* the SYN, captured on the outside link, says where it came from */
+          ms_network_add_packet_comment (network, note);
+          if (trace != NULL)
+            ms_trace_add_event (trace, "nat", ms_node_get_name (router), 0,
+                                "inside", in_ep, "outside", out_ep, "server", to_ep,
+                                "client_node", ms_node_get_name (client), NULL);
+          seen_addr = public_addr;
+          seen_port = public_port;
+        }
+    }
+  endpoint_init (&conn->ends[1], conn, 1, server, &dst, port, &seen_addr, seen_port);
   conn->ends[0].state = EP_SYN_SENT;
   conn->ends[0].isn = g_rand_int (_ms_network_get_rand (network));
   conn->ends[1].state = EP_LISTEN;

@@ -274,6 +274,14 @@ build_nodes (MsScenarioRunner  *self,
       if (spec->roles & MS_SCENARIO_ROLE_ROUTER)
         {
           ms_node_set_forwarding (rn->node, TRUE);
+          for (guint k = 0; k < spec->nat->len; k++)
+            {
+              MsScenarioNat *nat = spec->nat->pdata[k];
+              g_autoptr(GError) nat_error = NULL;
+
+              if (!ms_node_add_nat (rn->node, nat->inside, nat->outside, &nat_error))
+                return fail_at (self, &nat->mark, error, "%s", nat_error->message);
+            }
           if (!apply_filters (self, rn, TRUE, error))
             return FALSE;
         }

@@ -42,7 +42,7 @@ static const char *const network_keys[] = { "name", "kind", "cidr", "latency_ms"
 static const char *const network_kinds[] = { "home-pool", "isp", "dmz", "lan", "internet", NULL };
 static const char *const node_keys[] = {
   "name", "hostname", "addresses", "roles", "domains", "trusted_networks", "submission_auth",
-  "spf", "pop_before_smtp", "fail_first", "fail_count", "resolver", "filters", "transport", NULL
+  "spf", "pop_before_smtp", "fail_first", "fail_count", "resolver", "filters", "transport", "nat", NULL
 };
 static const char *const role_names[] = {
   "mua", "msa", "mta", "mda", "mra", "dns", "router", "webmail", NULL
@@ -127,6 +127,16 @@ route_free (gpointer data)
 }
 
 static void
+nat_free (gpointer data)
+{
+  MsScenarioNat *nat = data;
+
+  g_free (nat->inside);
+  g_free (nat->outside);
+  g_free (nat);
+}
+
+static void
 node_free (gpointer data)
 {
   MsScenarioNode *node = data;
@@ -144,6 +154,7 @@ node_free (gpointer data)
   g_free (node->resolver);
   g_clear_pointer (&node->filters, g_ptr_array_unref);
   g_clear_pointer (&node->transport, g_ptr_array_unref);
+  g_clear_pointer (&node->nat, g_ptr_array_unref);
   g_free (node);
 }
 
@@ -769,6 +780,43 @@ parse_filters (Ctx            *ctx,
   return TRUE;
 }
 
+static const char *const nat_keys[] = { "inside", "outside", NULL };
+
+/* nat: {inside: NETWORK-OR-CIDR, outside: NETWORK}, or a list of them */
+static gboolean
+parse_nat (Ctx            *ctx,
+           MsScenarioNode *node,
+           yaml_node_t    *value,
+           GError        **error)
+{
+  g_autoptr(GPtrArray) items = g_ptr_array_new ();
+
+  if (value->type == YAML_SEQUENCE_NODE)
+    for (yaml_node_item_t *i = value->data.sequence.items.start; i < value->data.sequence.items.top; i++)
+      g_ptr_array_add (items, node_at (ctx, *i));
+  else
+    g_ptr_array_add (items, value);
+  for (guint k = 0; k < items->len; k++)
+    {
+      yaml_node_t *map = items->pdata[k];
+      MsScenarioNat *nat;
+
+      if (!expect_mapping (ctx, map, "nat (inside: network or CIDR, outside: network)", error)
+          || !check_keys (ctx, map, "nat", nat_keys, error))
+        return FALSE;
+      nat = g_new0 (MsScenarioNat, 1);
+      nat->mark = mark_of (map);
+      g_ptr_array_add (node->nat, nat);
+      if (!get_string (ctx, map, "inside", "nat", TRUE, &nat->inside, error)
+          || !get_string (ctx, map, "outside", "nat", TRUE, &nat->outside, error))
+        return FALSE;
+      if (find_network (ctx->scenario, nat->outside) == NULL)
+        return fail_at (ctx, lookup (ctx, map, "outside"), error, MS_SCENARIO_ERROR_INVALID,
+                        "nat of “%s”: “%s” is not a network", node->name, nat->outside);
+    }
+  return TRUE;
+}
+
 /* transport: {DOMAIN: NEXT_HOP} with NEXT_HOP "host", "host:port" or "[address]:port"
  * (Postfix transport(5) and relayhost syntax); DOMAIN "*" for all non-local mail. */
 static gboolean
@@ -846,6 +894,7 @@ parse_node (Ctx          *ctx,
   node->addresses = g_ptr_array_new_with_free_func (address_free);
   node->filters = g_ptr_array_new_with_free_func (filter_free);
   node->transport = g_ptr_array_new_with_free_func (route_free);
+  node->nat = g_ptr_array_new_with_free_func (nat_free);
   g_ptr_array_add (ctx->scenario->nodes, node);
 
   if (!get_string (ctx, map, "name", "a node", TRUE, &node->name, error)
@@ -954,6 +1003,15 @@ parse_node (Ctx          *ctx,
         return fail_at (ctx, value, error, MS_SCENARIO_ERROR_INVALID,
                         "node “%s” has “filters” but not the role router", node->name);
       if (!parse_filters (ctx, node, value, error))
+        return FALSE;
+    }
+  value = lookup (ctx, map, "nat");
+  if (value != NULL)
+    {
+      if ((node->roles & MS_SCENARIO_ROLE_ROUTER) == 0)
+        return fail_at (ctx, value, error, MS_SCENARIO_ERROR_INVALID,
+                        "node “%s” has “nat” but not the role router", node->name);
+      if (!parse_nat (ctx, node, value, error))
         return FALSE;
     }
   value = lookup (ctx, map, "transport");
@@ -1902,7 +1960,7 @@ ms_scenario_expectation_describe (const MsScenarioExpectation *exp)
         g_string_append_printf (s, " (message “%s”)", exp->subject);
       if (exp->count >= 0)
         g_string_append_printf (s, " appears %d time%s", exp->count, exp->count == 1 ? "" : "s");
-      else
+      else if (exp->position == 0)
         g_string_append (s, exp->present ? " is present" : " is absent");
       if (exp->contains != NULL && exp->position > 0)
         g_string_append_printf (s, ", the %u%s from the top contains “%s”", exp->position,

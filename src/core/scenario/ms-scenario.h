@@ -80,6 +80,14 @@ typedef struct
   MsScenarioMark  mark;
 } MsScenarioRoute;
 
+/* Source NAT (masquerade) on a router: from @inside out through its address on @outside */
+typedef struct
+{
+  char           *inside;     /* a network name or a CIDR */
+  char           *outside;    /* a network name */
+  MsScenarioMark  mark;
+} MsScenarioNat;
+
 /* Node roles */
 typedef enum
 {
@@ -109,6 +117,7 @@ typedef struct
   char           *resolver;         /* the DNS node this node asks */
   GPtrArray      *filters;          /* of MsScenarioFilter*, routers only */
   GPtrArray      *transport;        /* of MsScenarioRoute*, MTAs only */
+  GPtrArray      *nat;              /* of MsScenarioNat*, routers only */
   MsScenarioMark  mark;
 } MsScenarioNode;
 

@@ -511,3 +511,92 @@ Test (network, freeing_the_network_mid_connection)
   cr_assert_not (run.server.closed);
   run_clear (&run);
 }
+
+/* Source NAT: two hosts of a private LAN reach a server as the router's one address, each
+ * with a port of the router's; the packet log shows the outside view; an OP25B-like rule
+ * behind the NAT router sees the translated source. */
+Test (network, nat_masquerades_a_private_lan)
+{
+  g_autoptr(MsNetwork) net = ms_network_new (5);
+  g_autoptr(MsTrace) trace = ms_trace_new ("simulation", "nat");
+  g_autoptr(GError) error = NULL;
+  MsNode *a, *b, *home, *isp_router, *server;
+  MsFilterRuleSpec rule = { .name = "pool-25", .protocol = MS_IP_PROTO_TCP,
+                            .source = "pool", .destination_port = 25,
+                            .action = MS_FILTER_DROP, .reason = "op25b" };
+  const MsPacket *p;
+  guint n;
+  Run ra, rb, rc;
+
+  ms_network_set_trace (net, trace);
+  cr_assert_not_null (ms_network_add_subnet (net, "lan", "192.168.0.0/24", 0, &error));
+  cr_assert_not_null (ms_network_add_subnet (net, "pool", "203.0.113.0/24", 0, &error));
+  cr_assert_not_null (ms_network_add_subnet (net, "isp", "198.51.100.0/24", 0, &error));
+  a = ms_network_add_node (net, "a", &error);
+  b = ms_network_add_node (net, "b", &error);
+  home = ms_network_add_node (net, "home", &error);
+  isp_router = ms_network_add_node (net, "isp-router", &error);
+  server = ms_network_add_node (net, "server", &error);
+  cr_assert (ms_node_add_address (a, "lan", "192.168.0.10", &error));
+  cr_assert (ms_node_add_address (b, "lan", "192.168.0.11", &error));
+  cr_assert (ms_node_add_address (home, "lan", "192.168.0.1", &error));
+  cr_assert (ms_node_add_address (home, "pool", "203.0.113.7", &error));
+  cr_assert (ms_node_add_address (isp_router, "pool", "203.0.113.1", &error));
+  cr_assert (ms_node_add_address (isp_router, "isp", "198.51.100.1", &error));
+  cr_assert (ms_node_add_address (server, "isp", "198.51.100.25", &error));
+  ms_node_set_forwarding (home, TRUE);
+  ms_node_set_forwarding (isp_router, TRUE);
+  cr_assert_not (ms_node_add_nat (home, "lan", "isp", &error), "no address on isp");
+  g_clear_error (&error);
+  cr_assert (ms_node_add_nat (home, "lan", "pool", &error));
+  cr_assert (ms_node_add_filter_rule (isp_router, &rule, &error));
+
+  run_init (&ra);
+  run_init (&rb);
+  run_init (&rc);
+  ra.to_send = g_bytes_new_static ("from a\r\n", 8);
+  rb.to_send = g_bytes_new_static ("from b\r\n", 8);
+  ms_node_listen (server, 110, on_accept, &ra, NULL);
+  ms_network_connect (net, a, "198.51.100.25", 110, on_connected, &ra, NULL);
+  cr_assert (ms_network_run (net, NULL));
+  ms_node_unlisten (server, 110);
+  ms_node_listen (server, 110, on_accept, &rb, NULL);
+  ms_network_connect (net, b, "198.51.100.25", 110, on_connected, &rb, NULL);
+  cr_assert (ms_network_run (net, NULL));
+  cr_assert (ra.connected && rb.connected);
+  /* the server sees the router's address for both */
+  cr_assert_str_eq (ra.server.remote, "203.0.113.7");
+  cr_assert_str_eq (rb.server.remote, "203.0.113.7");
+  cr_assert_eq (ra.server.received->len, 8);
+  cr_assert_eq (memcmp (rb.server.received->data, "from b\r\n", 8), 0);
+  cr_assert_eq (ms_node_get_n_nat_mappings (home), 2);
+  cr_assert_eq (net_count_events (trace, "nat", "home"), 2);
+
+  /* every packet as on the outside link: the router's address and its ports */
+  p = ms_network_get_packets (net, &n);
+  cr_assert_gt (n, 6);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *src = ms_packet_dup_src_address (&p[i]);
+      g_autofree char *dst = ms_packet_dup_dst_address (&p[i]);
+      gboolean outbound = p[i].dst_port == 110;
+      const char *inside = outbound ? src : dst;
+      guint16 port = outbound ? p[i].src_port : p[i].dst_port;
+
+      cr_assert_str_eq (inside, "203.0.113.7", "packet %u", i);
+      cr_assert (port == MS_NAT_PORT_FIRST || port == MS_NAT_PORT_FIRST + 1);
+      if (outbound)
+        cr_assert_eq (p[i].src_node, ms_node_get_id (home));
+    }
+  cr_assert_not_null (strstr (p[0].comment, "NAT at home: 192.168.0.10:49152 -> 203.0.113.7:40000"));
+
+  /* a filter after the NAT router matches the translated source */
+  ms_node_listen (server, 25, accept_only, &rc, NULL);
+  ms_network_connect (net, a, "198.51.100.25", 25, on_connected, &rc, NULL);
+  cr_assert (ms_network_run (net, NULL));
+  cr_assert_not (rc.connected);
+  cr_assert_eq (net_count_events (trace, "blocked", "isp-router"), 4);
+  run_clear (&ra);
+  run_clear (&rb);
+  run_clear (&rc);
+}

@@ -144,7 +144,7 @@ Test (scenario_load, broken_files)
   assert_error (13, "    ruoter: [mua]",
                 "scenarios/tiny.yaml:13:5: unknown key “ruoter” in node; expected one of: name, "
                 "hostname, addresses, roles, domains, trusted_networks, submission_auth, spf, "
-                "pop_before_smtp, fail_first, fail_count, resolver, filters, transport");
+                "pop_before_smtp, fail_first, fail_count, resolver, filters, transport, nat");
   assert_error (13, "    roles: [mua, postman]",
                 "scenarios/tiny.yaml:13:12: unknown role “postman” for node “pc”; expected one "
                 "of: mua, msa, mta, mda, mra, dns, router, webmail");
@@ -292,4 +292,39 @@ Test (scenario_load, resolve_ids)
   cr_assert_null (none);
   cr_assert_str_eq (error->message,
                     "no scenario “no-such-scenario”; `mailsim list` shows the scenarios there are");
+}
+
+/* transport (MTAs), nat (routers) and header positions: good and broken */
+Test (scenario_load, transport_nat_and_position)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *good = variant (18, "    domains: [example.test]\n"
+                                       "    transport: {example.net: \"[192.0.2.99]:2525\", "
+                                       "\"*\": smart.example.test}");
+  g_autoptr(MsScenario) scn = ms_scenario_load_data (good, -1, "scenarios/tiny.yaml", &error);
+  MsScenarioNode *mail;
+  MsScenarioRoute *r;
+
+  cr_assert_not_null (scn, "%s", error != NULL ? error->message : "");
+  mail = ms_scenario_find_node (scn, "mail");
+  cr_assert_eq (mail->transport->len, 2);
+  r = mail->transport->pdata[0];
+  cr_assert_str_eq (r->domain, "example.net");
+  cr_assert_str_eq (r->next_hop, "192.0.2.99");
+  cr_assert_eq (r->port, 2525);
+  r = mail->transport->pdata[1];
+  cr_assert_str_eq (r->domain, "*");
+  cr_assert_str_eq (r->next_hop, "smart.example.test");
+  cr_assert_eq (r->port, 25);
+
+  assert_error (14, "    addresses: {lan: 192.0.2.7}\n    transport: {\"*\": mail}",
+                "scenarios/tiny.yaml:15:16: node “pc” has “transport” but not the role mta");
+  assert_error (18, "    domains: [example.test]\n    transport: {example.net: \"mx:99999\"}",
+                "scenarios/tiny.yaml:19:30: “99999” is not a port number (1-65535) in transport");
+  assert_error (14, "    addresses: {lan: 192.0.2.7}\n    nat: {inside: lan, outside: lan}",
+                "scenarios/tiny.yaml:15:10: node “pc” has “nat” but not the role router");
+  assert_error (32, "    mailbox: a@example.test\n  - expect: header\n    mailbox: a@example.test\n"
+                    "    header: Received\n    position: 1",
+                "scenarios/tiny.yaml:36:15: “position” says which occurrence “contains” is "
+                "about; “contains” is missing");
 }

@@ -483,3 +483,47 @@ Test (scenario_run, list_text_and_json)
     }
   cr_assert (found);
 }
+
+/* `mailsim list --switches ID` and the switches in list's JSON; every switch of the
+ * library is used by some setting. */
+Test (scenario_run, list_switches)
+{
+  const char *text[] = { "list", "--lang", "en", "--switches", "op25b", NULL };
+  const char *json[] = { "list", "--format", "json", NULL };
+  const char *bad[] = { "list", "--switches", "no-such-scenario", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *js = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *out2 = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonArray *list;
+
+  cr_assert_eq (run_mailsim (text, &out, NULL), 0);
+  cr_assert_not_null (strstr (out, "Switches of op25b (change one with “mailsim run op25b "
+                                   "--set KEY=VALUE”):\n"), "%s", out);
+  cr_assert_not_null (strstr (out, "  op25b       = true  (true or false)\n"), "%s", out);
+  cr_assert_eq (run_mailsim (bad, &out2, &err), 2);
+  cr_assert_eq (run_mailsim (json, &js, NULL), 0);
+  cr_assert (json_parser_load_from_data (parser, js, -1, NULL));
+  list = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)),
+                                       "scenarios");
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *o = json_array_get_object_element (list, i);
+      JsonArray *sw = json_object_get_array_member (o, "switches");
+
+      cr_assert_not_null (sw);
+      cr_assert_not_null (json_object_get_object_member (o, "summary"));
+      for (guint k = 0; k < json_array_get_length (sw); k++)
+        {
+          JsonObject *s = json_array_get_object_element (sw, k);
+
+          if (strcmp (json_object_get_string_member (o, "id"), "op25b") == 0
+              && strcmp (json_object_get_string_member (s, "name"), "op25b") == 0)
+            {
+              cr_assert_str_eq (json_object_get_string_member (s, "type"), "boolean");
+              cr_assert (json_object_get_boolean_member (s, "default"));
+            }
+        }
+    }
+}
