@@ -91,7 +91,8 @@ ms_step_mark_for_event (const MsTraceEvent *event)
     return MS_STEP_MARK_NONE;
   result = json_object_get_string_member_with_default (event->fields, "result", "");
   if (strcmp (result, "fail") == 0 || strcmp (result, "softfail") == 0
-      || strcmp (result, "denied") == 0 || strcmp (result, "reject") == 0
+      || strcmp (result, "deny") == 0 || strcmp (result, "denied") == 0
+      || strcmp (result, "reject") == 0 || strcmp (result, "refuse") == 0
       || strcmp (result, "permerror") == 0 || strcmp (result, "temperror") == 0)
     return MS_STEP_MARK_POLICY;
   return MS_STEP_MARK_NONE;

@@ -762,6 +762,7 @@ render_badge (cairo_t             *cr,
               double               y,
               double               max_width,
               double               min_left,
+              double               max_right,
               MsColor              color)
 {
   int w, h;
@@ -771,6 +772,8 @@ render_badge (cairo_t             *cr,
   text_size (text, label, &w, &h);
   w = MIN (w, (int) max_width);
   /* keep the whole badge inside [min_left, ...) */
+  if (max_right > 0 && x + w / 2.0 + pad > max_right)
+    x = max_right - w / 2.0 - pad;
   if (x - w / 2.0 - pad < min_left)
     x = min_left + w / 2.0 + pad;
   ms_render_color (style, color, &rgb);
@@ -886,7 +889,7 @@ ms_sequence_render (cairo_t             *cr,
           else
             draw_arrow (cr, x1, x2, y, 9 * scale, line->kind == MS_LINE_DATA, TRUE);
           if (tls)
-            draw_lock (cr, style, x1 + (x2 > x1 ? 10 : -10) * scale, y - 9 * scale);
+            draw_lock (cr, style, MIN (x1, x2) + 10 * scale, y - 9 * scale);
           /* the text may run past the arrow to the right edge: a row holds one line */
           set_color (cr, style, ms_render_color_for_line (line));
           draw_text (cr, r == cursor ? bold : text, label,
@@ -934,7 +937,7 @@ ms_sequence_render (cairo_t             *cr,
 
               set_color (cr, style, event_failed (event) ? MS_COLOR_5XX : MS_COLOR_FG);
               render_badge (cr, small, style, summary, x, top + row_h / 2, column * 1.6,
-                            SEQ_TIME_COLUMN * scale + 4 * scale,
+                            SEQ_TIME_COLUMN * scale + 4 * scale, width - 4 * scale,
                             event_failed (event) ? MS_COLOR_5XX : MS_COLOR_2XX);
             }
         }
@@ -1004,7 +1007,7 @@ place_nodes (MsTraceLayout *layout,
           if (strcmp (node->zone, zone) != 0)
             continue;
           points[i].x = zone_x[z] + col_w / 2;
-          points[i].y = 40 * scale + (k + 0.5) * (height - 60 * scale) / n_in;
+          points[i].y = 36 * scale + (k + 0.5) * (height - 96 * scale) / n_in;
           k++;
         }
     }
@@ -1245,7 +1248,7 @@ ms_network_render (cairo_t             *cr,
                    y + 5 * scale + BASE_FONT_SIZE * 3.1 * scale, node_w - 12 * scale, 0.5);
       if (badges[i] != NULL)
         render_badge (cr, small, style, badges[i], points[i].x, y + node_h + 14 * scale,
-                      node_w * 1.2, 0, badge_bad[i] ? MS_COLOR_5XX : MS_COLOR_2XX);
+                      node_w * 1.2, 0, width, badge_bad[i] ? MS_COLOR_5XX : MS_COLOR_2XX);
     }
 
   /* a packet dropped at this step: stopped at the router, with the reason */
@@ -1310,7 +1313,9 @@ ms_network_render (cairo_t             *cr,
                 p = point_along (path, n, phase);
               draw_envelope (cr, style, p.x, p.y);
               set_color (cr, style, ms_render_color_for_line (line));
-              render_badge (cr, text, style, label, p.x, p.y - 26 * scale, width / 2, 4 * scale,
+              /* the line itself as a caption under the map: it would hide a node */
+              render_badge (cr, text, style, label, width / 2, height - 24 * scale,
+                            width - 40 * scale, 4 * scale, width - 4 * scale,
                             ms_render_color_for_line (line));
             }
         }
