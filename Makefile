@@ -16,7 +16,7 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 MESON_TEST_ARGS ?= --print-errorlogs
 
-.PHONY: all deps build run test test-quick test-asan fuzz-smoke fuzz bench clean
+.PHONY: all deps build run serve test test-quick test-asan fuzz-smoke fuzz bench clean
 
 all: build
 
@@ -42,15 +42,19 @@ $(BUILD)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	meson compile -C $(BUILD)
 
-# The window when there is a display (and it was built: GTK 4 found); otherwise the live
-# lab in the terminal with the demo users. The schema is compiled into the build tree, so
-# this works uninstalled.
+# The window on the default scenario when there is a display (and GTK 4 was found);
+# otherwise the default scenario (OP25B) played in the terminal, narrated in the user's
+# locale language. The schema is compiled into the build tree, so this works uninstalled.
 run: build
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] && [ -x ./$(BUILD)/src/gtk/mailsim-gtk ]; then \
 	  GSETTINGS_SCHEMA_DIR=./$(BUILD)/data ./$(BUILD)/src/gtk/mailsim-gtk $(RUN_ARGS); \
 	else \
-	  ./$(BUILD)/src/cli/mailsim serve; \
+	  ./$(BUILD)/src/cli/mailsim run op25b; \
 	fi
+
+# The live lab: SMTP, POP3 and IMAP servers on loopback for real mail clients.
+serve: build
+	./$(BUILD)/src/cli/mailsim serve
 
 test-quick: build
 	meson test -C $(BUILD) $(MESON_TEST_ARGS)

@@ -6,6 +6,8 @@
 
 #include <glib.h>
 
+#include "ms-trace.h"
+
 G_BEGIN_DECLS
 
 /* Exit statuses of docs/cli.md */
@@ -23,8 +25,15 @@ typedef struct
   const char       *summary;  /* translatable, marked with N_() */
 } MsCliCommand;
 
+int ms_cli_list (int argc, char **argv);
+int ms_cli_run (int argc, char **argv);
 int ms_cli_serve (int argc, char **argv);
 int ms_cli_spf (int argc, char **argv);
+int ms_cli_analyze (int argc, char **argv);
+int ms_cli_capture (int argc, char **argv);
+
+/* The trace as JSON, messages extended with "parts" and "hops" (analyze). */
+char *ms_cli_analyze_json (MsTrace *trace, gboolean pretty);
 
 /* --lang ja|en: switches the language of explanations and messages. */
 void ms_cli_set_language (const char *lang);

@@ -15,8 +15,12 @@
 #include "ms-i18n.h"
 
 static const MsCliCommand commands[] = {
+  { "list", ms_cli_list, N_("List the scenarios") },
+  { "run", ms_cli_run, N_("Play a scenario on the virtual network and check its expectations") },
   { "serve", ms_cli_serve, N_("Run the live lab: SMTP, POP3 and IMAP servers on real sockets") },
   { "spf", ms_cli_spf, N_("Evaluate SPF (RFC 7208) against a zone file") },
+  { "analyze", ms_cli_analyze, N_("Show the SMTP, POP3 and IMAP sessions of a pcap/pcapng file") },
+  { "capture", ms_cli_capture, N_("Capture on an interface and show mail sessions as they happen") },
 };
 
 static void

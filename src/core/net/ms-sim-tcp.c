@@ -346,13 +346,28 @@ start_engine (MsSimTcpEndpoint *ep)
     protocol = ms_protocol_from_port (server->local_port);
   if (trace != NULL && ep->session == NULL)
     {
-      g_autofree char *c = ms_format_endpoint (client->local_text, client->local_port);
-      g_autofree char *s = ms_format_endpoint (server->local_text, server->local_port);
+      /* One connection is one trace session, recorded by one side only: both engines
+       * see the same lines, and a learner must see them once. The server's engine
+       * records when there is one; a client talking to a bare listener records. */
+      MsSimTcpEndpoint *other = ep == client ? server : client;
 
-      ep->session = ms_trace_open_session (trace, protocol, c, s);
-      ms_trace_session_set_nodes (ep->session, client->node->name,
-                                  server->node != NULL ? server->node->name : NULL);
-      ms_engine_set_session (ep->engine, ep->session);
+      if (other->session != NULL)
+        ep->session = other->session;
+      else
+        {
+          g_autofree char *c = ms_format_endpoint (client->local_text, client->local_port);
+          g_autofree char *s = ms_format_endpoint (server->local_text, server->local_port);
+
+          ep->session = ms_trace_open_session (trace, protocol, c, s);
+          ms_trace_session_set_nodes (ep->session, client->node->name,
+                                      server->node != NULL ? server->node->name : NULL);
+        }
+      if (ep == server || server->engine == NULL)
+        {
+          ms_engine_set_session (ep->engine, ep->session);
+          if (ep == server && client->engine != NULL)
+            ms_engine_set_session (client->engine, NULL);
+        }
     }
   ms_engine_set_endpoints (ep->engine, client->local_text, client->local_port,
                            server->local_text, server->local_port);

@@ -540,9 +540,18 @@ proceed_auth (MsSmtpServer   *self,
       /* RFC 2195 §2: a challenge unique to this exchange, in msg-id form: a
        * process-wide counter and the (virtual) clock in microseconds, so that a
        * simulation stays reproducible and no two sessions share one. */
-      self->auth_challenge = g_strdup_printf ("<%u.%" G_GINT64_FORMAT "@%s>",
-                                              (guint) g_atomic_int_add (&challenge_counter, 1) + 1,
-                                              _ms_smtp_server_now (self), self->hostname);
+      if (self->config.id_func != NULL)
+        {
+          /* the site's id generator: reproducible per site, not per process */
+          g_autofree char *unique = self->config.id_func (self->config.id_data);
+
+          self->auth_challenge = g_strdup_printf ("<%s.%" G_GINT64_FORMAT "@%s>", unique,
+                                                  _ms_smtp_server_now (self), self->hostname);
+        }
+      else
+        self->auth_challenge = g_strdup_printf ("<%u.%" G_GINT64_FORMAT "@%s>",
+                                                (guint) g_atomic_int_add (&challenge_counter, 1) + 1,
+                                                _ms_smtp_server_now (self), self->hostname);
       b64 = g_base64_encode ((const guchar *) self->auth_challenge,
                              strlen (self->auth_challenge));
       _ms_smtp_server_reply (self, 334, NULL, "%s", b64);
@@ -560,11 +569,15 @@ auth_finish (MsSmtpServer *self,
   g_clear_pointer (&self->auth_login_user, g_free);
   g_clear_pointer (&self->auth_challenge, g_free);
   self->auth_mech = MS_SMTP_AUTH_NONE;
-  _ms_smtp_server_enter_state (self, MS_SMTP_SERVER_STATE_READY);
+  /* the user is known before "state-changed" tells observers the exchange is over */
   if (canonical != NULL)
     {
       g_free (self->user);
       self->user = canonical;
+    }
+  _ms_smtp_server_enter_state (self, MS_SMTP_SERVER_STATE_READY);
+  if (canonical != NULL)
+    {
       _ms_smtp_server_reply (self, 235, "2.7.0", "Authentication successful");
     }
   else

@@ -492,3 +492,22 @@ Test (network, trace_keeps_the_last_virtual_time)
   event = ms_trace_add_event (trace, "narration", NULL, 0, "text", "after", NULL);
   cr_assert_eq (event->t_us, 1234567);
 }
+
+Test (network, freeing_the_network_mid_connection)
+{
+  MsNetwork *net = net_world_new (6);
+  Run run;
+
+  run_init (&run);
+  run.to_send = g_bytes_new_static ("hello\r\n", 7);
+  ms_node_listen (ms_network_get_node (net, "isp-mail"), 2525, on_accept, &run, NULL);
+  ms_network_connect (net, ms_network_get_node (net, "pc"), ISP_MAIL_ADDR, 2525, on_connected,
+                      &run, NULL);
+  /* established, data in flight */
+  ms_scheduler_run_until (ms_network_get_scheduler (net), 2 * (HOME_LATENCY + ISP_LATENCY) + 1);
+  cr_assert (run.connected);
+  cr_assert_eq (ms_network_get_n_open_connections (net), 1);
+  g_object_unref (net);
+  cr_assert_not (run.server.closed);
+  run_clear (&run);
+}

@@ -223,7 +223,7 @@ Test (sim_dns, long_answers_are_cut_with_tc)
   cr_assert_eq (status, MS_DNS_STATUS_NOERROR);
   cr_assert_gt (records->len, 0);
   cr_assert_lt (records->len, 20);
-  cr_assert_eq ((data[6] << 8) | data[7], records->len);
+  cr_assert_eq ((guint) ((data[6] << 8) | data[7]), records->len);
 }
 
 static void
