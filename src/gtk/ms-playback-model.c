@@ -94,6 +94,7 @@ ms_step_mark_for_event (const MsTraceEvent *event)
       || strcmp (result, "deny") == 0 || strcmp (result, "denied") == 0
       || strcmp (result, "reject") == 0 || strcmp (result, "refuse") == 0
       || strcmp (result, "failed") == 0 || strcmp (result, "error") == 0
+      || strcmp (result, "rejected") == 0
       || strcmp (result, "permerror") == 0 || strcmp (result, "temperror") == 0)
     return MS_STEP_MARK_POLICY;
   return MS_STEP_MARK_NONE;

@@ -978,11 +978,15 @@ typedef struct
   double x, y;  /* centre */
 } Point;
 
-static void
+/* Zones side by side; inside a zone, nodes in as many rows as fit under one another
+ * (node_h plus room for a badge), then in more columns. Returns the width of the
+ * narrowest cell, which bounds the node boxes. */
+static double
 place_nodes (MsTraceLayout *layout,
              double         width,
              double         height,
              double         scale,
+             double         node_h,
              Point         *points,
              double        *zone_x,
              double        *zone_w)
@@ -990,27 +994,35 @@ place_nodes (MsTraceLayout *layout,
   guint n_zones = MAX (layout->zones->len, 1);
   double margin = 16 * scale;
   double col_w = (width - 2 * margin) / n_zones;
+  double top = 36 * scale, avail = height - 96 * scale;
+  guint rows_fit = (guint) MAX (1.0, floor (avail / (node_h + 30 * scale)));
+  double narrowest = col_w;
 
   for (guint z = 0; z < layout->zones->len; z++)
     {
       const char *zone = g_ptr_array_index (layout->zones, z);
-      guint n_in = 0, k = 0;
+      guint n_in = 0, k = 0, rows, cols;
 
       zone_x[z] = margin + z * col_w;
       zone_w[z] = col_w;
       for (guint i = 0; i < layout->nodes->len; i++)
         n_in += strcmp (((MsLayoutNode *) g_ptr_array_index (layout->nodes, i))->zone, zone) == 0;
+      rows = MIN (MAX (n_in, 1), rows_fit);
+      cols = (MAX (n_in, 1) + rows - 1) / rows;
+      narrowest = MIN (narrowest, col_w / cols);
       for (guint i = 0; i < layout->nodes->len; i++)
         {
           MsLayoutNode *node = g_ptr_array_index (layout->nodes, i);
+          guint row = k % rows, col = k / rows;
 
           if (strcmp (node->zone, zone) != 0)
             continue;
-          points[i].x = zone_x[z] + col_w / 2;
-          points[i].y = 36 * scale + (k + 0.5) * (height - 96 * scale) / n_in;
+          points[i].x = zone_x[z] + (col + 0.5) * col_w / cols;
+          points[i].y = top + (row + 0.5) * avail / rows;
           k++;
         }
     }
+  return narrowest;
 }
 
 static void
@@ -1113,9 +1125,12 @@ ms_network_render (cairo_t             *cr,
                  height / 2, width - 40, 0.5);
       return;
     }
-  place_nodes (layout, width, height, scale, points, zone_x, zone_w);
-  /* room between the boxes for the links and their labels */
-  node_w = MIN (node_w, zone_w[0] * 0.8);
+  {
+    double cell = place_nodes (layout, width, height, scale, node_h, points, zone_x, zone_w);
+
+    /* room between the boxes for the links and their labels */
+    node_w = MIN (node_w, cell * 0.8);
+  }
 
   /* zones */
   for (guint z = 0; z < layout->zones->len; z++)
@@ -1238,8 +1253,7 @@ ms_network_render (cairo_t             *cr,
       set_color (cr, style, MS_COLOR_FG);
       cairo_set_line_width (cr, line_width (style));
       cairo_stroke (cr);
-      draw_text (cr, bold, node->name, points[i].x, y + 5 * scale,
-                 MAX (node_w - 12 * scale, zone_w[0] - 12 * scale), 0.5);
+      draw_text (cr, bold, node->name, points[i].x, y + 5 * scale, node_w - 8 * scale, 0.5);
       set_color (cr, style, MS_COLOR_DIM);
       draw_text (cr, small, node->role ? node->role : "", points[i].x,
                  y + 5 * scale + BASE_FONT_SIZE * 1.7 * scale, node_w - 12 * scale, 0.5);
