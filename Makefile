@@ -47,7 +47,7 @@ build: deps $(BUILD)/build.ninja
 # locale language. The schema is compiled into the build tree, so this works uninstalled.
 run: build
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] && [ -x ./$(BUILD)/src/gtk/mailsim-gtk ]; then \
-	  GSETTINGS_SCHEMA_DIR=./$(BUILD)/data ./$(BUILD)/src/gtk/mailsim-gtk $(RUN_ARGS); \
+	  GSETTINGS_SCHEMA_DIR=./$(BUILD)/data ./$(BUILD)/src/gtk/mailsim-gtk $(or $(RUN_ARGS),op25b); \
 	else \
 	  ./$(BUILD)/src/cli/mailsim run op25b; \
 	fi

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "ms-application.h"
 #include "ms-demo.h"
@@ -124,7 +125,21 @@ ms_application_open (GApplication  *app,
       MsWindow *window = new_window (self);
       g_autoptr(GError) error = NULL;
 
-      if (!ms_window_open_file (window, files[i], &error))
+      g_autofree char *base = g_file_get_basename (files[i]);
+      gboolean ok;
+
+      /* a trace (.json), a scenario file (.yaml) or a scenario id ("op25b") */
+      if (g_str_has_suffix (base, ".yaml") || g_str_has_suffix (base, ".yml"))
+        {
+          g_autofree char *path = g_file_get_path (files[i]);
+
+          ok = ms_window_open_scenario (window, path, &error);
+        }
+      else if (!g_file_query_exists (files[i], NULL) && strchr (base, '.') == NULL)
+        ok = ms_window_open_scenario (window, base, &error);
+      else
+        ok = ms_window_open_file (window, files[i], &error);
+      if (!ok)
         {
           g_autofree char *name = g_file_get_parse_name (files[i]);
           g_autofree char *message = g_strdup_printf (_("Could not open %s: %s"), name,
@@ -272,7 +287,7 @@ ms_application_init (MsApplication *self)
   };
 
   g_application_add_main_option_entries (G_APPLICATION (self), options);
-  g_application_set_option_context_parameter_string (G_APPLICATION (self), _("[TRACE.json]"));
+  g_application_set_option_context_parameter_string (G_APPLICATION (self), _("[TRACE.json | SCENARIO]"));
 }
 
 int

@@ -57,12 +57,24 @@ ms_header_view_previous_snapshot (MsTrace *trace,
 {
   MsTraceMessage *message = ms_trace_get_message (trace, index);
 
+  int same_node = -1;
+
   if (message->message_id == NULL)
     return -1;
+  /* the previous hop: an earlier snapshot at another node; copies of one delivery at the
+   * same node (one per recipient) only when there is no other */
   for (guint i = index; i-- > 0;)
-    if (g_strcmp0 (ms_trace_get_message (trace, i)->message_id, message->message_id) == 0)
-      return (int) i;
-  return -1;
+    {
+      MsTraceMessage *other = ms_trace_get_message (trace, i);
+
+      if (g_strcmp0 (other->message_id, message->message_id) != 0)
+        continue;
+      if (g_strcmp0 (other->node, message->node) != 0)
+        return (int) i;
+      if (same_node < 0)
+        same_node = (int) i;
+    }
+  return same_node;
 }
 
 static gboolean

@@ -22,7 +22,8 @@ void ms_header_view_set_style (MsHeaderView        *self,
 /* The snapshot shown at a time: the last one taken at or before t_us, or -1. */
 int  ms_header_view_pick_message   (MsTrace *trace,
                                     gint64   t_us);
-/* The earlier snapshot of the same message (same Message-ID), or -1. */
+/* The earlier snapshot of the same message (same Message-ID), at another node when there
+ * is one, or -1. */
 int  ms_header_view_previous_snapshot (MsTrace *trace,
                                        guint    index);
 

@@ -87,11 +87,14 @@ ms_step_mark_for_event (const MsTraceEvent *event)
 
   if (g_strcmp0 (event->type, "blocked") == 0)
     return MS_STEP_MARK_BLOCKED;
-  if (g_strcmp0 (event->type, "policy") != 0 || !json_object_has_member (event->fields, "result"))
+  if (!json_object_has_member (event->fields, "result"))
     return MS_STEP_MARK_NONE;
   result = json_object_get_string_member_with_default (event->fields, "result", "");
   if (strcmp (result, "fail") == 0 || strcmp (result, "softfail") == 0
-      || strcmp (result, "denied") == 0 || strcmp (result, "reject") == 0
+      || strcmp (result, "deny") == 0 || strcmp (result, "denied") == 0
+      || strcmp (result, "reject") == 0 || strcmp (result, "refuse") == 0
+      || strcmp (result, "failed") == 0 || strcmp (result, "error") == 0
+      || strcmp (result, "rejected") == 0
       || strcmp (result, "permerror") == 0 || strcmp (result, "temperror") == 0)
     return MS_STEP_MARK_POLICY;
   return MS_STEP_MARK_NONE;

@@ -762,6 +762,7 @@ render_badge (cairo_t             *cr,
               double               y,
               double               max_width,
               double               min_left,
+              double               max_right,
               MsColor              color)
 {
   int w, h;
@@ -771,6 +772,8 @@ render_badge (cairo_t             *cr,
   text_size (text, label, &w, &h);
   w = MIN (w, (int) max_width);
   /* keep the whole badge inside [min_left, ...) */
+  if (max_right > 0 && x + w / 2.0 + pad > max_right)
+    x = max_right - w / 2.0 - pad;
   if (x - w / 2.0 - pad < min_left)
     x = min_left + w / 2.0 + pad;
   ms_render_color (style, color, &rgb);
@@ -886,7 +889,7 @@ ms_sequence_render (cairo_t             *cr,
           else
             draw_arrow (cr, x1, x2, y, 9 * scale, line->kind == MS_LINE_DATA, TRUE);
           if (tls)
-            draw_lock (cr, style, x1 + (x2 > x1 ? 10 : -10) * scale, y - 9 * scale);
+            draw_lock (cr, style, MIN (x1, x2) + 10 * scale, y - 9 * scale);
           /* the text may run past the arrow to the right edge: a row holds one line */
           set_color (cr, style, ms_render_color_for_line (line));
           draw_text (cr, r == cursor ? bold : text, label,
@@ -934,7 +937,7 @@ ms_sequence_render (cairo_t             *cr,
 
               set_color (cr, style, event_failed (event) ? MS_COLOR_5XX : MS_COLOR_FG);
               render_badge (cr, small, style, summary, x, top + row_h / 2, column * 1.6,
-                            SEQ_TIME_COLUMN * scale + 4 * scale,
+                            SEQ_TIME_COLUMN * scale + 4 * scale, width - 4 * scale,
                             event_failed (event) ? MS_COLOR_5XX : MS_COLOR_2XX);
             }
         }
@@ -975,11 +978,15 @@ typedef struct
   double x, y;  /* centre */
 } Point;
 
-static void
+/* Zones side by side; inside a zone, nodes in as many rows as fit under one another
+ * (node_h plus room for a badge), then in more columns. Returns the width of the
+ * narrowest cell, which bounds the node boxes. */
+static double
 place_nodes (MsTraceLayout *layout,
              double         width,
              double         height,
              double         scale,
+             double         node_h,
              Point         *points,
              double        *zone_x,
              double        *zone_w)
@@ -987,27 +994,35 @@ place_nodes (MsTraceLayout *layout,
   guint n_zones = MAX (layout->zones->len, 1);
   double margin = 16 * scale;
   double col_w = (width - 2 * margin) / n_zones;
+  double top = 36 * scale, avail = height - 96 * scale;
+  guint rows_fit = (guint) MAX (1.0, floor (avail / (node_h + 30 * scale)));
+  double narrowest = col_w;
 
   for (guint z = 0; z < layout->zones->len; z++)
     {
       const char *zone = g_ptr_array_index (layout->zones, z);
-      guint n_in = 0, k = 0;
+      guint n_in = 0, k = 0, rows, cols;
 
       zone_x[z] = margin + z * col_w;
       zone_w[z] = col_w;
       for (guint i = 0; i < layout->nodes->len; i++)
         n_in += strcmp (((MsLayoutNode *) g_ptr_array_index (layout->nodes, i))->zone, zone) == 0;
+      rows = MIN (MAX (n_in, 1), rows_fit);
+      cols = (MAX (n_in, 1) + rows - 1) / rows;
+      narrowest = MIN (narrowest, col_w / cols);
       for (guint i = 0; i < layout->nodes->len; i++)
         {
           MsLayoutNode *node = g_ptr_array_index (layout->nodes, i);
+          guint row = k % rows, col = k / rows;
 
           if (strcmp (node->zone, zone) != 0)
             continue;
-          points[i].x = zone_x[z] + col_w / 2;
-          points[i].y = 40 * scale + (k + 0.5) * (height - 60 * scale) / n_in;
+          points[i].x = zone_x[z] + (col + 0.5) * col_w / cols;
+          points[i].y = top + (row + 0.5) * avail / rows;
           k++;
         }
     }
+  return narrowest;
 }
 
 static void
@@ -1110,9 +1125,12 @@ ms_network_render (cairo_t             *cr,
                  height / 2, width - 40, 0.5);
       return;
     }
-  place_nodes (layout, width, height, scale, points, zone_x, zone_w);
-  /* room between the boxes for the links and their labels */
-  node_w = MIN (node_w, zone_w[0] * 0.8);
+  {
+    double cell = place_nodes (layout, width, height, scale, node_h, points, zone_x, zone_w);
+
+    /* room between the boxes for the links and their labels */
+    node_w = MIN (node_w, cell * 0.8);
+  }
 
   /* zones */
   for (guint z = 0; z < layout->zones->len; z++)
@@ -1235,8 +1253,7 @@ ms_network_render (cairo_t             *cr,
       set_color (cr, style, MS_COLOR_FG);
       cairo_set_line_width (cr, line_width (style));
       cairo_stroke (cr);
-      draw_text (cr, bold, node->name, points[i].x, y + 5 * scale,
-                 MAX (node_w - 12 * scale, zone_w[0] - 12 * scale), 0.5);
+      draw_text (cr, bold, node->name, points[i].x, y + 5 * scale, node_w - 8 * scale, 0.5);
       set_color (cr, style, MS_COLOR_DIM);
       draw_text (cr, small, node->role ? node->role : "", points[i].x,
                  y + 5 * scale + BASE_FONT_SIZE * 1.7 * scale, node_w - 12 * scale, 0.5);
@@ -1245,7 +1262,7 @@ ms_network_render (cairo_t             *cr,
                    y + 5 * scale + BASE_FONT_SIZE * 3.1 * scale, node_w - 12 * scale, 0.5);
       if (badges[i] != NULL)
         render_badge (cr, small, style, badges[i], points[i].x, y + node_h + 14 * scale,
-                      node_w * 1.2, 0, badge_bad[i] ? MS_COLOR_5XX : MS_COLOR_2XX);
+                      node_w * 1.2, 0, width, badge_bad[i] ? MS_COLOR_5XX : MS_COLOR_2XX);
     }
 
   /* a packet dropped at this step: stopped at the router, with the reason */
@@ -1310,7 +1327,9 @@ ms_network_render (cairo_t             *cr,
                 p = point_along (path, n, phase);
               draw_envelope (cr, style, p.x, p.y);
               set_color (cr, style, ms_render_color_for_line (line));
-              render_badge (cr, text, style, label, p.x, p.y - 26 * scale, width / 2, 4 * scale,
+              /* the line itself as a caption under the map: it would hide a node */
+              render_badge (cr, text, style, label, width / 2, height - 24 * scale,
+                            width - 40 * scale, 4 * scale, width - 4 * scale,
                             ms_render_color_for_line (line));
             }
         }

@@ -13,6 +13,8 @@
 #include "ms-header-view.h"
 #include "ms-network-view.h"
 #include "ms-render.h"
+#include "ms-scenario-runner.h"
+#include "ms-scenario.h"
 #include "ms-sequence-view.h"
 #include "ms-timeline.h"
 #include "ms-transcript-view.h"
@@ -31,6 +33,7 @@ struct _MsWindow
   GtkStack          *side_stack;
   GtkLabel          *title;
   GtkLabel          *welcome_error;
+  GtkListBox        *scenario_list;
   GtkLabel          *step_label;
   GtkLabel          *step_detail;
   GtkLabel          *narration;
@@ -52,6 +55,10 @@ struct _MsWindow
 };
 
 G_DEFINE_FINAL_TYPE (MsWindow, ms_window, GTK_TYPE_APPLICATION_WINDOW)
+
+static void on_scenario_activated (GtkListBox    *list,
+                                   GtkListBoxRow *row,
+                                   MsWindow      *self);
 
 static const double speeds[] = { 0.5, 1.0, 2.0, 4.0 };
 
@@ -231,6 +238,99 @@ ms_window_open_file (MsWindow  *self,
     return FALSE;
   ms_window_set_trace (self, trace);
   return TRUE;
+}
+
+static const char *
+current_language (void)
+{
+  const char * const *langs = g_get_language_names ();
+
+  return langs[0] != NULL && g_str_has_prefix (langs[0], "ja") ? "ja" : "en";
+}
+
+/* A scenario (an id such as "op25b", or a .yaml file) run now by the simulator. */
+gboolean
+ms_window_open_scenario (MsWindow    *self,
+                         const char  *id_or_path,
+                         GError     **error)
+{
+  g_autofree char *path = ms_scenario_resolve (id_or_path, error);
+  g_autoptr(MsScenario) scenario = NULL;
+  g_autoptr(MsScenarioRunner) runner = NULL;
+  g_autofree char *title = NULL;
+
+  if (path == NULL)
+    return FALSE;
+  scenario = ms_scenario_load_file (path, error);
+  if (scenario == NULL)
+    return FALSE;
+  runner = ms_scenario_runner_new (scenario);
+  if (!ms_scenario_runner_run (runner, error))
+    return FALSE;
+  ms_window_set_trace (self, ms_scenario_runner_get_trace (runner));
+  title = g_strdup_printf ("%s — %s", scenario->id,
+                           ms_scenario_text_get (&scenario->title, current_language ()));
+  gtk_label_set_text (self->title, title);
+  return TRUE;
+}
+
+static void
+on_scenario_activated (GtkListBox    *list,
+                       GtkListBoxRow *row,
+                       MsWindow      *self)
+{
+  const char *id = g_object_get_data (G_OBJECT (row), "scenario-id");
+  g_autoptr(GError) error = NULL;
+
+  if (id != NULL && !ms_window_open_scenario (self, id, &error))
+    {
+      g_autofree char *message = g_strdup_printf (_("Could not run the scenario %s: %s"), id,
+                                                  error->message);
+
+      ms_window_show_error (self, message);
+    }
+}
+
+/* The scenario library on the welcome page: title, summary and exam tags. */
+static void
+fill_scenario_list (MsWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) all = ms_scenario_list_all (&error);
+  const char *lang = current_language ();
+
+  if (all == NULL)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->scenario_list), FALSE);
+      return;
+    }
+  for (guint i = 0; i < all->len; i++)
+    {
+      MsScenario *scenario = g_ptr_array_index (all, i);
+      GtkWidget *row = gtk_list_box_row_new ();
+      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+      GtkWidget *title = gtk_label_new (ms_scenario_text_get (&scenario->title, lang));
+      GtkWidget *summary = gtk_label_new (ms_scenario_text_get (&scenario->summary, lang));
+      g_autofree char *exams = scenario->exams ? g_strjoinv (" · ", scenario->exams) : NULL;
+      g_autofree char *tags = g_strdup_printf ("%s%s%s", scenario->id, exams ? "   " : "",
+                                               exams ? exams : "");
+      GtkWidget *tag = gtk_label_new (tags);
+
+      gtk_label_set_xalign (GTK_LABEL (title), 0);
+      gtk_widget_add_css_class (title, "heading");
+      gtk_label_set_xalign (GTK_LABEL (summary), 0);
+      gtk_label_set_wrap (GTK_LABEL (summary), TRUE);
+      gtk_label_set_xalign (GTK_LABEL (tag), 0);
+      gtk_widget_add_css_class (tag, "dim-label");
+      gtk_widget_add_css_class (tag, "caption");
+      gtk_box_append (GTK_BOX (box), title);
+      gtk_box_append (GTK_BOX (box), summary);
+      gtk_box_append (GTK_BOX (box), tag);
+      gtk_widget_add_css_class (box, "scenario-row");
+      gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+      g_object_set_data_full (G_OBJECT (row), "scenario-id", g_strdup (scenario->id), g_free);
+      gtk_list_box_append (self->scenario_list, row);
+    }
 }
 
 void
@@ -563,6 +663,8 @@ ms_window_class_init (MsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MsWindow, side_stack);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, title);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, welcome_error);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, scenario_list);
+  gtk_widget_class_bind_template_callback (widget_class, on_scenario_activated);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, step_label);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, step_detail);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, narration);
@@ -603,6 +705,7 @@ ms_window_init (MsWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
 
+  fill_scenario_list (self);
   self->model = ms_playback_model_new ();
   ms_sequence_view_set_model (self->sequence_view, self->model);
   ms_network_view_set_model (self->network_view, self->model);

@@ -20,6 +20,9 @@ void             ms_window_set_trace      (MsWindow       *self,
 gboolean         ms_window_open_file      (MsWindow       *self,
                                            GFile          *file,
                                            GError        **error);
+gboolean         ms_window_open_scenario  (MsWindow       *self,
+                                           const char     *id_or_path,
+                                           GError        **error);
 void             ms_window_show_error     (MsWindow       *self,
                                            const char     *message);
 void             ms_window_set_presentation (MsWindow     *self,

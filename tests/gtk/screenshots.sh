@@ -57,4 +57,15 @@ shot op25b-en-presentation en 3 --presentation "$out/op25b.json"
 shot op25b-ja-presentation ja 30 --presentation "$out/op25b.json"
 shot headers-en en 36 --page headers --demo
 shot headers-ja-op25b ja 40 --page headers "$out/op25b.json"
+# the library's scenarios, run by the simulator inside the window
+shot scenario-op25b-en-blocked en 6 op25b
+shot scenario-op25b-ja-blocked ja 6 op25b
+shot scenario-op25b-ja-submission ja 40 op25b
+shot scenario-op25b-en-presentation en 6 --presentation op25b
+shot scenario-spf-en en 60 spf-fail
+shot scenario-spf-ja-presentation ja 60 --presentation spf-fail
+shot scenario-bcc-en-headers en 60 --page headers bcc
+shot scenario-bcc-ja-headers ja 80 --page headers bcc
+shot scenario-relay-en en 30 relay-rules
+shot scenario-relay-ja en 50 relay-rules
 exit $failed
