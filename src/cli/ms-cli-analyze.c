@@ -234,10 +234,11 @@ ms_cli_analyze (int    argc,
   if (!ok)
     {
       const MsCaptureStats *stats = ms_capture_reader_get_stats (reader);
+      g_autofree char *packets = ms_observer_format_count (stats->packets);
+      g_autofree char *bytes = ms_observer_format_count (stats->bytes);
 
-      fprintf (stderr, _("mailsim analyze: %s: %s (read %" G_GUINT64_FORMAT " packets, "
-                         "%" G_GUINT64_FORMAT " bytes before the problem)\n"),
-               argv[1], run_error->message, stats->packets, stats->bytes);
+      fprintf (stderr, _("mailsim analyze: %s: %s (read %s packets, %s bytes before the "
+                         "problem)\n"), argv[1], run_error->message, packets, bytes);
       return MS_CLI_EXIT_BAD_INPUT;
     }
   return MS_CLI_EXIT_OK;

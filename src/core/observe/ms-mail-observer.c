@@ -112,6 +112,8 @@ G_DEFINE_FINAL_TYPE (MsMailObserver, ms_mail_observer, G_TYPE_OBJECT)
 
 static void process_dir (Conn *conn, MsDirection dir);
 static char *envelope_path (const char *arg);
+static void smtp_bdat_end (Conn *conn);
+static void counted_end (Conn *conn, MsDirection dir);
 
 char *
 ms_observer_format_count (guint64 n)
@@ -688,6 +690,8 @@ smtp_client_line (Conn       *conn,
           if (conn->c.body == NULL)
             body_begin (&conn->c, TRUE);
           enter_counted (&conn->c, COUNTED_BDAT, (gsize) size);
+          if (size == 0)
+            smtp_bdat_end (conn);  /* "BDAT 0 LAST" ends the message with no octets */
         }
     }
   else if (strcmp (cmd->verb, "STARTTLS") == 0)
@@ -1029,6 +1033,8 @@ imap_client_line (Conn       *conn,
         }
       if (cmd != NULL)
         cmd->n_literals++;
+      if (size == 0)
+        counted_end (conn, MS_DIR_CLIENT);
     }
 }
 
@@ -1109,6 +1115,8 @@ imap_server_line (Conn       *conn,
     {
       enter_counted (d, COUNTED_LITERAL, size);
       body_begin (d, imap_message_literal (line, len));
+      if (size == 0)
+        counted_end (conn, MS_DIR_SERVER);
     }
 }
 
@@ -1467,6 +1475,14 @@ try_classify (Conn     *conn,
         conn->ignored = TRUE;
       return;
     }
+  total = (conn->c.buf ? conn->c.buf->len : 0) + (conn->s.buf ? conn->s.buf->len : 0);
+  if (total == 0)
+    {
+      /* no payload at all (a port scan, a refused connection): no session */
+      if (closing)
+        conn->ignored = TRUE;
+      return;
+    }
   p = classify_server (&conn->s);
   if (p == MS_PROTOCOL_UNKNOWN)
     p = classify_client (&conn->c);
@@ -1478,9 +1494,14 @@ try_classify (Conn     *conn,
       open_session (conn, p, FALSE);
       return;
     }
-  total = (conn->c.buf ? conn->c.buf->len : 0) + (conn->s.buf ? conn->s.buf->len : 0);
   if (total > MS_OBSERVER_MAX_UNKNOWN || closing)
-    conn->ignored = TRUE;
+    {
+      /* junk before the greeting on a mail port: read it as that protocol */
+      if (by_port != MS_PROTOCOL_UNKNOWN)
+        open_session (conn, by_port, FALSE);
+      else
+        conn->ignored = TRUE;
+    }
 }
 
 /* ------------------------------------------------------------------------------------ */
