@@ -233,12 +233,8 @@ ms_cli_analyze (int    argc,
     }
   if (!ok)
     {
-      const MsCaptureStats *stats = ms_capture_reader_get_stats (reader);
-      g_autofree char *packets = ms_observer_format_count (stats->packets);
-      g_autofree char *bytes = ms_observer_format_count (stats->bytes);
-
-      fprintf (stderr, _("mailsim analyze: %s: %s (read %s packets, %s bytes before the "
-                         "problem)\n"), argv[1], run_error->message, packets, bytes);
+      /* the reader's message says what was read up to where */
+      fprintf (stderr, _("mailsim analyze: cannot read %s: %s\n"), argv[1], run_error->message);
       return MS_CLI_EXIT_BAD_INPUT;
     }
   return MS_CLI_EXIT_OK;

@@ -96,7 +96,7 @@ on_stop (gpointer user_data)
   Capture *capture = user_data;
 
   g_main_loop_quit (capture->loop);
-  return G_SOURCE_REMOVE;
+  return G_SOURCE_CONTINUE;  /* removed after the loop */
 }
 
 int

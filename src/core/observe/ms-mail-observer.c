@@ -153,6 +153,7 @@ conn_free (Conn *conn)
   dir_state_clear (&conn->c);
   dir_state_clear (&conn->s);
   g_queue_clear_full (&conn->pending, (GDestroyNotify) pending_cmd_free);
+  g_clear_pointer (&conn->body_cmd, pending_cmd_free);
   g_free (conn->client);
   g_free (conn->server);
   g_free (conn->mail_from);
@@ -1356,7 +1357,7 @@ protocol_by_port (guint16 port)
 static gboolean
 has_line (DirState *d)
 {
-  return d->buf != NULL && memchr (d->buf->data, '\n', d->buf->len) != NULL;
+  return d->buf != NULL && d->buf->len > 0 && memchr (d->buf->data, '\n', d->buf->len) != NULL;
 }
 
 static gboolean
