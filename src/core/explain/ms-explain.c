@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "ms-explain.h"
+#include "ms-explain-event.h"
 
 typedef struct
 {
@@ -1197,7 +1198,19 @@ ms_explain_event_parts (const MsTraceEvent *event,
     }
   if (check != NULL && (row = FIND (events, MS_PROTOCOL_SMTP, check)) != NULL)
     return add_part (parts, 0, check, row);
-  return add_part (parts, 0, event->type, FIND (events, MS_PROTOCOL_SMTP, event->type));
+  if ((row = FIND (events, MS_PROTOCOL_SMTP, event->type)) != NULL)
+    return add_part (parts, 0, event->type, row);
+  /* every other type and decision: ms-explain-event.c */
+  {
+    const char *key = NULL;
+    const char *text = ms_explain_event_detail (event, &key);
+
+    if (text == NULL)
+      return 0;
+    parts[0].key = key;
+    parts[0].text = text;
+    return 1;
+  }
 }
 
 /**
