@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "ms-explain.h"
+#include "ms-explain-event.h"
 #include "ms-text-format.h"
 #include "ms-transcript-view.h"
 
@@ -127,6 +128,68 @@ session_title (MsTraceSession *session)
                           session->server_node ? session->server_node : session->server, tls);
 }
 
+/* "Title: summary" then one "Label: value" line per field, as Pango markup. */
+static void
+append_event_markup (GString      *out,
+                     MsTraceEvent *event,
+                     gboolean      with_title)
+{
+  g_autofree char *title = ms_explain_event_title (event);
+  g_autofree char *summary = ms_explain_event_summary (event);
+  g_autoptr(GList) members = event->fields ? json_object_get_members (event->fields) : NULL;
+  g_autofree char *node = NULL;
+
+  if (with_title)
+    {
+      g_autofree char *t = g_markup_escape_text (title, -1);
+
+      g_string_append_printf (out, "<b>%s</b>\n", t);
+    }
+  {
+    g_autofree char *text = g_markup_escape_text (summary, -1);
+
+    g_string_append_printf (out, "%s\n", text);
+  }
+  if (g_strcmp0 (event->type, "narration") == 0)
+    {
+      g_string_append_c (out, '\n');
+      return;
+    }
+  node = g_markup_escape_text (event->node ? event->node : "—", -1);
+  g_string_append_printf (out, "<small>%s: %s", ms_explain_event_field_label ("node"), node);
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      g_autofree char *value = NULL;
+      g_autofree char *label = NULL;
+      g_autofree char *escaped = NULL;
+
+      if (ms_explain_event_field_is_internal (l->data))
+        continue;
+      value = ms_explain_event_field_text (event, l->data);
+      if (value == NULL || *value == '\0')
+        continue;
+      label = g_markup_escape_text (ms_explain_event_field_label (l->data), -1);
+      escaped = g_markup_escape_text (value, -1);
+      g_string_append_printf (out, "\n%s: %s", label, escaped);
+    }
+  g_string_append (out, "</small>\n\n");
+}
+
+/* An event outside any session: its summary and fields fill the transcript area. */
+static void
+show_event (MsTranscriptView *self,
+            MsTraceEvent     *event)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->text);
+  g_autoptr(GString) markup = g_string_new (NULL);
+  GtkTextIter end;
+
+  append_event_markup (markup, event, FALSE);
+  gtk_text_buffer_set_text (buffer, "", 0);
+  gtk_text_buffer_get_end_iter (buffer, &end);
+  gtk_text_buffer_insert_markup (buffer, &end, markup->str, -1);
+}
+
 static void
 explain (MsTranscriptView *self,
          const MsStep     *step)
@@ -156,7 +219,14 @@ explain (MsTranscriptView *self,
       n = ms_explain_line_parts (step->session->protocol, line, previous, parts);
     }
   else
-    n = ms_explain_event_parts (ms_playback_model_get_step_event (self->model, step), parts);
+    {
+      MsTraceEvent *event = ms_playback_model_get_step_event (self->model, step);
+
+      /* a session's event: its summary and fields here, the session's lines above */
+      if (step->session != NULL)
+        append_event_markup (out, event, TRUE);
+      n = ms_explain_event_parts (event, parts);
+    }
 
   for (guint i = 0; i < n; i++)
     {
@@ -182,7 +252,16 @@ update (MsTranscriptView *self)
   ensure_tags (self);
   if (session != self->shown || ms_playback_model_get_show_secrets (self->model) != self->shown_secrets)
     fill_buffer (self, session);
-  if (session == NULL)
+  if (session == NULL && step != NULL && step->kind == MS_STEP_EVENT)
+    {
+      MsTraceEvent *event = ms_playback_model_get_step_event (self->model, step);
+      g_autofree char *title = ms_explain_event_title (event);
+
+      gtk_label_set_text (self->title, title);
+      show_event (self, event);
+      self->shown = NULL;
+    }
+  else if (session == NULL)
     {
       gtk_label_set_text (self->title, _("No session at this step"));
       gtk_text_buffer_set_text (buffer,

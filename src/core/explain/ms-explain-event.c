@@ -152,6 +152,7 @@ static const Row details[] = {
 static const Row summaries[] = {
   { "dns:query", N_("{node} asks the DNS server {server}: {qtype} record of {name}?") },
   { "dns:answer", N_("DNS answer to {node}: {name} {qtype} → {answers} ({status})") },
+  { "dns", N_("{node}: DNS {qtype} {query} → {answer} ({rcode})") },
   { "compose",
     N_("{node}: the mail program prepares a message from {from} to {recipients} and "
        "sends it to {server}") },
@@ -276,6 +277,9 @@ static const Row labels[] = {
   { "inside", N_("Inside") },
   { "outside", N_("Outside") },
   { "client_node", N_("Client") },
+  { "query", N_("Query") },
+  { "rcode", N_("Response code") },
+  { "answer", N_("Answer") },
 };
 
 /* Fixed texts the agents, the network and the runner write into fields. */
