@@ -149,7 +149,10 @@ show_quiz (MsQuizView *self)
             ? json_object_get_array_member (quiz, "choices") : NULL;
   for (guint i = 0; choices != NULL && i < json_array_get_length (choices); i++)
     {
-      GtkWidget *button = choice_button (text_of (json_array_get_element (choices, i)), i);
+      const char *text = text_of (json_array_get_element (choices, i));
+      g_autofree char *marked = g_strdup_printf ("%s %s", i == answer ? "✔" : "✘", text);
+      GtkWidget *button = choice_button (picked > 0 && (i == answer || i + 1 == picked)
+                                         ? marked : text, i);
 
       if (picked > 0)
         {
@@ -282,7 +285,9 @@ show_prediction (MsQuizView *self)
       for (guint i = 0; i < self->offered->len; i++)
         {
           MsPredictChoice *c = g_ptr_array_index (self->offered, i);
-          GtkWidget *button = choice_button (c->text, i);
+          g_autofree char *marked = g_strdup_printf ("%s %s", c->correct ? "✔" : "✘", c->text);
+          GtkWidget *button = choice_button (c->correct || (int) i == self->picked ? marked
+                                             : c->text, i);
 
           gtk_widget_set_sensitive (button, FALSE);
           if (c->correct)

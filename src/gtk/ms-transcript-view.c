@@ -156,7 +156,9 @@ append_event_markup (GString      *out,
       return;
     }
   node = g_markup_escape_text (event->node ? event->node : "—", -1);
-  g_string_append_printf (out, "<small>%s: %s", ms_explain_event_field_label ("node"), node);
+  /* small beside a session's lines; full size when the event fills the pane */
+  g_string_append_printf (out, "%s%s: %s", with_title ? "<small>" : "",
+                          ms_explain_event_field_label ("node"), node);
   for (GList *l = members; l != NULL; l = l->next)
     {
       g_autofree char *value = NULL;
@@ -172,7 +174,7 @@ append_event_markup (GString      *out,
       escaped = g_markup_escape_text (value, -1);
       g_string_append_printf (out, "\n%s: %s", label, escaped);
     }
-  g_string_append (out, "</small>\n\n");
+  g_string_append (out, with_title ? "</small>\n\n" : "\n\n");
 }
 
 /* An event outside any session: its summary and fields fill the transcript area. */

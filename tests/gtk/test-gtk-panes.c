@@ -126,6 +126,15 @@ main (void)
       g_print ("SKIP: no display\n");
       return 77;
     }
+  {
+    g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
+    /* as the application does: the panes' highlights are in style.css */
+    gtk_css_provider_load_from_resource (css, "/io/github/mailsim/MailSim/style.css");
+    gtk_style_context_add_provider_for_display (gdk_display_get_default (),
+                                                GTK_STYLE_PROVIDER (css),
+                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  }
   app = gtk_application_new (APP_ID ".PanesTest", G_APPLICATION_NON_UNIQUE);
   CHECK (g_application_register (G_APPLICATION (app), NULL, NULL));
   window = ms_window_new (app);
