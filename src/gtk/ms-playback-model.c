@@ -27,6 +27,7 @@ struct _MsPlaybackModel
   guint     timeout_id;
   MsPlaybackGate gate;
   gpointer  gate_data;
+  gboolean  hide_future;
 };
 
 G_DEFINE_FINAL_TYPE (MsPlaybackModel, ms_playback_model, G_TYPE_OBJECT)
@@ -563,4 +564,23 @@ ms_playback_model_set_gate (MsPlaybackModel *self,
   g_return_if_fail (MS_IS_PLAYBACK_MODEL (self));
   self->gate = gate;
   self->gate_data = user_data;
+}
+
+void
+ms_playback_model_set_hide_future (MsPlaybackModel *self,
+                                   gboolean         hide)
+{
+  g_return_if_fail (MS_IS_PLAYBACK_MODEL (self));
+  hide = !!hide;
+  if (hide == self->hide_future)
+    return;
+  self->hide_future = hide;
+  g_signal_emit (self, signals[CURSOR_CHANGED], 0, self->cursor);
+}
+
+gboolean
+ms_playback_model_get_hide_future (MsPlaybackModel *self)
+{
+  g_return_val_if_fail (MS_IS_PLAYBACK_MODEL (self), FALSE);
+  return self->hide_future;
 }

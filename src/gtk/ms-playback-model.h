@@ -94,6 +94,12 @@ void             ms_playback_model_set_gate       (MsPlaybackModel *self,
                                                    MsPlaybackGate   gate,
                                                    gpointer         user_data);
 
+/* While predicting, views hide what comes after the cursor (lines not sent yet);
+ * changing it re-emits "cursor-changed". */
+void             ms_playback_model_set_hide_future (MsPlaybackModel *self,
+                                                    gboolean         hide);
+gboolean         ms_playback_model_get_hide_future (MsPlaybackModel *self);
+
 MsStepMark       ms_step_mark_for_line            (MsProtocol       protocol,
                                                    const MsTraceLine *line);
 MsStepMark       ms_step_mark_for_event           (const MsTraceEvent *event);

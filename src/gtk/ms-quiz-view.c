@@ -419,7 +419,10 @@ on_predict_toggled (GtkCheckButton *button,
   gboolean on = gtk_check_button_get_active (button);
 
   if (self->model != NULL)
-    ms_playback_model_set_gate (self->model, on ? gate : NULL, on ? self : NULL);
+    {
+      ms_playback_model_set_gate (self->model, on ? gate : NULL, on ? self : NULL);
+      ms_playback_model_set_hide_future (self->model, on);
+    }
   self->pending = self->revealed = G_MAXUINT;
   show_prediction (self);
 }
@@ -475,6 +478,7 @@ ms_quiz_view_set_model (MsQuizView      *self,
   if (self->model != NULL)
     {
       ms_playback_model_set_gate (self->model, NULL, NULL);
+      ms_playback_model_set_hide_future (self->model, FALSE);
       g_signal_handlers_disconnect_by_data (self->model, self);
     }
   g_set_object (&self->model, model);

@@ -64,6 +64,8 @@ ensure_tags (MsTranscriptView *self)
       gtk_text_buffer_create_tag (buffer, "gutter-s", "weight", 700, NULL);
       gtk_text_buffer_create_tag (buffer, "server", "left-margin", 28, NULL);
       gtk_text_buffer_create_tag (buffer, "current", NULL);
+      /* lines not sent yet, while the learner predicts */
+      gtk_text_buffer_create_tag (buffer, "future", "invisible", TRUE, NULL);
     }
   {
     MsRgb rgb;
@@ -279,6 +281,27 @@ update (MsTranscriptView *self)
     }
   gtk_text_buffer_get_bounds (buffer, &start, &end);
   gtk_text_buffer_remove_tag_by_name (buffer, "current", &start, &end);
+  gtk_text_buffer_remove_tag_by_name (buffer, "future", &start, &end);
+  if (session != NULL && ms_playback_model_get_hide_future (self->model))
+    {
+      guint shown = 0;
+
+      /* the session's lines up to this step */
+      if (step->kind == MS_STEP_LINE)
+        shown = step->index + 1;
+      else
+        while (shown < session->lines->len
+               && ((MsTraceLine *) g_ptr_array_index (session->lines, shown))->t_us <= step->t_us)
+          shown++;
+      if (shown < self->offsets->len)
+        {
+          GtkTextIter from;
+
+          gtk_text_buffer_get_iter_at_offset (buffer, &from,
+                                              g_array_index (self->offsets, int, shown));
+          gtk_text_buffer_apply_tag_by_name (buffer, "future", &from, &end);
+        }
+    }
   if (step != NULL && step->kind == MS_STEP_LINE && step->index < self->offsets->len)
     {
       GtkTextMark *mark;

@@ -15,6 +15,7 @@
 #include "ms-mailbox-view.h"
 #include "ms-predict.h"
 #include "ms-quiz-view.h"
+#include "ms-transcript-view.h"
 #include "ms-window.h"
 
 static int failures;
@@ -221,6 +222,41 @@ main (void)
       CHECK (count_labels (quiz, "Not this time", NULL) == 1);
       CHECK (count_labels (quiz, "Predicted right: 0 of 1", NULL) == 1);
       screenshot (GTK_WIDGET (window), "panes-op25b-predict-reveal-en.png");
+
+      /* the next question: the transcript shows the command, not the reply to come */
+      held = G_MAXUINT;
+      for (n = 0; n < 50 && held == G_MAXUINT; n++)
+        {
+          guint before = ms_playback_model_get_cursor (model);
+
+          gtk_widget_activate_action (GTK_WIDGET (window), "win.step-forward", NULL);
+          if (ms_playback_model_get_cursor (model) == before)
+            held = ms_quiz_view_get_pending (MS_QUIZ_VIEW (quiz));
+        }
+      CHECK (held != G_MAXUINT);
+      if (held != G_MAXUINT)
+        {
+          GtkWidget *text = find_type (find_type (GTK_WIDGET (window),
+                                                  MS_TYPE_TRANSCRIPT_VIEW), GTK_TYPE_TEXT_VIEW);
+          GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (text));
+          const MsStep *next = ms_playback_model_get_step (model, held);
+          MsTraceLine *reply_line = ms_playback_model_get_step_line (model, next);
+          GtkTextIter a, b;
+          g_autofree char *visible = NULL;
+          g_autofree char *all = NULL;
+
+          gtk_text_buffer_get_bounds (buffer, &a, &b);
+          visible = gtk_text_buffer_get_text (buffer, &a, &b, FALSE);
+          all = gtk_text_buffer_get_text (buffer, &a, &b, TRUE);
+          CHECK (strstr (all, reply_line->text) != NULL);
+          CHECK (strstr (visible, reply_line->text) == NULL);
+          screenshot (GTK_WIDGET (window), "panes-op25b-predict-ask2-en.png");
+          CHECK (ms_quiz_view_answer (MS_QUIZ_VIEW (quiz), 0));
+          gtk_text_buffer_get_bounds (buffer, &a, &b);
+          g_free (visible);
+          visible = gtk_text_buffer_get_text (buffer, &a, &b, FALSE);
+          CHECK (strstr (visible, reply_line->text) != NULL);
+        }
     }
   ms_quiz_view_set_predict (MS_QUIZ_VIEW (quiz), FALSE);
   step = ms_playback_model_get_cursor (model);
