@@ -309,6 +309,7 @@ update (MsDnsView *self)
   MsTrace *trace = self->model ? ms_playback_model_get_trace (self->model) : NULL;
   const MsStep *step = self->model ? ms_playback_model_get_current (self->model) : NULL;
   MsTraceEvent *event = NULL;
+  MsTraceEvent *spf = NULL;
   g_autoptr(GPtrArray) records = NULL;
   g_autoptr(GPtrArray) answers = NULL;
   guint n_events;
@@ -325,10 +326,26 @@ update (MsDnsView *self)
   if (step != NULL && step->kind == MS_STEP_EVENT)
     {
       event = ms_playback_model_get_step_event (self->model, step);
+      /* an SPF check reads the domain's TXT record (RFC 7208 §4.4) */
+      if (strcmp (event->type, "policy") == 0 && g_strcmp0 (string_field (event, "check"),
+                                                            "spf") == 0
+          && string_field (event, "domain") != NULL)
+        spf = event;
       if (strcmp (event->type, "dns") != 0)
         event = NULL;
     }
-  if (event != NULL)
+  if (spf != NULL)
+    {
+      g_autofree char *summary = ms_explain_event_summary (spf);
+      g_autofree char *escaped = g_markup_escape_text (summary, -1);
+      g_autofree char *markup = NULL;
+
+      /* TRANSLATORS: an SPF check and the DNS record it read */
+      markup = g_strdup_printf (_("<b>%s</b>\nThe receiving MTA read the SPF record (TXT "
+                                  "\"v=spf1 …\") of the envelope sender's domain."), escaped);
+      gtk_label_set_markup (self->query, markup);
+    }
+  else if (event != NULL)
     {
       g_autofree char *summary = ms_explain_event_summary (event);
       g_autofree char *escaped = g_markup_escape_text (summary, -1);
@@ -361,6 +378,13 @@ update (MsDnsView *self)
         answered = answered || ms_dns_view_record_matches (r, event_name (event),
                                                            string_field (event, "qtype"),
                                                            g_ptr_array_index (answers, k));
+      if (spf != NULL && ms_dns_view_record_matches (r, string_field (spf, "domain"), "TXT",
+                                                     NULL))
+        {
+          g_autofree char *v = g_ascii_strdown (r->value, -1);
+
+          answered = strstr (v, "v=spf1") != NULL;
+        }
       gtk_label_set_markup (GTK_LABEL (row), markup);
       gtk_label_set_xalign (GTK_LABEL (row), 0);
       gtk_label_set_wrap (GTK_LABEL (row), TRUE);

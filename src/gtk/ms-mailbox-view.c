@@ -27,6 +27,7 @@ struct _MsMailboxView
 
   MsPlaybackModel *model;
   MsMailboxReplay *replay;
+  GPtrArray       *users;       /* address, node pairs of the next scenario, or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (MsMailboxView, ms_mailbox_view, GTK_TYPE_BOX)
@@ -94,7 +95,7 @@ message_row (MsReplayMessage *m,
   row = label_new (markup, "mail-row");
   if (!seen)
     gtk_widget_add_css_class (row, "unseen");
-  if (m->changed_at == now)
+  if (now != G_MAXUINT && m->changed_at == now)
     gtk_widget_add_css_class (row, "changed");
   return row;
 }
@@ -161,7 +162,7 @@ update (MsMailboxView *self)
           line = g_strdup_printf (_("<b>%s</b> — messages: %u, unread: %u"), name,
                                   f->messages->len, unseen);
           folder = label_new (line, "mail-folder");
-          if (f->changed_at == now)
+          if (now != G_MAXUINT && f->changed_at == now)
             gtk_widget_add_css_class (folder, "changed");
           gtk_box_append (self->list, folder);
           for (guint m = 0; m < f->messages->len; m++)
@@ -187,7 +188,32 @@ on_trace_changed (MsPlaybackModel *model,
   g_clear_pointer (&self->replay, ms_mailbox_replay_free);
   if (trace != NULL)
     self->replay = ms_mailbox_replay_new (trace);
+  /* the scenario's users belong to its own trace only */
+  for (guint i = 0; self->replay != NULL && self->users != NULL && i + 1 < self->users->len;
+       i += 2)
+    ms_mailbox_replay_add_user (self->replay, g_ptr_array_index (self->users, i),
+                                g_ptr_array_index (self->users, i + 1));
+  g_clear_pointer (&self->users, g_ptr_array_unref);
   update (self);
+}
+
+void
+ms_mailbox_view_set_scenario (MsMailboxView *self,
+                              MsScenario    *scenario)
+{
+  g_return_if_fail (MS_IS_MAILBOX_VIEW (self));
+
+  g_clear_pointer (&self->users, g_ptr_array_unref);
+  if (scenario == NULL || scenario->users == NULL)
+    return;
+  self->users = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < scenario->users->len; i++)
+    {
+      MsScenarioUser *u = g_ptr_array_index (scenario->users, i);
+
+      g_ptr_array_add (self->users, g_strdup (u->address));
+      g_ptr_array_add (self->users, g_strdup (u->mailbox));
+    }
 }
 
 static void
@@ -197,6 +223,7 @@ ms_mailbox_view_dispose (GObject *object)
 
   ms_mailbox_view_set_model (self, NULL);
   g_clear_pointer (&self->replay, ms_mailbox_replay_free);
+  g_clear_pointer (&self->users, g_ptr_array_unref);
   gtk_widget_dispose_template (GTK_WIDGET (object), MS_TYPE_MAILBOX_VIEW);
   G_OBJECT_CLASS (ms_mailbox_view_parent_class)->dispose (object);
 }

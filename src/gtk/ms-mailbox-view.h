@@ -7,6 +7,7 @@
 #include <gtk/gtk.h>
 
 #include "ms-playback-model.h"
+#include "ms-scenario.h"
 
 G_BEGIN_DECLS
 
@@ -15,6 +16,11 @@ G_DECLARE_FINAL_TYPE (MsMailboxView, ms_mailbox_view, MS, MAILBOX_VIEW, GtkBox)
 
 void  ms_mailbox_view_set_model       (MsMailboxView   *self,
                                        MsPlaybackModel *model);
+
+/* The users of the scenario whose trace comes next, listed even before (or without)
+ * any mail. */
+void  ms_mailbox_view_set_scenario    (MsMailboxView   *self,
+                                       MsScenario      *scenario);
 
 /* How many of the trace's events have happened at step @cursor (events are steps in
  * trace order): the n_events of ms_mailbox_replay_state. */

@@ -285,6 +285,7 @@ ms_window_open_scenario (MsWindow    *self,
     return FALSE;
   /* the zone as the scenario starts: the run changes its switches */
   ms_dns_view_set_scenario (self->dns_view, scenario);
+  ms_mailbox_view_set_scenario (self->mailbox_view, scenario);
   runner = ms_scenario_runner_new (scenario);
   if (!ms_scenario_runner_run (runner, error))
     return FALSE;

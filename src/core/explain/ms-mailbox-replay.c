@@ -74,6 +74,20 @@ ms_mailbox_replay_new (MsTrace *trace)
 }
 
 void
+ms_mailbox_replay_add_user (MsMailboxReplay *self,
+                            const char      *address,
+                            const char      *node)
+{
+  g_return_if_fail (self != NULL && address != NULL);
+
+  for (guint i = 0; i + 1 < self->users->len; i += 2)
+    if (g_ascii_strcasecmp (g_ptr_array_index (self->users, i), address) == 0)
+      return;
+  g_ptr_array_add (self->users, g_strdup (address));
+  g_ptr_array_add (self->users, g_strdup (node));
+}
+
+void
 ms_mailbox_replay_free (MsMailboxReplay *self)
 {
   if (self == NULL)
@@ -87,7 +101,7 @@ ms_mailbox_replay_free (MsMailboxReplay *self)
 gboolean
 ms_mailbox_replay_has_data (MsMailboxReplay *self)
 {
-  return self->events->len > 0;
+  return self->events->len > 0 || self->users->len > 0;
 }
 
 gboolean

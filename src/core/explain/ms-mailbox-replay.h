@@ -43,6 +43,11 @@ typedef struct _MsMailboxReplay MsMailboxReplay;
 
 MsMailboxReplay *ms_mailbox_replay_new        (MsTrace         *trace);
 void             ms_mailbox_replay_free       (MsMailboxReplay *self);
+/* A user the trace may never mention (a scenario's user without mail), listed from the
+ * start with an empty INBOX at @node. */
+void             ms_mailbox_replay_add_user   (MsMailboxReplay *self,
+                                               const char      *address,
+                                               const char      *node);
 /* Whether the trace records any mailbox at all (a capture does not). */
 gboolean         ms_mailbox_replay_has_data   (MsMailboxReplay *self);
 /* The users (every one the trace mentions, even before their first message) and their
