@@ -130,36 +130,20 @@ session_title (MsTraceSession *session)
                           session->server_node ? session->server_node : session->server, tls);
 }
 
-/* "Title: summary" then one "Label: value" line per field, as Pango markup. */
+/* An event's fields as Pango markup: one "Label: value" a line, or, @inline, all on
+ * one small line (beside a session's transcript, under the explanation). */
 static void
-append_event_markup (GString      *out,
+append_event_fields (GString      *out,
                      MsTraceEvent *event,
-                     gboolean      with_title)
+                     gboolean      inline_)
 {
-  g_autofree char *title = ms_explain_event_title (event);
-  g_autofree char *summary = ms_explain_event_summary (event);
   g_autoptr(GList) members = event->fields ? json_object_get_members (event->fields) : NULL;
-  g_autofree char *node = NULL;
+  g_autofree char *node = g_markup_escape_text (event->node ? event->node : "—", -1);
+  const char *sep = inline_ ? " · " : "\n";
 
-  if (with_title)
-    {
-      g_autofree char *t = g_markup_escape_text (title, -1);
-
-      g_string_append_printf (out, "<b>%s</b>\n", t);
-    }
-  {
-    g_autofree char *text = g_markup_escape_text (summary, -1);
-
-    g_string_append_printf (out, "%s\n", text);
-  }
   if (g_strcmp0 (event->type, "narration") == 0)
-    {
-      g_string_append_c (out, '\n');
-      return;
-    }
-  node = g_markup_escape_text (event->node ? event->node : "—", -1);
-  /* small beside a session's lines; full size when the event fills the pane */
-  g_string_append_printf (out, "%s%s: %s", with_title ? "<small>" : "",
+    return;
+  g_string_append_printf (out, "%s%s: %s", inline_ ? "<small>" : "",
                           ms_explain_event_field_label ("node"), node);
   for (GList *l = members; l != NULL; l = l->next)
     {
@@ -174,9 +158,25 @@ append_event_markup (GString      *out,
         continue;
       label = g_markup_escape_text (ms_explain_event_field_label (l->data), -1);
       escaped = g_markup_escape_text (value, -1);
-      g_string_append_printf (out, "\n%s: %s", label, escaped);
+      g_string_append_printf (out, "%s%s: %s", sep, label, escaped);
     }
-  g_string_append (out, with_title ? "</small>\n\n" : "\n\n");
+  g_string_append (out, inline_ ? "</small>" : "\n");
+}
+
+/* "Title" (when asked) and the event's one-sentence summary, as Pango markup. */
+static void
+append_event_summary (GString      *out,
+                      MsTraceEvent *event,
+                      gboolean      with_title)
+{
+  g_autofree char *title = ms_explain_event_title (event);
+  g_autofree char *summary = ms_explain_event_summary (event);
+  g_autofree char *t = g_markup_escape_text (title, -1);
+  g_autofree char *text = g_markup_escape_text (summary, -1);
+
+  if (with_title)
+    g_string_append_printf (out, "<b>%s</b>: ", t);
+  g_string_append_printf (out, "%s\n", text);
 }
 
 /* An event outside any session: its summary and fields fill the transcript area. */
@@ -188,7 +188,9 @@ show_event (MsTranscriptView *self,
   g_autoptr(GString) markup = g_string_new (NULL);
   GtkTextIter end;
 
-  append_event_markup (markup, event, FALSE);
+  append_event_summary (markup, event, FALSE);
+  g_string_append_c (markup, '\n');
+  append_event_fields (markup, event, FALSE);
   gtk_text_buffer_set_text (buffer, "", 0);
   gtk_text_buffer_get_end_iter (buffer, &end);
   gtk_text_buffer_insert_markup (buffer, &end, markup->str, -1);
@@ -200,6 +202,7 @@ explain (MsTranscriptView *self,
 {
   MsExplanation parts[MS_EXPLAIN_MAX_PARTS];
   GString *out = g_string_new (NULL);
+  MsTraceEvent *fields_of = NULL;
   guint n = 0;
 
   if (step == NULL)
@@ -226,10 +229,12 @@ explain (MsTranscriptView *self,
     {
       MsTraceEvent *event = ms_playback_model_get_step_event (self->model, step);
 
-      /* a session's event: its summary and fields here, the session's lines above */
+      /* a session's event: its summary, explanation and fields here, the lines above */
       if (step->session != NULL)
-        append_event_markup (out, event, TRUE);
+        append_event_summary (out, event, TRUE);
       n = ms_explain_event_parts (event, parts);
+      if (step->session != NULL)
+        fields_of = event;
     }
 
   for (guint i = 0; i < n; i++)
@@ -241,6 +246,11 @@ explain (MsTranscriptView *self,
     }
   if (step != NULL && n == 0)
     g_string_append (out, _("No explanation for this line in the catalogue."));
+  if (fields_of != NULL)
+    {
+      g_string_append_c (out, '\n');
+      append_event_fields (out, fields_of, TRUE);
+    }
   gtk_label_set_markup (self->explanation, out->str);
   g_string_free (out, TRUE);
 }
