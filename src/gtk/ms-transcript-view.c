@@ -233,6 +233,13 @@ explain (MsTranscriptView *self,
       if (step->session != NULL)
         append_event_summary (out, event, TRUE);
       n = ms_explain_event_parts (event, parts);
+      /* no decision to explain: what this kind of event is */
+      if (n == 0 && ms_explain_event_type (event->type) != NULL)
+        {
+          parts[0].key = event->type;
+          parts[0].text = ms_explain_event_type (event->type);
+          n = 1;
+        }
       if (step->session != NULL)
         fields_of = event;
     }

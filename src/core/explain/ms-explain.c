@@ -1200,12 +1200,13 @@ ms_explain_event_parts (const MsTraceEvent *event,
     return add_part (parts, 0, check, row);
   if ((row = FIND (events, MS_PROTOCOL_SMTP, event->type)) != NULL)
     return add_part (parts, 0, event->type, row);
-  /* every other type and decision: ms-explain-event.c */
+  /* other decisions and mailbox changes: ms-explain-event.c; what a type of event is
+   * in general (ms_explain_event_type) would only repeat itself in a transcript */
   {
     const char *key = NULL;
     const char *text = ms_explain_event_detail (event, &key);
 
-    if (text == NULL)
+    if (text == NULL || g_strcmp0 (key, event->type) == 0)
       return 0;
     parts[0].key = key;
     parts[0].text = text;
