@@ -84,7 +84,7 @@ ms_net_order_zones (guint        n_zones,
 
       /* the first zone not placed yet that ends a chain, else the first not placed */
       for (guint z = 0; z < n_zones && start == G_MAXUINT; z++)
-        if (!seen[z] && degree (z, edges, n_edges) <= 1)
+        if (!seen[z] && degree (z, edges, n_edges) == 1)
           start = z;
       for (guint z = 0; z < n_zones && start == G_MAXUINT; z++)
         if (!seen[z])
@@ -209,6 +209,7 @@ ms_net_label_candidates (const double *points,
   /* middle first, then outwards: 0.5, 0.35, 0.65, 0.2, 0.8, ... */
   static const double along[LABEL_STEPS] = { 0.5, 0.36, 0.64, 0.22, 0.78, 0.1, 0.9 };
 
+  for (guint ring = 0; ring < 2; ring++)
   for (guint step = 0; step < LABEL_STEPS; step++)
     for (guint side = 0; side < 2; side++)
       for (guint s = 0; s + 1 < n_points; s++)
@@ -227,7 +228,7 @@ ms_net_label_candidates (const double *points,
               /* flat: above or below; the label's half height plus the gap, more when the
                * segment climbs under the label's half width */
               double rise = fabs (dy / dx) * w / 2;
-              double off = h / 2 + gap + rise;
+              double off = h / 2 + gap + rise + ring * h * 1.2;
 
               cx = mx;
               cy = my + (side == 0 ? -off : off);
@@ -235,7 +236,7 @@ ms_net_label_candidates (const double *points,
           else
             {
               double run = fabs (dx / dy) * h / 2;
-              double off = w / 2 + gap + run;
+              double off = w / 2 + gap + run + ring * h * 1.2;
 
               cx = mx + (side == 0 ? off : -off);
               cy = my;
