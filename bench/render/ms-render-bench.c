@@ -4,8 +4,9 @@
  *
  *   ms-render-bench [LINES] [FRAMES]     (defaults: 100000 lines, 200 frames)
  *
- * Builds a trace of LINES protocol lines in code (SMTP sessions between 12 nodes, with
- * policy and blocked events), then draws each view offscreen into a 1600x1000 Cairo image
+ * Builds a trace of LINES protocol lines in code (SMTP sessions between 12 clients and 12
+ * servers in two networks joined by a router, a DNS server, with policy, DNS and blocked
+ * events and the topology a scenario records), then draws each view offscreen into a 1600x1000 Cairo image
  * surface, FRAMES times at scroll positions and cursors spread over the whole trace, and
  * prints the mean, 95th percentile and worst milliseconds per frame.
  */
@@ -28,6 +29,29 @@ static gint64
 bench_clock (gpointer user_data)
 {
   return virtual_now += 250;
+}
+
+/* The networks a scenario would record: hosts in one, servers and the DNS in another. */
+static void
+add_topology (MsTrace *trace)
+{
+  g_autoptr(GString) json = g_string_new (
+    "{\"networks\": [{\"name\": \"home\", \"kind\": \"home-pool\", \"cidr\": [\"192.0.2.0/24\"]},"
+    " {\"name\": \"isp\", \"kind\": \"isp\", \"cidr\": [\"198.51.100.0/24\"]}], \"nodes\": [");
+  g_autoptr(JsonParser) parser = json_parser_new ();
+
+  for (guint i = 0; i < BENCH_NODES; i++)
+    g_string_append_printf (json,
+                            "{\"name\": \"host-%u\", \"roles\": [\"mua\"], \"addresses\": {\"home\": \"192.0.2.%u\"}},"
+                            "{\"name\": \"mx-%u\", \"roles\": [\"mta\", \"mda\"], \"ports\": [\"25/tcp\"],"
+                            " \"addresses\": {\"isp\": \"198.51.100.%u\"}},", i, i, i, i);
+  g_string_append (json, "{\"name\": \"router\", \"roles\": [\"router\"], \"addresses\":"
+                         " {\"home\": \"192.0.2.254\", \"isp\": \"198.51.100.254\"}},"
+                         "{\"name\": \"dns\", \"roles\": [\"dns\"], \"ports\": [\"53/udp\"],"
+                         " \"addresses\": {\"isp\": \"198.51.100.53\"}}]}");
+  if (!json_parser_load_from_data (parser, json->str, -1, NULL))
+    g_error ("bench topology");
+  ms_trace_set_topology (trace, json_node_get_object (json_parser_get_root (parser)));
 }
 
 static MsTrace *
@@ -53,6 +77,8 @@ build_trace (guint n_lines)
       MsTraceSession *session = ms_trace_open_session (trace, MS_PROTOCOL_SMTP, client, server);
 
       ms_trace_session_set_nodes (session, cnode, snode);
+      ms_trace_add_event (trace, "dns", cnode, 0, "direction", "query", "name", "example.net",
+                          "qtype", "MX", "server", "198.51.100.53", NULL);
       for (guint i = 0; i < BENCH_LINES_PER_SESSION && made < n_lines; i++, made++)
         {
           const char * const *l = lines[i % G_N_ELEMENTS (lines)];
@@ -71,6 +97,7 @@ build_trace (guint n_lines)
       ms_trace_close_session (trace, session);
     }
   ms_trace_set_clock (trace, NULL, NULL);
+  add_topology (trace);
   return trace;
 }
 
@@ -155,6 +182,19 @@ main (int argc, char *argv[])
           ms[f] = (g_get_monotonic_time () - t0) / 1000.0;
         }
       g_snprintf (label, sizeof label, "network (%s)", names[k]);
+      report (label, ms, frames);
+
+      /* a new size every frame: the layout and label placement each time (resizing) */
+      for (guint f = 0; f < frames; f++)
+        {
+          ms_playback_model_set_cursor (model, (guint) (n_steps * (double) f / frames));
+          t0 = g_get_monotonic_time ();
+          ms_network_render (cr, model, layout, style, BENCH_WIDTH - (f % 50), BENCH_HEIGHT,
+                             (double) (f % 10) / 10);
+          cairo_surface_flush (surface);
+          ms[f] = (g_get_monotonic_time () - t0) / 1000.0;
+        }
+      g_snprintf (label, sizeof label, "network resized (%s)", names[k]);
       report (label, ms, frames);
     }
   cairo_destroy (cr);

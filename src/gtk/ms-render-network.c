@@ -528,55 +528,51 @@ badge_clear (gpointer data)
   g_free (b->check);
 }
 
-/* Decisions since the story's step began (the last narration), latest per check. */
+/* Decisions since the story's step began (the last narration), latest per check and
+ * node; walked back from the cursor, at most NET_MAX_BADGE_EVENTS events. */
+#define NET_MAX_BADGE_EVENTS 256
+
 static GArray *
 collect_badges (MsPlaybackModel *model,
                 MsTraceLayout   *layout)
 {
   GArray *badges = g_array_new (FALSE, TRUE, sizeof (Badge));
-  guint n_event_steps, cursor = ms_playback_model_get_cursor (model), from = 0;
+  guint n_event_steps, cursor = ms_playback_model_get_cursor (model), end = 0, walked = 0;
   const guint *event_steps = ms_playback_model_get_event_steps (model, &n_event_steps);
 
   g_array_set_clear_func (badges, badge_clear);
-  for (guint k = 0; k < n_event_steps && event_steps[k] <= cursor; k++)
-    {
-      MsTraceEvent *event = ms_playback_model_get_step_event (
-        model, ms_playback_model_get_step (model, event_steps[k]));
-
-      if (event != NULL && strcmp (event->type, "narration") == 0)
-        from = k;
-    }
-  for (guint k = from; k < n_event_steps && event_steps[k] <= cursor; k++)
+  while (end < n_event_steps && event_steps[end] <= cursor)
+    end++;
+  for (guint k = end; k-- > 0 && walked < NET_MAX_BADGE_EVENTS; walked++)
     {
       MsTraceEvent *event = ms_playback_model_get_step_event (
         model, ms_playback_model_get_step (model, event_steps[k]));
       Badge badge = { 0 };
-      const char *check;
+      gboolean seen = FALSE;
 
       if (event == NULL)
         continue;
-      badge.label = ms_render_badge_label (event, &badge.bad);
-      if (badge.label == NULL)
-        continue;
+      if (strcmp (event->type, "narration") == 0)
+        break;
       badge.node = ms_render_event_node (layout, event);
       if (badge.node == G_MAXUINT)
+        continue;
+      badge.check = g_strdup (json_object_get_string_member_with_default (event->fields, "check",
+                                                                          event->type));
+      for (guint b = 0; b < badges->len && !seen; b++)
         {
-          g_free (badge.label);
+          Badge *later = &g_array_index (badges, Badge, b);
+
+          seen = later->node == badge.node && strcmp (later->check, badge.check) == 0;
+        }
+      if (!seen)
+        badge.label = ms_render_badge_label (event, &badge.bad);
+      if (badge.label == NULL)
+        {
+          g_free (badge.check);
           continue;
         }
-      check = json_object_get_string_member_with_default (event->fields, "check", event->type);
-      badge.check = g_strdup (check);
-      for (guint b = 0; b < badges->len; b++)
-        {
-          Badge *old = &g_array_index (badges, Badge, b);
-
-          if (old->node == badge.node && strcmp (old->check, badge.check) == 0)
-            {
-              g_array_remove_index (badges, b);
-              break;
-            }
-        }
-      g_array_append_val (badges, badge);
+      g_array_prepend_val (badges, badge);
     }
   return badges;
 }
