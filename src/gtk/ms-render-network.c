@@ -22,6 +22,7 @@
 #define NET_PAD         10.0
 #define NET_MIN_FIT     0.55   /* never smaller than this share of the style's scale */
 #define NET_MAX_FIT     2.2    /* nor larger */
+#define NET_MAX_ROWS    4      /* nodes of a zone under one another, at most */
 
 typedef struct
 {
@@ -127,12 +128,19 @@ ports_text (const MsLayoutNode *node)
 
 /* The text lines under a node's icon: role, name, address(es), ports. */
 static GPtrArray *
-node_lines (const MsLayoutNode *node)
+node_lines (const MsLayoutNode *node,
+            guint              *n_bold)
 {
   GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
 
   g_ptr_array_add (lines, g_strdup (node->role ? node->role : ""));
-  g_ptr_array_add (lines, g_strdup (node->name));
+  *n_bold = 1;
+  /* a node called "router" that is a router: once */
+  if (g_ascii_strcasecmp (node->name, node->role ? node->role : "") != 0)
+    {
+      g_ptr_array_add (lines, g_strdup (node->name));
+      *n_bold = 2;
+    }
   if (node->is_router && node->addresses != NULL && node->addresses[0] != NULL)
     for (guint k = 0; node->addresses[k] != NULL && k < 3; k++)
       g_ptr_array_add (lines, g_strdup (node->addresses[k]));
@@ -150,6 +158,8 @@ zone_subtitle (const MsLayoutZone *zone,
   if (line == 0)
     {
       if (zone->kind == NULL || ms_render_zone_kind_label (zone->kind) == NULL)
+        return zone->cidrs && zone->cidrs[0] ? g_strdup (zone->cidrs[0]) : NULL;
+      if (g_strcmp0 (zone->name, zone->kind) == 0)
         return zone->cidrs && zone->cidrs[0] ? g_strdup (zone->cidrs[0]) : NULL;
       return zone->cidrs && zone->cidrs[0] ? g_strdup_printf ("%s · %s", zone->name, zone->cidrs[0])
                                            : g_strdup (zone->name);
@@ -169,7 +179,8 @@ zone_title (const MsLayoutZone *zone)
 
   if (label != NULL)
     return label;
-  return zone->kind != NULL ? zone->kind : zone->name[0] ? zone->name : _("Network");
+  /* no topology: the prefix is the subtitle */
+  return zone->kind != NULL ? zone->kind : _("Network");
 }
 
 static char *
@@ -186,7 +197,8 @@ link_text (const LayoutLink *link)
 static NetGeom *
 net_layout (cairo_t             *cr,
             MsTraceLayout       *layout,
-            const MsRenderStyle *style)
+            const MsRenderStyle *style,
+            guint                max_rows)
 {
   NetGeom *g = g_new0 (NetGeom, 1);
   guint n_zones = layout->zones->len, n_nodes = layout->nodes->len;
@@ -222,13 +234,18 @@ net_layout (cairo_t             *cr,
   for (guint i = 0; i < n_nodes; i++)
     {
       MsLayoutNode *node = g_ptr_array_index (layout->nodes, i);
-      g_autoptr(GPtrArray) lines = node_lines (node);
+      guint n_bold;
+      g_autoptr(GPtrArray) lines = NULL;
       double w = icon;
 
+      if (!layout->node_shown[i])
+        continue;
+      lines = node_lines (node, &n_bold);
+
       for (guint k = 0; k < lines->len; k++)
-        w = MAX (w, width_of (k < 2 ? t.bold : t.small, lines->pdata[k]));
+        w = MAX (w, width_of (k < n_bold ? t.bold : t.small, lines->pdata[k]));
       block_w[i] = w + 4 * s;
-      block_h[i] = icon + 3 * s + 2 * t.lh_bold + (lines->len - 2) * t.lh_small;
+      block_h[i] = icon + 3 * s + n_bold * t.lh_bold + (lines->len - n_bold) * t.lh_small;
       if (node->zone_right != G_MAXUINT)
         gap_w[node->zone_index] = MAX (gap_w[node->zone_index], block_w[i] + 2 * pad);
       else if (node->zone_index < n_zones)
@@ -247,6 +264,8 @@ net_layout (cairo_t             *cr,
       MsLayoutZone *zone = g_ptr_array_index (layout->zones, z);
       double tw = width_of (t.title, zone_title (zone));
 
+      if (!layout->zone_shown[z])
+        continue;
       title_h[z] = t.lh_bold * 1.15;
       for (guint line = 0;; line++)
         {
@@ -258,14 +277,15 @@ net_layout (cairo_t             *cr,
           title_h[z] += t.lh_small;
         }
       title_h[z] += pad * 0.6;
-      cols[z] = count[z] <= 3 ? 1 : (guint) ceil (sqrt (count[z]));
-      rows[z] = count[z] == 0 ? 0 : (count[z] + cols[z] - 1) / cols[z];
+      rows[z] = MIN (count[z], max_rows);
+      cols[z] = rows[z] == 0 ? 0 : (count[z] + rows[z] - 1) / rows[z];
       /* room under each node for a badge or two */
-      cell_h[z] += 2.2 * t.lh_small + pad;
+      cell_h[z] += 1.3 * t.lh_small + pad;
       cell_w[z] += pad * 1.5;
       zone_w[z] = MAX (tw, cols[z] * cell_w[z] * (cols[z] == 1 && count[z] > 1 ? 1.6 : 1.0))
                   + 2 * pad;
-      body_h = MAX (body_h, title_h[z] + rows[z] * cell_h[z]);
+      body_h = MAX (body_h, title_h[z] + rows[z] * cell_h[z]
+                            * (rows[z] == 1 && count[z] > 1 ? 1.3 : 1.0));
     }
   /* routers not on a border (no topology) sit in their zone's grid already */
   for (guint z = 0; z < n_zones; z++)
@@ -284,7 +304,7 @@ net_layout (cairo_t             *cr,
         if (node->zone_right != G_MAXUINT)
           {
             slot[i] = gap_count[node->zone_index]++;
-            router_h = MAX (router_h, block_h[i] + 2.2 * t.lh_small + pad);
+            router_h = MAX (router_h, block_h[i] + 1.3 * t.lh_small + pad);
           }
       }
     for (guint z = 0; z < n_zones; z++)
@@ -294,11 +314,17 @@ net_layout (cairo_t             *cr,
     g->h = g->caption_y + t.lh_bold * 1.6 + pad;
 
     x = pad;
-    for (guint z = 0; z < n_zones; z++)
+    for (guint z = 0, last = G_MAXUINT; z < n_zones; z++)
       {
+        if (!layout->zone_shown[z])
+          continue;
+        /* the gap after the zone shown before this one */
+        if (last != G_MAXUINT)
+          x += gap_w[last];
         g->zone_rects[z] = (MsRect) { x, body_top, zone_w[z], body_h };
         g->zone_titles[z] = (MsRect) { x, body_top, zone_w[z], title_h[z] };
-        x += zone_w[z] + (z + 1 < n_zones ? gap_w[z] : 0);
+        x += zone_w[z];
+        last = z;
       }
     g->w = x + pad;
 
@@ -308,6 +334,8 @@ net_layout (cairo_t             *cr,
         NodeGeom *ng = &g->nodes[i];
         guint z = MIN (node->zone_index, n_zones ? n_zones - 1 : 0);
 
+        if (!layout->node_shown[i])
+          continue;
         if (n_zones == 0)
           {
             ng->x = pad + block_w[i] / 2 + i * (block_w[i] + pad);
@@ -330,12 +358,18 @@ net_layout (cairo_t             *cr,
             double grid_w = cols[z] * cell_w[z];
             double free_h = body_h - title_h[z] - rows[z] * cell_h[z];
 
+            if (rows[z] == 1 && count[z] > 1)
+              free_h = MAX (0, free_h - 0.3 * cell_h[z]) + 0.3 * cell_h[z];
+
             ng->x = zr->x + (zr->w - grid_w) / 2 + (col + 0.5) * cell_w[z];
             /* one column: zig-zag, so that a link between two of them runs beside the
              * labels rather than through them */
             if (cols[z] == 1 && count[z] > 1)
               ng->x += (row % 2 == 0 ? -0.3 : 0.3) * cell_w[z];
             ng->y = body_top + title_h[z] + free_h / 2 + row * cell_h[z] + icon / 2 + pad * 0.4;
+            /* one row: the same, up and down */
+            if (rows[z] == 1 && count[z] > 1)
+              ng->y += (col % 2 == 0 ? -0.15 : 0.15) * cell_h[z];
           }
         ng->text_top = ng->y + icon / 2 + 3 * s;
         ng->block = (MsRect) { ng->x - block_w[i] / 2, ng->y - icon / 2, block_w[i], block_h[i] };
@@ -343,7 +377,8 @@ net_layout (cairo_t             *cr,
       }
   }
   for (guint z = 0; z < n_zones; z++)
-    g_array_append_val (obstacles, g->zone_titles[z]);
+    if (layout->zone_shown[z])
+      g_array_append_val (obstacles, g->zone_titles[z]);
 
   /* link labels: beside their way, clear of every node, title and other label */
   requests = g_new0 (MsLabelRequest, MAX (layout->links->len, 1));
@@ -399,6 +434,7 @@ net_geometry (cairo_t             *cr,
   NetGeom *g = layout->net_cache;
   MsRenderStyle fitted = *style;
   double fit;
+  guint best_rows = 1;
 
   if (g != NULL && g->width == width && g->height == height && g->scale == style->scale
       && g->high_contrast == style->high_contrast)
@@ -406,14 +442,22 @@ net_geometry (cairo_t             *cr,
   if (layout->net_cache_free != NULL)
     layout->net_cache_free (layout->net_cache);
   layout->net_cache = NULL;
-  g = net_layout (cr, layout, style);
-  fit = CLAMP (MIN (width / g->w, height / g->h), NET_MIN_FIT, NET_MAX_FIT);
-  if (fabs (fit - 1.0) > 0.02)
+  /* nodes of a zone under one another, or side by side: whichever fills more */
+  fit = 0;
+  for (guint rows = 1; rows <= NET_MAX_ROWS; rows++)
     {
-      net_geom_free (g);
-      fitted.scale = style->scale * fit;
-      g = net_layout (cr, layout, &fitted);
+      NetGeom *tried = net_layout (cr, layout, style, rows);
+      double f = MIN (width / tried->w, height / tried->h);
+
+      if (f > fit * 1.03)
+        {
+          fit = f;
+          best_rows = rows;
+        }
+      net_geom_free (tried);
     }
+  fitted.scale = style->scale * CLAMP (fit, NET_MIN_FIT, NET_MAX_FIT);
+  g = net_layout (cr, layout, &fitted, best_rows);
   g->width = width;
   g->height = height;
   g->scale = style->scale;
@@ -586,7 +630,8 @@ draw_node (cairo_t             *cr,
            gboolean             active,
            Texts               *t)
 {
-  g_autoptr(GPtrArray) lines = node_lines (node);
+  guint n_bold;
+  g_autoptr(GPtrArray) lines = node_lines (node, &n_bold);
   double y = ng->text_top, w = ng->block.w + 2 * style->scale;
 
   if (active)
@@ -596,12 +641,18 @@ draw_node (cairo_t             *cr,
       cairo_fill (cr);
     }
   ms_render_icon (cr, style, ms_render_icon_for_node (node), ng->x, ng->y, icon, active);
+  /* a plate under the text: links that pass behind do not cross it */
+  ms_render_set_color (cr, style, MS_COLOR_ZONE);
+  ms_render_rounded_rect (cr, ng->block.x, ng->text_top - 1 * style->scale, ng->block.w,
+                          ng->block.y + ng->block.h - ng->text_top + 2 * style->scale,
+                          3 * style->scale);
+  cairo_fill (cr);
   for (guint k = 0; k < lines->len; k++)
     {
-      ms_render_set_color (cr, style, k == 0 ? MS_COLOR_COMMAND : k == 1 ? MS_COLOR_FG
-                                                                         : MS_COLOR_DIM);
-      ms_render_text (cr, k < 2 ? t->bold : t->small, lines->pdata[k], ng->x, y, w, 0.5);
-      y += k < 2 ? t->lh_bold : t->lh_small;
+      ms_render_set_color (cr, style, k == 0 ? MS_COLOR_COMMAND : k < n_bold ? MS_COLOR_FG
+                                                                              : MS_COLOR_DIM);
+      ms_render_text (cr, k < n_bold ? t->bold : t->small, lines->pdata[k], ng->x, y, w, 0.5);
+      y += k < n_bold ? t->lh_bold : t->lh_small;
     }
 }
 
@@ -662,6 +713,8 @@ ms_network_render (cairo_t             *cr,
       MsRect *r = &g->zone_rects[z];
       double y = r->y + 4 * s;
 
+      if (!layout->zone_shown[z])
+        continue;
       ms_render_set_color (cr, style, MS_COLOR_ZONE);
       ms_render_rounded_rect (cr, r->x, r->y, r->w, r->h, 10 * s);
       cairo_fill_preserve (cr);
@@ -751,7 +804,9 @@ ms_network_render (cairo_t             *cr,
 
   /* nodes */
   for (guint i = 0; i < n_nodes; i++)
-    draw_node (cr, style, g_ptr_array_index (layout->nodes, i), &g->nodes[i], icon, active[i], &t);
+    if (layout->node_shown[i])
+      draw_node (cr, style, g_ptr_array_index (layout->nodes, i), &g->nodes[i], icon, active[i],
+                 &t);
 
   /* badges: the decisions of this part of the story, on the node that made them */
   badges = collect_badges (model, layout);

@@ -51,6 +51,8 @@ struct _MsTraceLayout
   guint      *event_peer;  /* event index -> the other node (a DNS query's server), or G_MAXUINT */
   guint      *event_link;  /* event index -> link (DNS), or G_MAXUINT */
   gboolean    has_topology;
+  gboolean   *node_shown;  /* in the network view: takes part, or is on a way */
+  gboolean   *zone_shown;  /* has a node shown */
 
   gpointer        net_cache;  /* ms-render-network.c's geometry */
   GDestroyNotify  net_cache_free;

@@ -719,6 +719,40 @@ ms_trace_layout_new (MsPlaybackModel *model)
     layout->column_of[i] = G_MAXUINT;
   for (guint c = 0; c < layout->lifelines->len; c++)
     layout->column_of[g_array_index (layout->lifelines, guint, c)] = c;
+
+  /* the network view shows the nodes that take part and the routers on their ways (a
+   * scenario's idle hosts would only make the picture smaller), and their zones */
+  layout->node_shown = g_new0 (gboolean, MAX (layout->nodes->len, 1));
+  layout->zone_shown = g_new0 (gboolean, MAX (layout->zones->len, 1));
+  {
+    gboolean any = FALSE;
+
+    for (guint l = 0; l < layout->links->len; l++)
+      {
+        GArray *path = g_array_index (layout->links, LayoutLink, l).path;
+
+        for (guint k = 0; k < path->len; k++)
+          layout->node_shown[g_array_index (path, guint, k)] = TRUE;
+      }
+    for (guint i = 0; i < layout->nodes->len; i++)
+      {
+        layout->node_shown[i] |= layout->column_of[i] != G_MAXUINT;
+        any |= layout->node_shown[i];
+      }
+    for (guint i = 0; i < layout->nodes->len; i++)
+      {
+        MsLayoutNode *node = g_ptr_array_index (layout->nodes, i);
+
+        if (!any)
+          layout->node_shown[i] = TRUE;
+        if (!layout->node_shown[i])
+          continue;
+        if (node->zone_index < layout->zones->len)
+          layout->zone_shown[node->zone_index] = TRUE;
+        if (node->zone_right < layout->zones->len)
+          layout->zone_shown[node->zone_right] = TRUE;
+      }
+  }
   return layout;
 }
 
@@ -741,6 +775,8 @@ ms_trace_layout_free (MsTraceLayout *layout)
   g_array_unref (layout->links);
   g_hash_table_unref (layout->link_by_key);
   g_free (layout->column_of);
+  g_free (layout->node_shown);
+  g_free (layout->zone_shown);
   g_free (layout->event_peer);
   g_free (layout->event_link);
   g_free (layout);
@@ -770,6 +806,13 @@ ms_trace_layout_get_zone (MsTraceLayout *layout,
                           guint          index)
 {
   return g_ptr_array_index (layout->zones, index);
+}
+
+gboolean
+ms_trace_layout_is_shown (MsTraceLayout *layout,
+                          guint          node)
+{
+  return node < layout->nodes->len && layout->node_shown[node];
 }
 
 guint

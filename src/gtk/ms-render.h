@@ -82,6 +82,10 @@ const MsLayoutNode *ms_trace_layout_get_node  (MsTraceLayout   *layout,
 guint          ms_trace_layout_get_n_zones    (MsTraceLayout   *layout);
 const MsLayoutZone *ms_trace_layout_get_zone  (MsTraceLayout   *layout,
                                                guint            index);
+/* Drawn in the network view: the node takes part in the trace or is on a way between two
+ * that do. */
+gboolean       ms_trace_layout_is_shown       (MsTraceLayout   *layout,
+                                               guint            node);
 /* The lifelines of the sequence diagram, left to right, as node indices. */
 guint          ms_trace_layout_get_n_lifelines (MsTraceLayout  *layout);
 guint          ms_trace_layout_get_lifeline   (MsTraceLayout   *layout,

@@ -236,6 +236,25 @@ Test (net_layout, a_router_between_zones_listed_apart)
   cr_expect_eq (nat->zone_right, 1);
 }
 
+Test (net_layout, idle_hosts_are_left_out_of_the_picture)
+{
+  /* spf-fail: a stranger on the Internet talks to the MX; nobody at home or at the ISP
+   * takes part */
+  g_autoptr(MsPlaybackModel) model = scenario_model ("spf-fail");
+  g_autoptr(MsTraceLayout) layout = ms_trace_layout_new (model);
+  g_autoptr(MsPlaybackModel) op25b = scenario_model ("op25b");
+  g_autoptr(MsTraceLayout) all = ms_trace_layout_new (op25b);
+
+  cr_expect (ms_trace_layout_is_shown (layout, node_named (layout, "stranger")));
+  cr_expect (ms_trace_layout_is_shown (layout, node_named (layout, "mx")));
+  cr_expect (!ms_trace_layout_is_shown (layout, node_named (layout, "pc")));
+  cr_expect (!ms_trace_layout_is_shown (layout, node_named (layout, "router")),
+             "the home router carries nothing here");
+  /* op25b: the border router is on the way from the ISP's server to the MX */
+  cr_expect (ms_trace_layout_is_shown (all, node_named (all, "border")));
+  cr_expect (ms_trace_layout_is_shown (all, node_named (all, "dns")));
+}
+
 /* Drawing every step of a scenario in both views, at sizes from a phone to a projector,
  * in every style: no crash, no critical (G_DEBUG=fatal-criticals). */
 Test (net_layout, every_step_draws)
