@@ -220,6 +220,41 @@ Test (net_layout, zones_and_nodes_of_the_op25b_scenario)
                 "the router that dropped the SYNs, between the PC and the ISP");
 }
 
+Test (net_layout, short_labels_and_full_tooltips)
+{
+  g_autoptr(MsPlaybackModel) model = NULL;
+
+  g_setenv ("LANGUAGE", "C", TRUE);  /* the English labels, whatever the tester's locale */
+  model = scenario_model ("op25b");
+  guint n = ms_playback_model_get_n_steps (model);
+  gboolean saw_dns = FALSE, saw_line = FALSE;
+
+  for (guint i = 0; i < n && !(saw_dns && saw_line); i++)
+    {
+      const MsStep *step = ms_playback_model_get_step (model, i);
+      g_autofree char *tip = ms_render_step_tooltip (model, i, FALSE);
+
+      cr_assert_not_null (tip);
+      if (step->kind == MS_STEP_EVENT
+          && strcmp (ms_playback_model_get_step_event (model, step)->type, "dns") == 0
+          && !saw_dns)
+        {
+          /* the label says what was asked; the tooltip has every field */
+          cr_expect (g_str_has_prefix (tip, "DNS query: MX example.net?"), "%s", tip);
+          cr_expect (strstr (tip, "server: 198.51.100.53") != NULL, "%s", tip);
+          saw_dns = TRUE;
+        }
+      if (step->kind == MS_STEP_LINE && !saw_line)
+        {
+          cr_expect (g_str_has_prefix (tip, "S: 198.51.100.25:587 → 203.0.113.7:"), "%s", tip);
+          cr_expect (strstr (tip, "220 mail.isp.example") != NULL, "%s", tip);
+          saw_line = TRUE;
+        }
+    }
+  cr_expect (saw_dns && saw_line);
+  cr_expect_null (ms_render_step_tooltip (model, n, FALSE));
+}
+
 Test (net_layout, a_router_between_zones_listed_apart)
 {
   /* cafe-lan, isp, internet in the file; cafe-nat joins cafe-lan and internet */
