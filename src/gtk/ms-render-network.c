@@ -47,6 +47,8 @@ typedef struct
   char     **link_texts;
   MsRect    *obstacles;    /* node blocks, zone titles, link labels */
   guint      n_obstacles;
+  gboolean   dark;
+  cairo_surface_t *picture;  /* draw_static's image, made on first use */
 } NetGeom;
 
 static void
@@ -62,6 +64,7 @@ net_geom_free (gpointer data)
   g_free (g->link_labels);
   g_strfreev (g->link_texts);
   g_free (g->obstacles);
+  g_clear_pointer (&g->picture, cairo_surface_destroy);
   g_free (g);
 }
 
@@ -437,14 +440,14 @@ net_geometry (cairo_t             *cr,
   guint best_rows = 1;
 
   if (g != NULL && g->width == width && g->height == height && g->scale == style->scale
-      && g->high_contrast == style->high_contrast)
+      && g->high_contrast == style->high_contrast && g->dark == style->dark)
     return g;
   if (layout->net_cache_free != NULL)
     layout->net_cache_free (layout->net_cache);
   layout->net_cache = NULL;
   /* nodes of a zone under one another, or side by side: whichever fills more */
   fit = 0;
-  for (guint rows = 1; rows <= NET_MAX_ROWS; rows++)
+  for (guint rows = 1; rows <= MIN (NET_MAX_ROWS, layout->nodes->len); rows++)
     {
       NetGeom *tried = net_layout (cr, layout, style, rows);
       double f = MIN (width / tried->w, height / tried->h);
@@ -462,6 +465,7 @@ net_geometry (cairo_t             *cr,
   g->height = height;
   g->scale = style->scale;
   g->high_contrast = style->high_contrast;
+  g->dark = style->dark;
   layout->net_cache = g;
   layout->net_cache_free = net_geom_free;
   return g;
@@ -656,6 +660,103 @@ draw_node (cairo_t             *cr,
     }
 }
 
+/* What does not change from step to step: zones, links, their labels, nodes. */
+static void
+draw_static (cairo_t             *cr,
+             MsTraceLayout       *layout,
+             NetGeom             *g,
+             const MsRenderStyle *style,
+             Texts               *t)
+{
+  double s = g->s;
+
+  /* zones */
+  for (guint z = 0; z < layout->zones->len; z++)
+    {
+      MsLayoutZone *zone = g_ptr_array_index (layout->zones, z);
+      MsRect *r = &g->zone_rects[z];
+      double y = r->y + 4 * s;
+
+      if (!layout->zone_shown[z])
+        continue;
+      ms_render_set_color (cr, style, MS_COLOR_ZONE);
+      ms_render_rounded_rect (cr, r->x, r->y, r->w, r->h, 10 * s);
+      cairo_fill_preserve (cr);
+      ms_render_set_color (cr, style, MS_COLOR_LIFELINE);
+      cairo_set_line_width (cr, ms_render_line_width (style) * 0.8);
+      cairo_stroke (cr);
+      ms_render_set_color (cr, style, MS_COLOR_FG);
+      ms_render_text (cr, t->title, zone_title (zone), r->x + r->w / 2, y, r->w - 8 * s, 0.5);
+      y += t->lh_bold * 1.15;
+      ms_render_set_color (cr, style, MS_COLOR_DIM);
+      for (guint line = 0;; line++)
+        {
+          g_autofree char *sub = zone_subtitle (zone, line);
+
+          if (sub == NULL)
+            break;
+          ms_render_text (cr, t->small, sub, r->x + r->w / 2, y, r->w - 8 * s, 0.5);
+          y += t->lh_small;
+        }
+    }
+
+  /* links */
+  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+  for (guint l = 0; l < layout->links->len; l++)
+    {
+      LayoutLink *link = &g_array_index (layout->links, LayoutLink, l);
+      g_autofree double *points = g_new (double, 2 * link->path->len);
+
+      if (link->protocol == MS_PROTOCOL_UNKNOWN)
+        continue;
+      path_points (g, link, points);
+      ms_render_set_color (cr, style, MS_COLOR_LIFELINE);
+      cairo_set_line_width (cr, ms_render_line_width (style));
+      stroke_path (cr, points, link->path->len);
+    }
+
+  /* link labels where the layout found room */
+  for (guint l = 0; l < layout->links->len; l++)
+    {
+      MsRect *r = &g->link_labels[l];
+
+      if (g->link_texts[l] == NULL)
+        continue;
+      ms_render_set_color (cr, style, MS_COLOR_BG);
+      ms_render_rounded_rect (cr, r->x, r->y, r->w, r->h, 3 * s);
+      cairo_fill (cr);
+      ms_render_set_color (cr, style, MS_COLOR_DIM);
+      ms_render_text (cr, t->small, g->link_texts[l], r->x + r->w / 2, r->y + 1 * s, -1, 0.5);
+    }
+
+  /* nodes */
+  for (guint i = 0; i < layout->nodes->len; i++)
+    if (layout->node_shown[i])
+      draw_node (cr, style, g_ptr_array_index (layout->nodes, i), &g->nodes[i], NET_ICON * s,
+                 FALSE, t);
+}
+
+/* A way between icons: each leg stops at the icons' edges (@r from their centres). */
+static void
+stroke_between_icons (cairo_t      *cr,
+                      const double *points,
+                      guint         n,
+                      double        r)
+{
+  for (guint k = 0; k + 1 < n; k++)
+    {
+      double x0 = points[2 * k], y0 = points[2 * k + 1];
+      double x1 = points[2 * k + 2], y1 = points[2 * k + 3];
+      double len = hypot (x1 - x0, y1 - y0);
+
+      if (len <= 2 * r)
+        continue;
+      cairo_move_to (cr, x0 + (x1 - x0) * r / len, y0 + (y1 - y0) * r / len);
+      cairo_line_to (cr, x1 - (x1 - x0) * r / len, y1 - (y1 - y0) * r / len);
+    }
+  cairo_stroke (cr);
+}
+
 void
 ms_network_render (cairo_t             *cr,
                    MsPlaybackModel     *model,
@@ -678,13 +779,14 @@ ms_network_render (cairo_t             *cr,
   Texts t;
   double s, icon, ox, oy, residual;
   guint cur_link;
+  gboolean use_picture;
 
-  ms_render_set_color (cr, style, MS_COLOR_BG);
-  cairo_paint (cr);
   if (n_nodes == 0)
     {
       g_autoptr(PangoLayout) text = ms_render_new_text (cr, style, BASE_FONT_SIZE, FALSE);
 
+      ms_render_set_color (cr, style, MS_COLOR_BG);
+      cairo_paint (cr);
       ms_render_set_color (cr, style, MS_COLOR_DIM);
       ms_render_text (cr, text, _("No network yet: the trace has no sessions."), width / 2,
                       height / 2, width - 40, 0.5);
@@ -697,6 +799,47 @@ ms_network_render (cairo_t             *cr,
   residual = MIN (1.0, MIN (width / g->w, height / g->h));
   ox = MAX (0, (width - g->w * residual) / 2);
   oy = MAX (0, (height - g->h * residual) / 2);
+  /* the picture that stays (zones, links, nodes): cached as an image of the whole view
+   * for the screen, in the target's format and resolution; drawn each time for exports */
+  use_picture = cairo_surface_get_type (cairo_get_target (cr)) == CAIRO_SURFACE_TYPE_IMAGE;
+  if (use_picture)
+    {
+      double sx = 1, sy = 1;
+      cairo_format_t format = cairo_image_surface_get_format (cairo_get_target (cr));
+
+      cairo_surface_get_device_scale (cairo_get_target (cr), &sx, &sy);
+      if (g->picture == NULL)
+        {
+          cairo_t *pc;
+          Texts pt;
+
+          g->picture = cairo_image_surface_create (format == CAIRO_FORMAT_INVALID
+                                                   ? CAIRO_FORMAT_ARGB32 : format,
+                                                   (int) ceil (width * sx),
+                                                   (int) ceil (height * sy));
+          cairo_surface_set_device_scale (g->picture, sx, sy);
+          pc = cairo_create (g->picture);
+          ms_render_set_color (pc, style, MS_COLOR_BG);
+          cairo_paint (pc);
+          cairo_translate (pc, ox, oy);
+          if (residual < 1.0)
+            cairo_scale (pc, residual, residual);
+          texts_init (&pt, pc, &fitted);
+          draw_static (pc, layout, g, &fitted, &pt);
+          texts_clear (&pt);
+          cairo_destroy (pc);
+        }
+      cairo_save (cr);
+      cairo_set_operator (cr, CAIRO_OPERATOR_SOURCE);
+      cairo_set_source_surface (cr, g->picture, 0, 0);
+      cairo_paint (cr);
+      cairo_restore (cr);
+    }
+  else
+    {
+      ms_render_set_color (cr, style, MS_COLOR_BG);
+      cairo_paint (cr);
+    }
   cairo_save (cr);
   cairo_translate (cr, ox, oy);
   if (residual < 1.0)
@@ -706,50 +849,9 @@ ms_network_render (cairo_t             *cr,
   active = g_new0 (gboolean, n_nodes);
   cur_link = current_link (model, layout, current);
 
-  /* zones */
-  for (guint z = 0; z < layout->zones->len; z++)
-    {
-      MsLayoutZone *zone = g_ptr_array_index (layout->zones, z);
-      MsRect *r = &g->zone_rects[z];
-      double y = r->y + 4 * s;
-
-      if (!layout->zone_shown[z])
-        continue;
-      ms_render_set_color (cr, style, MS_COLOR_ZONE);
-      ms_render_rounded_rect (cr, r->x, r->y, r->w, r->h, 10 * s);
-      cairo_fill_preserve (cr);
-      ms_render_set_color (cr, style, MS_COLOR_LIFELINE);
-      cairo_set_line_width (cr, ms_render_line_width (style) * 0.8);
-      cairo_stroke (cr);
-      ms_render_set_color (cr, style, MS_COLOR_FG);
-      ms_render_text (cr, t.title, zone_title (zone), r->x + r->w / 2, y, r->w - 8 * s, 0.5);
-      y += t.lh_bold * 1.15;
-      ms_render_set_color (cr, style, MS_COLOR_DIM);
-      for (guint line = 0;; line++)
-        {
-          g_autofree char *sub = zone_subtitle (zone, line);
-
-          if (sub == NULL)
-            break;
-          ms_render_text (cr, t.small, sub, r->x + r->w / 2, y, r->w - 8 * s, 0.5);
-          y += t.lh_small;
-        }
-    }
-
-  /* links */
+  if (!use_picture)
+    draw_static (cr, layout, g, style, &t);
   cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
-  for (guint l = 0; l < layout->links->len; l++)
-    {
-      LayoutLink *link = &g_array_index (layout->links, LayoutLink, l);
-      g_autofree double *points = g_new (double, 2 * link->path->len);
-
-      if (link->protocol == MS_PROTOCOL_UNKNOWN)
-        continue;
-      path_points (g, link, points);
-      ms_render_set_color (cr, style, MS_COLOR_LIFELINE);
-      cairo_set_line_width (cr, ms_render_line_width (style));
-      stroke_path (cr, points, link->path->len);
-    }
 
   /* packets a router dropped, up to the cursor: their way, dashed */
   for (guint k = 0; k < n_event_steps && event_steps[k] <= cursor; k++)
@@ -770,7 +872,7 @@ ms_network_render (cairo_t             *cr,
       ms_render_set_color (cr, style, MS_COLOR_BLOCK);
       cairo_set_line_width (cr, ms_render_line_width (style) * 1.5);
       cairo_set_dash (cr, dash, 2, 0);
-      stroke_path (cr, points, link->path->len);
+      stroke_between_icons (cr, points, link->path->len, icon * 0.62);
       cairo_set_dash (cr, NULL, 0, 0);
     }
 
@@ -784,29 +886,31 @@ ms_network_render (cairo_t             *cr,
       ms_render_set_color (cr, style, link->protocol == MS_PROTOCOL_UNKNOWN ? MS_COLOR_BLOCK
                                                                             : MS_COLOR_COMMAND);
       cairo_set_line_width (cr, ms_render_line_width (style) * 2.4);
-      stroke_path (cr, points, link->path->len);
+      stroke_between_icons (cr, points, link->path->len, icon * 0.62);
       active[link->from] = active[link->to] = TRUE;
     }
 
-  /* link labels where the layout found room */
-  for (guint l = 0; l < layout->links->len; l++)
+  /* the current link's label over the thick line */
+  if (cur_link != G_MAXUINT && g->link_texts[cur_link] != NULL)
     {
-      MsRect *r = &g->link_labels[l];
+      MsRect *r = &g->link_labels[cur_link];
 
-      if (g->link_texts[l] == NULL)
-        continue;
-      ms_render_set_color (cr, style, MS_COLOR_BG);
+      ms_render_set_color (cr, style, MS_COLOR_CURRENT);
       ms_render_rounded_rect (cr, r->x, r->y, r->w, r->h, 3 * s);
       cairo_fill (cr);
-      ms_render_set_color (cr, style, l == cur_link ? MS_COLOR_FG : MS_COLOR_DIM);
-      ms_render_text (cr, t.small, g->link_texts[l], r->x + r->w / 2, r->y + 1 * s, -1, 0.5);
+      ms_render_set_color (cr, style, MS_COLOR_FG);
+      ms_render_text (cr, t.small, g->link_texts[cur_link], r->x + r->w / 2, r->y + 1 * s, -1, 0.5);
     }
 
-  /* nodes */
+  /* a ring round the two ends of the current step */
   for (guint i = 0; i < n_nodes; i++)
-    if (layout->node_shown[i])
-      draw_node (cr, style, g_ptr_array_index (layout->nodes, i), &g->nodes[i], icon, active[i],
-                 &t);
+    if (active[i] && layout->node_shown[i])
+      {
+        ms_render_set_color (cr, style, MS_COLOR_CURRENT);
+        cairo_set_line_width (cr, 4 * s);
+        cairo_arc (cr, g->nodes[i].x, g->nodes[i].y, icon * 0.66, 0, 2 * G_PI);
+        cairo_stroke (cr);
+      }
 
   /* badges: the decisions of this part of the story, on the node that made them */
   badges = collect_badges (model, layout);
