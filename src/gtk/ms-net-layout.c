@@ -175,8 +175,10 @@ ms_net_place_labels (const MsRect   *obstacles,
           double cover = 0;
 
           /* outside the picture counts as covered, by how much sticks out */
-          if (bounds != NULL)
-            cover += r.w * r.h - overlap_area (&r, bounds);
+          if (bounds != NULL
+              && (r.x < bounds->x || r.y < bounds->y || r.x + r.w > bounds->x + bounds->w
+                  || r.y + r.h > bounds->y + bounds->h))
+            cover += MAX (r.w * r.h - overlap_area (&r, bounds), 1e-3);
           for (guint o = 0; o < n_obstacles; o++)
             cover += overlap_area (&r, &obstacles[o]);
           for (guint p = 0; p < i; p++)

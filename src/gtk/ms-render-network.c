@@ -73,6 +73,7 @@ typedef struct
   PangoLayout *bold;
   PangoLayout *small;
   PangoLayout *title;
+  PangoLayout *title_wrap;  /* a long zone title on two lines */
   double       lh_small;
   double       lh_bold;
 } Texts;
@@ -87,6 +88,11 @@ texts_init (Texts               *t,
   t->bold = ms_render_new_text (cr, style, BASE_FONT_SIZE, TRUE);
   t->small = ms_render_new_text (cr, style, BASE_FONT_SIZE * 0.88, FALSE);
   t->title = ms_render_new_text (cr, style, BASE_FONT_SIZE * 1.1, TRUE);
+  t->title_wrap = ms_render_new_text (cr, style, BASE_FONT_SIZE * 1.1, TRUE);
+  pango_layout_set_ellipsize (t->title_wrap, PANGO_ELLIPSIZE_NONE);
+  pango_layout_set_single_paragraph_mode (t->title_wrap, FALSE);
+  pango_layout_set_wrap (t->title_wrap, PANGO_WRAP_WORD_CHAR);
+  pango_layout_set_alignment (t->title_wrap, PANGO_ALIGN_CENTER);
   ms_render_text_size (t->small, "Ag", &w, &h);
   t->lh_small = h;
   ms_render_text_size (t->bold, "Ag", &w, &h);
@@ -99,6 +105,7 @@ texts_clear (Texts *t)
   g_clear_object (&t->bold);
   g_clear_object (&t->small);
   g_clear_object (&t->title);
+  g_clear_object (&t->title_wrap);
 }
 
 static double
@@ -265,11 +272,12 @@ net_layout (cairo_t             *cr,
   for (guint z = 0; z < n_zones; z++)
     {
       MsLayoutZone *zone = g_ptr_array_index (layout->zones, z);
-      double tw = width_of (t.title, zone_title (zone));
+      double title_w = width_of (t.title, zone_title (zone)), tw = 0, cells, limit;
+      int wrapped_w, wrapped_h;
 
       if (!layout->zone_shown[z])
         continue;
-      title_h[z] = t.lh_bold * 1.15;
+      title_h[z] = 0;
       for (guint line = 0;; line++)
         {
           g_autofree char *sub = zone_subtitle (zone, line);
@@ -279,14 +287,20 @@ net_layout (cairo_t             *cr,
           tw = MAX (tw, width_of (t.small, sub));
           title_h[z] += t.lh_small;
         }
-      title_h[z] += pad * 0.6;
       rows[z] = MIN (count[z], max_rows);
       cols[z] = rows[z] == 0 ? 0 : (count[z] + rows[z] - 1) / rows[z];
       /* room under each node for a badge or two */
       cell_h[z] += 1.3 * t.lh_small + pad;
       cell_w[z] += pad * 1.5;
-      zone_w[z] = MAX (tw, cols[z] * cell_w[z] * (cols[z] == 1 && count[z] > 1 ? 1.6 : 1.0))
-                  + 2 * pad;
+      cells = cols[z] * cell_w[z] * (cols[z] == 1 && count[z] > 1 ? 1.6 : 1.0);
+      /* a title much wider than the rest goes on two lines */
+      limit = MAX (MAX (tw, cells), title_w * 0.6);
+      pango_layout_set_text (t.title_wrap, zone_title (zone), -1);
+      pango_layout_set_width (t.title_wrap, (int) (MIN (limit, title_w + 1) * PANGO_SCALE));
+      pango_layout_get_pixel_size (t.title_wrap, &wrapped_w, &wrapped_h);
+      title_h[z] += wrapped_h + 0.15 * t.lh_bold + pad * 0.6;
+      tw = MAX (tw, MIN (limit, title_w + 1));
+      zone_w[z] = MAX (tw, cells) + 2 * pad;
       body_h = MAX (body_h, title_h[z] + rows[z] * cell_h[z]
                             * (rows[z] == 1 && count[z] > 1 ? 1.3 : 1.0));
     }
@@ -686,8 +700,16 @@ draw_static (cairo_t             *cr,
       cairo_set_line_width (cr, ms_render_line_width (style) * 0.8);
       cairo_stroke (cr);
       ms_render_set_color (cr, style, MS_COLOR_FG);
-      ms_render_text (cr, t->title, zone_title (zone), r->x + r->w / 2, y, r->w - 8 * s, 0.5);
-      y += t->lh_bold * 1.15;
+      {
+        int tw, th;
+
+        pango_layout_set_text (t->title_wrap, zone_title (zone), -1);
+        pango_layout_set_width (t->title_wrap, (int) ((r->w - 2 * NET_PAD * s + 2) * PANGO_SCALE));
+        pango_layout_get_pixel_size (t->title_wrap, &tw, &th);
+        cairo_move_to (cr, r->x + NET_PAD * s - 1, y);
+        pango_cairo_show_layout (cr, t->title_wrap);
+        y += th + 0.15 * t->lh_bold;
+      }
       ms_render_set_color (cr, style, MS_COLOR_DIM);
       for (guint line = 0;; line++)
         {

@@ -140,6 +140,7 @@ render_line_row (cairo_t             *cr,
                  MsTraceLayout       *layout,
                  const MsRenderStyle *style,
                  const MsStep        *step,
+                 gboolean             show_port,
                  gboolean             current,
                  double               width,
                  double               top,
@@ -183,7 +184,9 @@ render_line_row (cairo_t             *cr,
   else
     {
       draw_arrow (cr, x1, x2, y, 9 * scale, line->kind == MS_LINE_DATA, TRUE);
-      draw_port (cr, small, style, ls->port, xs, xs == x1 ? x2 : x1, y);
+      /* the port where a session begins or comes back after other rows */
+      if (show_port)
+        draw_port (cr, small, style, ls->port, xs, xs == x1 ? x2 : x1, y);
     }
   if (tls)
     ms_render_lock (cr, style, MIN (x1, x2) + 11 * scale, top + row_h * 0.32, 10 * scale);
@@ -394,8 +397,14 @@ ms_sequence_render (cairo_t             *cr,
       ms_render_text (cr, small, time, SEQ_TIME_COLUMN * scale - 8 * scale, top + row_h * 0.25,
                       -1, 1.0);
       if (step->kind == MS_STEP_LINE)
-        render_line_row (cr, model, layout, style, step, r == cursor, width, top, row_h,
-                         text, bold, small);
+        {
+          const MsStep *before = r > first ? ms_playback_model_get_step (model, r - 1) : NULL;
+          gboolean show_port = r == first || before->kind != MS_STEP_LINE
+                               || before->session_index != step->session_index;
+
+          render_line_row (cr, model, layout, style, step, show_port, r == cursor, width, top,
+                           row_h, text, bold, small);
+        }
       else
         render_event_row (cr, model, layout, style, step, r == cursor, width, top, row_h,
                           text, bold, small);

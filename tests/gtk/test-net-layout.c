@@ -80,6 +80,20 @@ Test (net_layout, a_label_moves_off_a_node_in_its_way)
   cr_expect (label.placed.y + label.placed.h <= 100 || label.placed.y >= 100);
 }
 
+Test (net_layout, inside_the_bounds_at_any_fraction)
+{
+  /* rounding of the covered area must not make a free place look taken */
+  double at[] = { 214.37, 151.913 };
+  MsRect bounds = { 0, 0, 759.93, 207.41 };
+  MsLabelRequest label = { 61.77, 20.31, at, 1 };
+
+  cr_expect_eq (ms_net_place_labels (NULL, 0, &bounds, &label, 1), 1);
+  cr_expect (label.clear);
+  /* and outside is outside */
+  at[1] = 200;
+  cr_expect_eq (ms_net_place_labels (NULL, 0, &bounds, &label, 1), 0);
+}
+
 /* Random pictures: nodes on a grid, links between them. Every label said to be clear
  * covers no node and no other label; nearly all find a clear place. */
 Test (net_layout, placed_labels_never_overlap_nodes_or_each_other)
