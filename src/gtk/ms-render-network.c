@@ -23,6 +23,7 @@
 #define NET_MIN_FIT     0.55   /* never smaller than this share of the style's scale */
 #define NET_MAX_FIT     2.2    /* nor larger */
 #define NET_MAX_ROWS    4      /* nodes of a zone under one another, at most */
+#define NET_GOOD_FIT    0.8    /* smaller than this: fewer lines of text per node */
 
 typedef struct
 {
@@ -48,6 +49,7 @@ typedef struct
   MsRect    *obstacles;    /* node blocks, zone titles, link labels */
   guint      n_obstacles;
   gboolean   dark;
+  guint      detail;       /* how many lines of text (node_lines) */
   cairo_surface_t *picture;  /* draw_static's image, made on first use */
 } NetGeom;
 
@@ -136,9 +138,11 @@ ports_text (const MsLayoutNode *node)
   return g_string_free (out, FALSE);
 }
 
-/* The text lines under a node's icon: role, name, address(es), ports. */
+/* The text lines under a node's icon: role, name, address(es), ports; fewer at a lower
+ * @detail (2: all, 1: no ports and no router addresses, 0: role and name). */
 static GPtrArray *
 node_lines (const MsLayoutNode *node,
+            guint               detail,
             guint              *n_bold)
 {
   GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
@@ -151,20 +155,27 @@ node_lines (const MsLayoutNode *node,
       g_ptr_array_add (lines, g_strdup (node->name));
       *n_bold = 2;
     }
+  if (detail == 0)
+    return lines;
   if (node->is_router && node->addresses != NULL && node->addresses[0] != NULL)
-    for (guint k = 0; node->addresses[k] != NULL && k < 3; k++)
-      g_ptr_array_add (lines, g_strdup (node->addresses[k]));
+    {
+      for (guint k = 0; detail > 1 && node->addresses[k] != NULL && k < 3; k++)
+        g_ptr_array_add (lines, g_strdup (node->addresses[k]));
+    }
   else if (node->address != NULL && g_strcmp0 (node->address, node->name) != 0)
     g_ptr_array_add (lines, g_strdup (node->address));
-  if (node->ports != NULL && node->ports[0] != NULL)
+  if (detail > 1 && node->ports != NULL && node->ports[0] != NULL)
     g_ptr_array_add (lines, ports_text (node));
   return lines;
 }
 
 static char *
 zone_subtitle (const MsLayoutZone *zone,
+               guint               detail,
                guint               line)
 {
+  if (detail == 0 || (detail == 1 && line > 0))
+    return NULL;
   if (line == 0)
     {
       if (zone->kind == NULL || ms_render_zone_kind_label (zone->kind) == NULL)
@@ -208,7 +219,8 @@ static NetGeom *
 net_layout (cairo_t             *cr,
             MsTraceLayout       *layout,
             const MsRenderStyle *style,
-            guint                max_rows)
+            guint                max_rows,
+            guint                detail)
 {
   NetGeom *g = g_new0 (NetGeom, 1);
   guint n_zones = layout->zones->len, n_nodes = layout->nodes->len;
@@ -234,6 +246,7 @@ net_layout (cairo_t             *cr,
 
   texts_init (&t, cr, style);
   g->s = s;
+  g->detail = detail;
   g->zone_rects = g_new0 (MsRect, MAX (n_zones, 1));
   g->zone_titles = g_new0 (MsRect, MAX (n_zones, 1));
   g->nodes = g_new0 (NodeGeom, MAX (n_nodes, 1));
@@ -250,7 +263,7 @@ net_layout (cairo_t             *cr,
 
       if (!layout->node_shown[i])
         continue;
-      lines = node_lines (node, &n_bold);
+      lines = node_lines (node, detail, &n_bold);
 
       for (guint k = 0; k < lines->len; k++)
         w = MAX (w, width_of (k < n_bold ? t.bold : t.small, lines->pdata[k]));
@@ -280,7 +293,7 @@ net_layout (cairo_t             *cr,
       title_h[z] = 0;
       for (guint line = 0;; line++)
         {
-          g_autofree char *sub = zone_subtitle (zone, line);
+          g_autofree char *sub = zone_subtitle (zone, g->detail, line);
 
           if (sub == NULL)
             break;
@@ -451,7 +464,7 @@ net_geometry (cairo_t             *cr,
   NetGeom *g = layout->net_cache;
   MsRenderStyle fitted = *style;
   double fit;
-  guint best_rows = 1;
+  guint best_rows = 1, detail;
 
   if (g != NULL && g->width == width && g->height == height && g->scale == style->scale
       && g->high_contrast == style->high_contrast && g->dark == style->dark)
@@ -459,22 +472,28 @@ net_geometry (cairo_t             *cr,
   if (layout->net_cache_free != NULL)
     layout->net_cache_free (layout->net_cache);
   layout->net_cache = NULL;
-  /* nodes of a zone under one another, or side by side: whichever fills more */
-  fit = 0;
-  for (guint rows = 1; rows <= MIN (NET_MAX_ROWS, layout->nodes->len); rows++)
+  /* nodes of a zone under one another, or side by side: whichever fills more; all the
+   * text when it can be read at NET_GOOD_FIT of the style's size, else less */
+  for (detail = 2;; detail--)
     {
-      NetGeom *tried = net_layout (cr, layout, style, rows);
-      double f = MIN (width / tried->w, height / tried->h);
-
-      if (f > fit * 1.03)
+      fit = 0;
+      for (guint rows = 1; rows <= MIN (NET_MAX_ROWS, layout->nodes->len); rows++)
         {
-          fit = f;
-          best_rows = rows;
+          NetGeom *tried = net_layout (cr, layout, style, rows, detail);
+          double f = MIN (width / tried->w, height / tried->h);
+
+          if (f > fit * 1.03)
+            {
+              fit = f;
+              best_rows = rows;
+            }
+          net_geom_free (tried);
         }
-      net_geom_free (tried);
+      if (fit >= NET_GOOD_FIT || detail == 0)
+        break;
     }
   fitted.scale = style->scale * CLAMP (fit, NET_MIN_FIT, NET_MAX_FIT);
-  g = net_layout (cr, layout, &fitted, best_rows);
+  g = net_layout (cr, layout, &fitted, best_rows, detail);
   g->width = width;
   g->height = height;
   g->scale = style->scale;
@@ -642,6 +661,7 @@ collect_badges (MsPlaybackModel *model,
 static void
 draw_node (cairo_t             *cr,
            const MsRenderStyle *style,
+           guint                detail,
            const MsLayoutNode  *node,
            const NodeGeom      *ng,
            double               icon,
@@ -649,7 +669,7 @@ draw_node (cairo_t             *cr,
            Texts               *t)
 {
   guint n_bold;
-  g_autoptr(GPtrArray) lines = node_lines (node, &n_bold);
+  g_autoptr(GPtrArray) lines = node_lines (node, detail, &n_bold);
   double y = ng->text_top, w = ng->block.w + 2 * style->scale;
 
   if (active)
@@ -713,7 +733,7 @@ draw_static (cairo_t             *cr,
       ms_render_set_color (cr, style, MS_COLOR_DIM);
       for (guint line = 0;; line++)
         {
-          g_autofree char *sub = zone_subtitle (zone, line);
+          g_autofree char *sub = zone_subtitle (zone, g->detail, line);
 
           if (sub == NULL)
             break;
@@ -754,7 +774,7 @@ draw_static (cairo_t             *cr,
   /* nodes */
   for (guint i = 0; i < layout->nodes->len; i++)
     if (layout->node_shown[i])
-      draw_node (cr, style, g_ptr_array_index (layout->nodes, i), &g->nodes[i], NET_ICON * s,
+      draw_node (cr, style, g->detail, g_ptr_array_index (layout->nodes, i), &g->nodes[i], NET_ICON * s,
                  FALSE, t);
 }
 
@@ -912,6 +932,16 @@ ms_network_render (cairo_t             *cr,
       active[link->from] = active[link->to] = TRUE;
     }
 
+  /* a ring round the two ends of the current step */
+  for (guint i = 0; i < n_nodes; i++)
+    if (active[i] && layout->node_shown[i])
+      {
+        ms_render_set_color (cr, style, MS_COLOR_CURRENT);
+        cairo_set_line_width (cr, 4 * s);
+        cairo_arc (cr, g->nodes[i].x, g->nodes[i].y, icon * 0.66, 0, 2 * G_PI);
+        cairo_stroke (cr);
+      }
+
   /* the current link's label over the thick line */
   if (cur_link != G_MAXUINT && g->link_texts[cur_link] != NULL)
     {
@@ -923,16 +953,6 @@ ms_network_render (cairo_t             *cr,
       ms_render_set_color (cr, style, MS_COLOR_FG);
       ms_render_text (cr, t.small, g->link_texts[cur_link], r->x + r->w / 2, r->y + 1 * s, -1, 0.5);
     }
-
-  /* a ring round the two ends of the current step */
-  for (guint i = 0; i < n_nodes; i++)
-    if (active[i] && layout->node_shown[i])
-      {
-        ms_render_set_color (cr, style, MS_COLOR_CURRENT);
-        cairo_set_line_width (cr, 4 * s);
-        cairo_arc (cr, g->nodes[i].x, g->nodes[i].y, icon * 0.66, 0, 2 * G_PI);
-        cairo_stroke (cr);
-      }
 
   /* badges: the decisions of this part of the story, on the node that made them */
   badges = collect_badges (model, layout);
@@ -1002,7 +1022,7 @@ ms_network_render (cairo_t             *cr,
           double len = MAX (hypot (dx, dy), 1.0), stop = MIN (icon * 1.1, len / 2);
           g_autofree char *reason = ms_render_event_label (event);
           MsLabelRequest request = { 0 };
-          double c[6];
+          double c[12];
           int w, h;
 
           point_along (points, n, phase, FALSE, &ex, &ey);
@@ -1020,11 +1040,15 @@ ms_network_render (cairo_t             *cr,
           c[0] = router->x; c[1] = router->block.y - request.h / 2 - 2 * s;
           c[2] = router->x; c[3] = router->block.y + router->block.h + request.h / 2;
           c[4] = ex; c[5] = ey - 18 * s - request.h / 2;
+          c[6] = ex; c[7] = ey + 18 * s + request.h / 2;
+          c[8] = router->x + icon / 2 + request.w / 2 + 4 * s; c[9] = router->y - icon / 2;
+          c[10] = router->x - icon / 2 - request.w / 2 - 4 * s; c[11] = router->y - icon / 2;
           request.candidates = c;
-          request.n_candidates = 3;
-          ms_net_place_labels (g->obstacles, g->n_obstacles, &(MsRect) { 0, 0, g->w, g->caption_y },
-                               &request, 1);
-          ms_render_badge (cr, t.bold, style, reason, request.placed.x + request.placed.w / 2,
+          request.n_candidates = 6;
+          /* beside the router when there is room; the caption says it anyway */
+          if (ms_net_place_labels (g->obstacles, g->n_obstacles,
+                                   &(MsRect) { 0, 0, g->w, g->caption_y }, &request, 1) == 1)
+            ms_render_badge (cr, t.bold, style, reason, request.placed.x + request.placed.w / 2,
                            request.placed.y + request.placed.h / 2, request.placed.w, 0, g->w,
                            MS_COLOR_BLOCK);
         }

@@ -289,6 +289,7 @@ render_header (cairo_t             *cr,
   double scale = style->scale;
   double column = (width - SEQ_TIME_COLUMN * scale) / MAX (layout->lifelines->len, 1);
   double line_h = BASE_FONT_SIZE * 0.85 * scale * 96.0 / 72.0 * 1.25;
+  gboolean names_fit = TRUE;
 
   ms_render_set_color (cr, style, MS_COLOR_ZONE);
   cairo_rectangle (cr, 0, 0, width, header_h);
@@ -298,6 +299,16 @@ render_header (cairo_t             *cr,
   cairo_move_to (cr, 0, header_h - 0.5);
   cairo_line_to (cr, width, header_h - 0.5);
   cairo_stroke (cr);
+  /* names too long for their columns: all in the smaller font before any is cut short */
+  for (guint c = 0; c < layout->lifelines->len && names_fit; c++)
+    {
+      MsLayoutNode *node = g_ptr_array_index (layout->nodes,
+                                              g_array_index (layout->lifelines, guint, c));
+      int w, h;
+
+      ms_render_text_size (bold, node->name, &w, &h);
+      names_fit = w <= column - 8 * scale;
+    }
   for (guint c = 0; c < layout->lifelines->len; c++)
     {
       guint i = g_array_index (layout->lifelines, guint, c);
@@ -307,7 +318,7 @@ render_header (cairo_t             *cr,
       g_autoptr(GString) ports = g_string_new (NULL);
 
       ms_render_set_color (cr, style, MS_COLOR_FG);
-      ms_render_text (cr, bold, node->name, x, y, column - 8 * scale, 0.5);
+      ms_render_text (cr, names_fit ? bold : small, node->name, x, y, column - 8 * scale, 0.5);
       y += BASE_FONT_SIZE * 1.05 * scale * 96.0 / 72.0 * 1.3;
       ms_render_set_color (cr, style, MS_COLOR_COMMAND);
       ms_render_text (cr, small, node->role ? node->role : "", x, y, column - 8 * scale, 0.5);
