@@ -995,6 +995,11 @@ ms_network_render (cairo_t             *cr,
           Badge *badge = &g_array_index (badges, Badge, b);
           MsRect *r = &requests[b].placed;
 
+          /* no room: a failure is still shown (over something), a success is left to the
+           * sequence diagram */
+          if (!requests[b].clear && !badge->bad)
+            continue;
+
           ms_render_badge (cr, t.small, style, badge->label, r->x + r->w / 2, r->y + r->h / 2,
                            r->w, 0, g->w, badge->bad ? MS_COLOR_5XX : MS_COLOR_2XX);
         }
