@@ -271,9 +271,11 @@ render_event_row (cairo_t             *cr,
       gboolean failed = ms_render_event_failed (event);
 
       ms_render_set_color (cr, style, failed ? MS_COLOR_5XX : MS_COLOR_FG);
+      /* a row of its own: the label may take the whole row, kept inside it */
       ms_render_badge (cr, current ? bold : small, style, label, x, top + row_h / 2,
-                       MAX (column * 1.8, 200 * scale), SEQ_TIME_COLUMN * scale + 4 * scale,
-                       width - 4 * scale, failed ? MS_COLOR_5XX : MS_COLOR_2XX);
+                       width - SEQ_TIME_COLUMN * scale - 24 * scale,
+                       SEQ_TIME_COLUMN * scale + 4 * scale, width - 4 * scale,
+                       failed ? MS_COLOR_5XX : MS_COLOR_2XX);
     }
 }
 
