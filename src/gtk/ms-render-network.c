@@ -372,15 +372,7 @@ net_layout (cairo_t             *cr,
             ng->y = body_top + icon / 2;
           }
         else if (node->zone_right != G_MAXUINT)
-          {
-            MsRect *left = &g->zone_rects[z];
-            double n_in = gap_count[z];
-
-            in_gap[z]++;
-            ng->x = left->x + left->w + gap_w[z] / 2;
-            ng->y = body_top + (body_h - n_in * router_h) / 2 + slot[i] * router_h + icon / 2
-                    + pad / 2;
-          }
+          continue;  /* routers on borders: below, once the others are placed */
         else
           {
             MsRect *zr = &g->zone_rects[z];
@@ -405,6 +397,59 @@ net_layout (cairo_t             *cr,
         ng->block = (MsRect) { ng->x - block_w[i] / 2, ng->y - icon / 2, block_w[i], block_h[i] };
         g_array_append_val (obstacles, ng->block);
       }
+
+    /* routers on the borders, all at one height: the one where the lines between them
+     * cross the fewest icons of the zones they pass, nearest the middle */
+    {
+      double lo = body_top + icon / 2 + pad / 2;
+      double hi = body_top + body_h - router_h + icon / 2 + pad / 2;
+      double middle = body_top + (body_h - router_h) / 2 + icon / 2 + pad / 2;
+      double best_y = middle, best_score = G_MAXDOUBLE;
+
+      for (double y = lo; y <= hi + 0.01; y += icon / 4)
+        {
+          double score = fabs (y - middle) / (body_h + 1);
+
+          for (guint i = 0; i < n_nodes; i++)
+            {
+              MsLayoutNode *node = g_ptr_array_index (layout->nodes, i);
+
+              MsRect *b = &g->nodes[i].block;
+
+              if (!layout->node_shown[i] || node->zone_right != G_MAXUINT)
+                continue;
+              /* through an icon: bad; through its labels or a title: less so */
+              if (fabs (g->nodes[i].y - y) < icon * 0.8)
+                score += 1;
+              else if (y > b->y - icon * 0.2 && y < b->y + b->h + icon * 0.2)
+                score += 0.4;
+            }
+          for (guint z = 0; z < n_zones; z++)
+            if (layout->zone_shown[z] && y < g->zone_titles[z].y + g->zone_titles[z].h + icon * 0.2)
+              score += 0.6;
+          if (score < best_score)
+            {
+              best_score = score;
+              best_y = y;
+            }
+        }
+      for (guint i = 0; i < n_nodes; i++)
+        {
+          MsLayoutNode *node = g_ptr_array_index (layout->nodes, i);
+          NodeGeom *ng = &g->nodes[i];
+          guint z = node->zone_index;
+
+          if (!layout->node_shown[i] || node->zone_right == G_MAXUINT || z >= n_zones)
+            continue;
+          in_gap[z]++;
+          ng->x = g->zone_rects[z].x + g->zone_rects[z].w + gap_w[z] / 2;
+          ng->y = best_y + (slot[i] - (gap_count[z] - 1) / 2.0) * router_h;
+          ng->text_top = ng->y + icon / 2 + 3 * s;
+          ng->block = (MsRect) { ng->x - block_w[i] / 2, ng->y - icon / 2, block_w[i],
+                                 block_h[i] };
+          g_array_append_val (obstacles, ng->block);
+        }
+    }
   }
   for (guint z = 0; z < n_zones; z++)
     if (layout->zone_shown[z])
