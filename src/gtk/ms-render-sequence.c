@@ -14,7 +14,7 @@
 #include "ms-text-format.h"
 
 #define SEQ_ROW_HEIGHT     30.0
-#define SEQ_HEADER_HEIGHT  64.0
+#define SEQ_HEADER_HEIGHT  72.0
 #define SEQ_TIME_COLUMN    78.0
 
 double
