@@ -176,9 +176,12 @@ zone_subtitle (const MsLayoutZone *zone,
 {
   if (detail == 0 || (detail == 1 && line > 0))
     return NULL;
+  /* no topology: the prefix is the title */
+  if (zone->kind == NULL)
+    return NULL;
   if (line == 0)
     {
-      if (zone->kind == NULL || ms_render_zone_kind_label (zone->kind) == NULL)
+      if (ms_render_zone_kind_label (zone->kind) == NULL)
         return zone->cidrs && zone->cidrs[0] ? g_strdup (zone->cidrs[0]) : NULL;
       if (g_strcmp0 (zone->name, zone->kind) == 0)
         return zone->cidrs && zone->cidrs[0] ? g_strdup (zone->cidrs[0]) : NULL;
@@ -200,8 +203,10 @@ zone_title (const MsLayoutZone *zone)
 
   if (label != NULL)
     return label;
-  /* no topology: the prefix is the subtitle */
-  return zone->kind != NULL ? zone->kind : _("Network");
+  if (zone->kind != NULL)
+    return zone->kind;
+  /* no topology: zones are address prefixes */
+  return zone->cidrs != NULL && zone->cidrs[0] != NULL ? zone->cidrs[0] : _("Network");
 }
 
 static char *
@@ -307,7 +312,7 @@ net_layout (cairo_t             *cr,
       cell_w[z] += pad * 1.5;
       cells = cols[z] * cell_w[z] * (cols[z] == 1 && count[z] > 1 ? 1.6 : 1.0);
       /* a title much wider than the rest goes on two lines */
-      limit = MAX (MAX (tw, cells), title_w * 0.6);
+      limit = MAX (MAX (tw, cells), zone->kind != NULL ? title_w * 0.6 : title_w);
       pango_layout_set_text (t.title_wrap, zone_title (zone), -1);
       pango_layout_set_width (t.title_wrap, (int) (MIN (limit, title_w + 1) * PANGO_SCALE));
       pango_layout_get_pixel_size (t.title_wrap, &wrapped_w, &wrapped_h);
