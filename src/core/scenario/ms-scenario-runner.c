@@ -1570,6 +1570,79 @@ check_expectations (MsScenarioRunner *self)
     }
 }
 
+/* The network as built, into the trace for the pictures (docs/cli.md "topology"):
+ * networks with their kind, nodes with their roles, addresses and listening ports. */
+static void
+record_topology (MsScenarioRunner *self)
+{
+  static const char * const role_names[] = {
+    "mua", "msa", "mta", "mda", "mra", "dns", "router", "webmail",
+  };
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "networks");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < self->scenario->networks->len; i++)
+    {
+      MsScenarioNetwork *net = self->scenario->networks->pdata[i];
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, net->name);
+      json_builder_set_member_name (b, "kind");
+      json_builder_add_string_value (b, net->kind != NULL ? net->kind : "");
+      json_builder_set_member_name (b, "cidr");
+      json_builder_begin_array (b);
+      for (guint k = 0; net->cidrs != NULL && net->cidrs[k] != NULL; k++)
+        json_builder_add_string_value (b, net->cidrs[k]);
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "nodes");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < self->scenario->nodes->len; i++)
+    {
+      MsScenarioNode *spec = self->scenario->nodes->pdata[i];
+      RunnerNode *rn = get_node (self, spec->name);
+      g_auto(GStrv) services = rn != NULL ? ms_node_dup_services (rn->node) : NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, spec->name);
+      json_builder_set_member_name (b, "hostname");
+      json_builder_add_string_value (b, spec->hostname != NULL ? spec->hostname : spec->name);
+      json_builder_set_member_name (b, "roles");
+      json_builder_begin_array (b);
+      for (guint k = 0; k < G_N_ELEMENTS (role_names); k++)
+        if (spec->roles & (1u << k))
+          json_builder_add_string_value (b, role_names[k]);
+      json_builder_end_array (b);
+      json_builder_set_member_name (b, "addresses");
+      json_builder_begin_object (b);
+      for (guint k = 0; k < spec->addresses->len; k++)
+        {
+          MsScenarioAddress *addr = spec->addresses->pdata[k];
+
+          json_builder_set_member_name (b, addr->network);
+          json_builder_add_string_value (b, addr->address);
+        }
+      json_builder_end_object (b);
+      json_builder_set_member_name (b, "ports");
+      json_builder_begin_array (b);
+      for (guint k = 0; services != NULL && services[k] != NULL; k++)
+        json_builder_add_string_value (b, services[k]);
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  ms_trace_set_topology (self->trace, json_node_get_object (root));
+}
+
 gboolean
 ms_scenario_runner_run (MsScenarioRunner  *self,
                         GError           **error)
@@ -1579,6 +1652,7 @@ ms_scenario_runner_run (MsScenarioRunner  *self,
   if (!build_networks (self, error) || !build_nodes (self, error) || !build_zone (self, error)
       || !build_agents (self, error))
     return FALSE;
+  record_topology (self);
   for (guint i = 0; i < self->scenario->steps->len; i++)
     {
       self->step_index = i + 1;
