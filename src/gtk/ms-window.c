@@ -8,14 +8,18 @@
 
 #include <glib/gi18n.h>
 
+#include "ms-capture-bar.h"
+#include "ms-capture-loader.h"
 #include "ms-demo.h"
 #include "ms-export.h"
 #include "ms-header-view.h"
+#include "ms-live-capture-dialog.h"
 #include "ms-network-view.h"
 #include "ms-render.h"
 #include "ms-scenario-runner.h"
 #include "ms-scenario.h"
 #include "ms-sequence-view.h"
+#include "ms-session-list.h"
 #include "ms-timeline.h"
 #include "ms-transcript-view.h"
 #include "ms-window.h"
@@ -45,6 +49,12 @@ struct _MsWindow
   MsTranscriptView  *transcript_view;
   MsHeaderView      *header_view;
   MsTimeline        *timeline;
+  /* captures */
+  MsCaptureBar      *capture_bar;
+  MsSessionList     *session_list;
+  GCancellable      *load_cancellable;
+  char              *load_name;
+  MsLiveCaptureDialog *live_dialog;
 
   GSettings         *settings;
   MsPlaybackModel   *model;
@@ -233,6 +243,11 @@ ms_window_open_file (MsWindow  *self,
                    _("Only local files can be opened"));
       return FALSE;
     }
+  if (ms_capture_file_is_capture (file))
+    {
+      ms_window_open_capture (self, file);
+      return TRUE;
+    }
   trace = ms_trace_new_from_json_file (path, error);
   if (trace == NULL)
     return FALSE;
@@ -355,6 +370,228 @@ ms_window_show_error (MsWindow   *self,
     }
 }
 
+/* ---- captures: reading a pcap/pcapng file, live capture, drag and drop ---- */
+
+static void
+on_load_progress (double   fraction,
+                  gpointer user_data)
+{
+  MsWindow *self = user_data;
+  /* TRANSLATORS: reading a capture file: "Reading smtp.pcap… 45 %" */
+  g_autofree char *text = g_strdup_printf (_("Reading %s… %d %%"), self->load_name,
+                                           (int) (fraction * 100));
+
+  ms_capture_bar_show_progress (self->capture_bar, text, fraction);
+}
+
+static void
+on_capture_loaded (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(MsWindow) self = user_data;
+  g_autoptr(GError) read_error = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MsTrace) trace = ms_capture_load_finish (result, &read_error, &error);
+  g_autofree char *message = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;  /* another file or a live capture took its place */
+  g_clear_object (&self->load_cancellable);
+  if (trace == NULL)
+    {
+      message = g_strdup_printf (_("Could not read %s: %s"), self->load_name, error->message);
+      g_printerr ("mailsim-gtk: %s\n", message);
+      ms_capture_bar_show_error (self->capture_bar, message);
+      return;
+    }
+  ms_window_set_trace (self, trace);
+  if (read_error != NULL)
+    {
+      /* the reader says what was read up to where */
+      message = g_strdup_printf (_("%s is cut short; the sessions up to the cut are shown. %s"),
+                                 self->load_name, read_error->message);
+      g_printerr ("mailsim-gtk: %s\n", message);
+      ms_capture_bar_show_error (self->capture_bar, message);
+    }
+  else if (ms_trace_get_n_sessions (trace) == 0)
+    ms_capture_bar_show_error (self->capture_bar,
+                               _("No SMTP, POP3 or IMAP session in this capture."));
+  else
+    ms_capture_bar_hide (self->capture_bar);
+}
+
+static void
+cancel_load (MsWindow *self)
+{
+  if (self->load_cancellable != NULL)
+    g_cancellable_cancel (self->load_cancellable);
+  g_clear_object (&self->load_cancellable);
+}
+
+void
+ms_window_open_capture (MsWindow *self,
+                        GFile    *file)
+{
+  g_autofree char *path = g_file_get_path (file);
+
+  cancel_load (self);
+  if (self->live_dialog != NULL)
+    ms_live_capture_dialog_stop (self->live_dialog);
+  g_free (self->load_name);
+  self->load_name = g_file_get_basename (file);
+  self->load_cancellable = g_cancellable_new ();
+  on_load_progress (0, self);
+  ms_capture_load_async (path, self->load_cancellable, on_load_progress, self,
+                         on_capture_loaded, g_object_ref (self));
+}
+
+gboolean
+ms_window_is_busy (MsWindow *self)
+{
+  return self->load_cancellable != NULL;
+}
+
+const char *
+ms_window_get_bar_text (MsWindow *self)
+{
+  return ms_capture_bar_get_text (self->capture_bar);
+}
+
+static void
+on_bar_cancel (MsCaptureBar *bar,
+               MsWindow     *self)
+{
+  cancel_load (self);
+  if (self->live_dialog != NULL)
+    ms_live_capture_dialog_stop (self->live_dialog);
+  ms_capture_bar_hide (bar);
+}
+
+/* A scenario file, a trace or a capture, from the Open dialog or dropped on the window. */
+static void
+open_any (MsWindow *self,
+          GFile    *file)
+{
+  g_autofree char *base = g_file_get_basename (file);
+  g_autofree char *path = g_file_get_path (file);
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  if (path != NULL && (g_str_has_suffix (base, ".yaml") || g_str_has_suffix (base, ".yml")))
+    ok = ms_window_open_scenario (self, path, &error);
+  else
+    ok = ms_window_open_file (self, file, &error);
+  if (!ok)
+    {
+      g_autofree char *message = g_strdup_printf (_("Could not open %s: %s"), base,
+                                                  error->message);
+
+      ms_window_show_error (self, message);
+    }
+}
+
+static gboolean
+on_drop (GtkDropTarget *target,
+         const GValue  *value,
+         double         x,
+         double         y,
+         MsWindow      *self)
+{
+  GSList *files;
+
+  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    return FALSE;
+  files = gdk_file_list_get_files (g_value_get_boxed (value));
+  if (files == NULL)
+    return FALSE;
+  open_any (self, files->data);
+  g_slist_free (files);
+  return TRUE;
+}
+
+static void
+on_live_trace_started (MsLiveCaptureDialog *dialog,
+                       MsTrace             *trace,
+                       MsWindow            *self)
+{
+  g_autofree char *text = ms_live_capture_dialog_describe (dialog);
+
+  cancel_load (self);
+  ms_window_set_trace (self, trace);
+  ms_capture_bar_show_live (self->capture_bar, text);
+}
+
+static void
+on_live_trace_updated (MsLiveCaptureDialog *dialog,
+                       MsWindow            *self)
+{
+  guint n = ms_playback_model_get_n_steps (self->model);
+  guint cursor = ms_playback_model_get_cursor (self->model);
+  /* a cursor on the last step follows the new lines; elsewhere it stays */
+  gboolean follow = n == 0 || cursor + 1 >= n;
+  g_autofree char *text = ms_live_capture_dialog_describe (dialog);
+
+  ms_window_set_trace (self, ms_live_capture_dialog_get_trace (dialog));
+  ms_playback_model_set_cursor (self->model, follow ? G_MAXUINT : cursor);
+  if (ms_live_capture_dialog_is_running (dialog))
+    ms_capture_bar_show_live (self->capture_bar, text);
+}
+
+static void
+on_live_stopped (MsLiveCaptureDialog *dialog,
+                 const char          *error,
+                 MsWindow            *self)
+{
+  if (error != NULL)
+    ms_capture_bar_show_error (self->capture_bar, error);
+  else
+    ms_capture_bar_hide (self->capture_bar);
+}
+
+static void
+live_capture_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  MsWindow *self = MS_WINDOW (widget);
+
+  if (self->live_dialog == NULL)
+    {
+      self->live_dialog = ms_live_capture_dialog_new (GTK_WINDOW (self));
+      g_signal_connect (self->live_dialog, "trace-started",
+                        G_CALLBACK (on_live_trace_started), self);
+      g_signal_connect (self->live_dialog, "trace-updated",
+                        G_CALLBACK (on_live_trace_updated), self);
+      g_signal_connect (self->live_dialog, "stopped", G_CALLBACK (on_live_stopped), self);
+    }
+  gtk_window_present (GTK_WINDOW (self->live_dialog));
+}
+
+static void
+captures_dispose (MsWindow *self)
+{
+  cancel_load (self);
+  g_clear_pointer (&self->load_name, g_free);
+  if (self->live_dialog != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->live_dialog, self);
+      gtk_window_destroy (GTK_WINDOW (self->live_dialog));
+      self->live_dialog = NULL;
+    }
+}
+
+static void
+captures_init (MsWindow *self)
+{
+  GtkDropTarget *drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+
+  g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+  g_signal_connect (self->capture_bar, "cancel", G_CALLBACK (on_bar_cancel), self);
+  ms_session_list_set_model (self->session_list, self->model);
+}
+
 /* ---- actions ---- */
 
 static void
@@ -365,15 +602,8 @@ on_open_response (GtkNativeDialog *dialog,
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autoptr(GError) error = NULL;
 
-      if (!ms_window_open_file (self, file, &error))
-        {
-          g_autofree char *message = g_strdup_printf (_("Could not open this trace: %s"),
-                                                      error->message);
-
-          ms_window_show_error (self, message);
-        }
+      open_any (self, file);
     }
   g_object_unref (dialog);
 }
@@ -385,15 +615,32 @@ open_action (GtkWidget  *widget,
 {
   MsWindow *self = MS_WINDOW (widget);
   GtkFileChooserNative *dialog;
-  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+  /* name, patterns (the first filter takes them all) */
+  static const struct { const char *name; const char *patterns[4]; } filters[] = {
+    { N_("Scenarios, traces and captures"), { NULL } },
+    { N_("Captures (pcap, pcapng)"), { "*.pcap", "*.pcapng", "*.cap", NULL } },
+    { N_("MailSim traces (JSON)"), { "*.json", "*.jsonl", NULL } },
+    { N_("Scenarios (YAML)"), { "*.yaml", "*.yml", NULL } },
+  };
+  g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
 
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  dialog = gtk_file_chooser_native_new (_("Open a Trace"), GTK_WINDOW (self),
+  dialog = gtk_file_chooser_native_new (_("Open a Capture, Trace or Scenario"), GTK_WINDOW (self),
                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
-  gtk_file_filter_set_name (filter, _("MailSim traces (JSON)"));
-  gtk_file_filter_add_pattern (filter, "*.json");
-  gtk_file_filter_add_pattern (filter, "*.jsonl");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  gtk_file_filter_set_name (all, _(filters[0].name));
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), all);
+  for (guint i = 1; i < G_N_ELEMENTS (filters); i++)
+    {
+      g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+
+      gtk_file_filter_set_name (filter, _(filters[i].name));
+      for (guint k = 0; filters[i].patterns[k] != NULL; k++)
+        {
+          gtk_file_filter_add_pattern (filter, filters[i].patterns[k]);
+          gtk_file_filter_add_pattern (all, filters[i].patterns[k]);
+        }
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+    }
   G_GNUC_END_IGNORE_DEPRECATIONS
   g_signal_connect (dialog, "response", G_CALLBACK (on_open_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
@@ -637,6 +884,7 @@ ms_window_dispose (GObject *object)
         }
       g_signal_handlers_disconnect_by_data (self->settings, self);
     }
+  captures_dispose (self);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->layout, ms_trace_layout_free);
   g_clear_object (&self->model);
@@ -677,6 +925,11 @@ ms_window_class_init (MsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MsWindow, header_view);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, timeline);
   gtk_widget_class_bind_template_callback (widget_class, on_speed_selected);
+  g_type_ensure (MS_TYPE_CAPTURE_BAR);
+  g_type_ensure (MS_TYPE_SESSION_LIST);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, capture_bar);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, session_list);
+  gtk_widget_class_install_action (widget_class, "win.live-capture", NULL, live_capture_action);
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "win.demo", NULL, demo_action);
@@ -715,6 +968,7 @@ ms_window_init (MsWindow *self)
   g_signal_connect (self->model, "cursor-changed", G_CALLBACK (on_cursor_changed), self);
   g_signal_connect (self->model, "notify::playing", G_CALLBACK (on_playing_changed), self);
   g_signal_connect (self->model, "notify::show-secrets", G_CALLBACK (on_show_secrets), self);
+  captures_init (self);
 
   self->settings = g_settings_new (APP_ID);
   g_settings_get (self->settings, "window-size", "(ii)", &width, &height);

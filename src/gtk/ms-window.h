@@ -34,4 +34,12 @@ void             ms_window_show_page      (MsWindow       *self,
 void             ms_window_set_still      (MsWindow       *self,
                                            gboolean        still);
 
+/* Captures (ms-capture-loader.c): read off the main thread, with progress in the bar. */
+void             ms_window_open_capture   (MsWindow       *self,
+                                           GFile          *file);
+/* A capture is being read (screenshots wait for it). */
+gboolean         ms_window_is_busy        (MsWindow       *self);
+/* The capture bar's text (progress or error), or NULL when it is hidden. */
+const char      *ms_window_get_bar_text   (MsWindow       *self);
+
 G_END_DECLS
