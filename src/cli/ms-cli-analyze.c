@@ -199,6 +199,7 @@ ms_cli_analyze (int    argc,
   ms_mail_observer_set_show_secrets (observer, show_secrets);
   ms_mail_observer_get_callbacks (observer, &callbacks);
   ms_capture_reader_set_callbacks (reader, &callbacks);
+  ms_capture_reader_set_trace (reader, trace);
   ok = ms_capture_reader_run (reader, -1, &run_error);
   /* a truncated file: what was read is still shown, every connection closed */
   ms_mail_observer_finish (observer, 0);

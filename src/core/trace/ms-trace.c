@@ -27,6 +27,7 @@ struct _MsTrace
   GPtrArray        *messages;      /* MsTraceMessage* */
   GPtrArray        *expect_texts;  /* char* */
   GArray           *expect_ok;     /* gboolean */
+  guint64           current_frame; /* stamped on new lines (captures) */
 };
 
 enum {
@@ -515,6 +516,14 @@ ms_trace_get_expectation (MsTrace  *self,
   return g_ptr_array_index (self->expect_texts, index);
 }
 
+void
+ms_trace_set_current_frame (MsTrace *self,
+                            guint64  frame)
+{
+  g_return_if_fail (MS_IS_TRACE (self));
+  self->current_frame = frame;
+}
+
 MsTraceLine *
 ms_trace_session_add_line (MsTraceSession *session,
                            MsDirection     dir,
@@ -535,6 +544,7 @@ ms_trace_session_add_line (MsTraceSession *session,
   line->kind = kind;
   line->text = g_strndup (text ? text : "", len);
   line->wire_len = kind == MS_LINE_NOTE ? 0 : (gsize) len + 2;
+  line->frame = ((MsTrace *) session->trace)->current_frame;
   ms_trace_line_classify (line, session->protocol);
   g_ptr_array_add (session->lines, line);
   /* Lines are the hot path (100,000-message runs): skip signal marshalling when nobody
