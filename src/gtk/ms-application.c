@@ -233,6 +233,7 @@ ms_application_startup (GApplication *app)
     { "win.home", { "Home", NULL } },
     { "win.end", { "End", NULL } },
     { "win.open", { "<Control>o", NULL } },
+    { "win.add-note", { "<Control>m", NULL } },
     { "win.presentation", { "F11", NULL } },
     { "win.zoom-in", { "<Control>plus", "<Control>equal", NULL } },
     { "win.zoom-out", { "<Control>minus", NULL } },

@@ -69,6 +69,8 @@ ms_capture_load (const char            *path,
   observer = ms_mail_observer_new (trace);
   ms_mail_observer_get_callbacks (observer, &callbacks);
   ms_capture_reader_set_callbacks (reader, &callbacks);
+  /* lines carry the number of the frame that completed them (notes are anchored on it) */
+  ms_capture_reader_set_trace (reader, trace);
   while (!ms_capture_reader_at_end (reader))
     {
       const MsCaptureStats *stats;

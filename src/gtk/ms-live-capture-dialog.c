@@ -59,9 +59,8 @@ ms_live_capture_dialog_describe (MsLiveCaptureDialog *self)
 {
   guint64 packets = self->reader ? ms_capture_reader_get_stats (self->reader)->packets : 0;
   guint sessions = self->trace ? ms_trace_get_n_sessions (self->trace) : 0;
-  g_autofree char *p = g_strdup_printf (ngettext ("%" G_GUINT64_FORMAT " packet",
-                                                  "%" G_GUINT64_FORMAT " packets", packets),
-                                        packets);
+  g_autofree char *p = g_strdup_printf (ngettext ("%lu packet", "%lu packets", (gulong) packets),
+                                        (gulong) packets);
   g_autofree char *s = g_strdup_printf (ngettext ("%u session", "%u sessions", sessions),
                                         sessions);
 
@@ -193,6 +192,7 @@ ms_live_capture_dialog_start (MsLiveCaptureDialog *self,
   self->capturing_on = g_strdup (interface);
   ms_mail_observer_get_callbacks (self->observer, &callbacks);
   ms_capture_reader_set_callbacks (self->reader, &callbacks);
+  ms_capture_reader_set_trace (self->reader, self->trace);
   self->source = ms_capture_reader_create_source (self->reader);
   g_source_set_callback (self->source, on_packets, self, NULL);
   g_source_attach (self->source, NULL);

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "ms-capture-bar.h"
 #include "ms-capture-loader.h"
@@ -15,6 +16,7 @@
 #include "ms-header-view.h"
 #include "ms-live-capture-dialog.h"
 #include "ms-network-view.h"
+#include "ms-note-popover.h"
 #include "ms-render.h"
 #include "ms-scenario-runner.h"
 #include "ms-scenario.h"
@@ -55,6 +57,9 @@ struct _MsWindow
   GCancellable      *load_cancellable;
   char              *load_name;
   MsLiveCaptureDialog *live_dialog;
+  char              *load_path;
+  MsAnnotations     *annotations;
+  MsTrace           *notes_trace;  /* the trace the notes belong to (not a reference) */
 
   GSettings         *settings;
   MsPlaybackModel   *model;
@@ -69,6 +74,10 @@ G_DEFINE_FINAL_TYPE (MsWindow, ms_window, GTK_TYPE_APPLICATION_WINDOW)
 static void on_scenario_activated (GtkListBox    *list,
                                    GtkListBoxRow *row,
                                    MsWindow      *self);
+
+static void set_notes (MsWindow      *self,
+                       MsAnnotations *annotations,
+                       MsTrace       *trace);
 
 static const double speeds[] = { 0.5, 1.0, 2.0, 4.0 };
 
@@ -216,6 +225,8 @@ ms_window_set_trace (MsWindow *self,
   const char *name = ms_trace_get_source_name (trace);
   g_autofree char *title = NULL;
 
+  if (trace != self->notes_trace)
+    set_notes (self, NULL, NULL);
   ms_playback_model_set_trace (self->model, trace);
   g_clear_pointer (&self->layout, ms_trace_layout_free);
   self->layout = ms_trace_layout_new (self->model);
@@ -370,6 +381,173 @@ ms_window_show_error (MsWindow   *self,
     }
 }
 
+/* ---- notes on a capture (MsAnnotations): the popover, autosave, export ---- */
+
+static void
+on_notes_save_failed (MsAnnotations *annotations,
+                      const GError  *error,
+                      MsWindow      *self)
+{
+  g_autofree char *message = g_strdup_printf (_("Your notes could not be saved: %s"),
+                                              error->message);
+
+  ms_capture_bar_show_error (self->capture_bar, message);
+}
+
+static void
+set_notes (MsWindow      *self,
+           MsAnnotations *annotations,
+           MsTrace       *trace)
+{
+  if (self->annotations != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->annotations, self);
+      /* whatever is pending is written now */
+      ms_annotations_set_autosave (self->annotations, FALSE);
+    }
+  g_set_object (&self->annotations, annotations);
+  self->notes_trace = annotations != NULL ? trace : NULL;
+  if (annotations != NULL)
+    g_signal_connect (annotations, "save-failed", G_CALLBACK (on_notes_save_failed), self);
+  ms_transcript_view_set_annotations (self->transcript_view, annotations);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-note", annotations != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-annotated", annotations != NULL);
+}
+
+/* The sidecar next to the capture: loaded, re-anchored on this trace, autosaved. */
+static void
+open_notes (MsWindow   *self,
+            const char *path,
+            MsTrace    *trace)
+{
+  g_autoptr(MsAnnotations) annotations = ms_annotations_new_for_capture (path);
+  g_autoptr(GError) error = NULL;
+
+  if (!ms_annotations_load (annotations, &error))
+    {
+      g_autofree char *message =
+        g_strdup_printf (_("Your notes in %s could not be read: %s. The file is kept; new "
+                           "notes start a fresh one."),
+                         ms_annotations_get_sidecar_path (annotations), error->message);
+
+      ms_capture_bar_show_error (self->capture_bar, message);
+    }
+  ms_annotations_anchor (annotations, trace);
+  ms_annotations_set_autosave (annotations, TRUE);
+  set_notes (self, annotations, trace);
+}
+
+MsAnnotations *
+ms_window_get_annotations (MsWindow *self)
+{
+  return self->annotations;
+}
+
+static void
+on_note_popover_closed (GtkPopover *popover,
+                        gpointer    user_data)
+{
+  gtk_widget_unparent (GTK_WIDGET (popover));
+}
+
+GtkWidget *
+ms_window_edit_note (MsWindow *self,
+                     guint     line)
+{
+  MsTraceSession *session = ms_transcript_view_get_session (self->transcript_view);
+  MsTrace *trace = ms_playback_model_get_trace (self->model);
+  MsNotePopover *popover;
+  GdkRectangle rect;
+
+  if (self->annotations == NULL || session == NULL || line >= session->lines->len)
+    return NULL;
+  /* the cursor goes to the line being annotated */
+  for (guint i = 0; i < ms_trace_get_n_sessions (trace); i++)
+    if (ms_trace_get_session (trace, i) == session)
+      {
+        guint step = ms_playback_model_find_line (self->model, i, line);
+
+        if (step != G_MAXUINT && step != ms_playback_model_get_cursor (self->model))
+          ms_playback_model_set_cursor (self->model, step);
+      }
+  popover = ms_note_popover_new (self->annotations, session, line);
+  gtk_widget_set_parent (GTK_WIDGET (popover), GTK_WIDGET (self->transcript_view));
+  if (ms_transcript_view_get_line_rect (self->transcript_view, line, &rect))
+    gtk_popover_set_pointing_to (GTK_POPOVER (popover), &rect);
+  gtk_popover_set_position (GTK_POPOVER (popover), GTK_POS_BOTTOM);
+  g_signal_connect (popover, "closed", G_CALLBACK (on_note_popover_closed), NULL);
+  gtk_popover_popup (GTK_POPOVER (popover));
+  return GTK_WIDGET (popover);
+}
+
+static void
+on_note_requested (MsTranscriptView *view,
+                   guint             line,
+                   GdkRectangle     *rect,
+                   MsWindow         *self)
+{
+  ms_window_edit_note (self, line);
+}
+
+static void
+add_note_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  MsWindow *self = MS_WINDOW (widget);
+  const MsStep *step = ms_playback_model_get_current (self->model);
+
+  if (step != NULL && step->kind == MS_STEP_LINE)
+    {
+      ms_playback_model_set_playing (self->model, FALSE);
+      ms_window_edit_note (self, step->index);
+    }
+}
+
+static void
+on_export_annotated_response (GtkNativeDialog *dialog,
+                              int              response,
+                              MsWindow        *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT && self->annotations != NULL)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+      g_autoptr(GError) error = NULL;
+
+      if (!ms_annotations_export_pcapng (self->annotations, path, &error))
+        ms_capture_bar_show_error (self->capture_bar, error->message);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+export_annotated_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  MsWindow *self = MS_WINDOW (widget);
+  g_autofree char *base = NULL;
+  g_autofree char *name = NULL;
+  GtkFileChooserNative *dialog;
+  char *dot;
+
+  if (self->annotations == NULL)
+    return;
+  base = g_path_get_basename (ms_annotations_get_capture_path (self->annotations));
+  if ((dot = strrchr (base, '.')) != NULL)
+    *dot = '\0';
+  name = g_strdup_printf ("%s-annotated.pcapng", base);
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  dialog = gtk_file_chooser_native_new (_("Export the Capture with Your Notes"),
+                                        GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
+                                        _("_Export"), _("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  g_signal_connect (dialog, "response", G_CALLBACK (on_export_annotated_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
 /* ---- captures: reading a pcap/pcapng file, live capture, drag and drop ---- */
 
 static void
@@ -406,6 +584,8 @@ on_capture_loaded (GObject      *source,
       return;
     }
   ms_window_set_trace (self, trace);
+  ms_capture_bar_hide (self->capture_bar);
+  open_notes (self, self->load_path, trace);
   if (read_error != NULL)
     {
       /* the reader says what was read up to where */
@@ -417,8 +597,6 @@ on_capture_loaded (GObject      *source,
   else if (ms_trace_get_n_sessions (trace) == 0)
     ms_capture_bar_show_error (self->capture_bar,
                                _("No SMTP, POP3 or IMAP session in this capture."));
-  else
-    ms_capture_bar_hide (self->capture_bar);
 }
 
 static void
@@ -440,6 +618,8 @@ ms_window_open_capture (MsWindow *self,
     ms_live_capture_dialog_stop (self->live_dialog);
   g_free (self->load_name);
   self->load_name = g_file_get_basename (file);
+  g_free (self->load_path);
+  self->load_path = g_strdup (path);
   self->load_cancellable = g_cancellable_new ();
   on_load_progress (0, self);
   ms_capture_load_async (path, self->load_cancellable, on_load_progress, self,
@@ -573,6 +753,8 @@ captures_dispose (MsWindow *self)
 {
   cancel_load (self);
   g_clear_pointer (&self->load_name, g_free);
+  g_clear_pointer (&self->load_path, g_free);
+  set_notes (self, NULL, NULL);
   if (self->live_dialog != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->live_dialog, self);
@@ -589,6 +771,10 @@ captures_init (MsWindow *self)
   g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
   g_signal_connect (self->capture_bar, "cancel", G_CALLBACK (on_bar_cancel), self);
+  g_signal_connect (self->transcript_view, "note-requested", G_CALLBACK (on_note_requested),
+                    self);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-note", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-annotated", FALSE);
   ms_session_list_set_model (self->session_list, self->model);
 }
 
@@ -930,6 +1116,9 @@ ms_window_class_init (MsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MsWindow, capture_bar);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, session_list);
   gtk_widget_class_install_action (widget_class, "win.live-capture", NULL, live_capture_action);
+  gtk_widget_class_install_action (widget_class, "win.add-note", NULL, add_note_action);
+  gtk_widget_class_install_action (widget_class, "win.export-annotated", NULL,
+                                   export_annotated_action);
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "win.demo", NULL, demo_action);

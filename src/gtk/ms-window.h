@@ -6,6 +6,7 @@
 
 #include <gtk/gtk.h>
 
+#include "ms-annotations.h"
 #include "ms-playback-model.h"
 
 G_BEGIN_DECLS
@@ -41,5 +42,10 @@ void             ms_window_open_capture   (MsWindow       *self,
 gboolean         ms_window_is_busy        (MsWindow       *self);
 /* The capture bar's text (progress or error), or NULL when it is hidden. */
 const char      *ms_window_get_bar_text   (MsWindow       *self);
+/* The capture's notes (NULL for other traces); the note popover on line @line of the
+ * session in the transcript, as a right-click opens it (NULL without notes). */
+MsAnnotations   *ms_window_get_annotations (MsWindow      *self);
+GtkWidget       *ms_window_edit_note      (MsWindow       *self,
+                                           guint           line);
 
 G_END_DECLS
