@@ -102,7 +102,7 @@ insert_notes (MsTranscriptView *self,
   if (self->annotations == NULL)
     return;
   if (gtk_text_tag_table_lookup (gtk_text_buffer_get_tag_table (buffer), "note") == NULL)
-    gtk_text_buffer_create_tag (buffer, "note", "left-margin", 28, "style", PANGO_STYLE_ITALIC,
+    gtk_text_buffer_create_tag (buffer, "note", "left-margin", 48, "style", PANGO_STYLE_ITALIC,
                                 "foreground", "#c64600", "wrap-mode", GTK_WRAP_WORD_CHAR, NULL);
   note = ms_annotations_get_line_note (self->annotations, session->id, index);
   if (note != NULL)
