@@ -3,6 +3,7 @@
  *   capture-tool notes CAPTURE SESSION:LINE:NOTE...   notes set as the popover's Save does
  *   capture-tool popover CAPTURE SESSION_INDEX LINE NOTE OUT.png
  *   capture-tool live OUT.png
+ *   capture-tool live-run INTERFACE FILTER SECONDS OUT.png
  *
  * The last two open the window (and the note popover or the live capture dialog, which
  * are surfaces of their own) and grab the whole X screen with ImageMagick's `import`.
@@ -20,6 +21,7 @@
 #include "ms-application.h"
 #include "ms-capture-loader.h"
 #include "ms-i18n.h"
+#include "ms-live-capture-dialog.h"
 #include "ms-note-popover.h"
 #include "ms-window.h"
 
@@ -157,6 +159,28 @@ main (int   argc,
       gtk_widget_activate_action (GTK_WIDGET (window), "win.live-capture", NULL);
       spin (1200);
       return grab (argv[2]);
+    }
+  if (argc == 6 && g_str_equal (argv[1], "live-run"))
+    {
+      /* capture-tool live-run INTERFACE FILTER SECONDS OUT.png: capture while something
+       * else talks, then grab the window with the sessions that appeared */
+      MsLiveCaptureDialog *dialog = NULL;
+      g_autoptr(GError) error = NULL;
+
+      window = new_window (app);
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.live-capture", NULL);
+      for (GList *l = gtk_window_list_toplevels (); l != NULL; l = g_list_delete_link (l, l))
+        if (MS_IS_LIVE_CAPTURE_DIALOG (l->data))
+          dialog = l->data;
+      if (dialog == NULL || !ms_live_capture_dialog_start (dialog, argv[2], argv[3], &error))
+        {
+          g_printerr ("capture-tool: %s\n", error ? error->message : "no dialog");
+          return 1;
+        }
+      gtk_window_close (GTK_WINDOW (dialog));
+      g_print ("capturing\n");
+      spin (atoi (argv[4]) * 1000);
+      return grab (argv[5]);
     }
   g_printerr ("usage: capture-tool notes CAPTURE S:L:NOTE... | popover CAPTURE SESSION_INDEX "
               "LINE NOTE OUT.png | live OUT.png\n");
