@@ -46,6 +46,7 @@ ms_capture_file_is_capture (GFile *file)
 
 MsTrace *
 ms_capture_load (const char            *path,
+                 MsCaptureLoadFlags     flags,
                  GCancellable          *cancellable,
                  MsCaptureProgressFunc  progress,
                  gpointer               progress_data,
@@ -67,6 +68,7 @@ ms_capture_load (const char            *path,
   basename = g_path_get_basename (path);
   trace = ms_trace_new ("pcap", basename);
   observer = ms_mail_observer_new (trace);
+  ms_mail_observer_set_show_secrets (observer, (flags & MS_CAPTURE_LOAD_SHOW_SECRETS) != 0);
   ms_mail_observer_get_callbacks (observer, &callbacks);
   ms_capture_reader_set_callbacks (reader, &callbacks);
   /* lines carry the number of the frame that completed them (notes are anchored on it) */
@@ -93,6 +95,7 @@ ms_capture_load (const char            *path,
 typedef struct
 {
   char                  *path;
+  MsCaptureLoadFlags     flags;
   MsCaptureProgressFunc  progress;
   gpointer               progress_data;
   GMainContext          *context;
@@ -167,7 +170,7 @@ load_thread (GTask        *task,
 {
   LoadData *data = task_data;
   GError *error = NULL;
-  MsTrace *trace = ms_capture_load (data->path, cancellable, on_worker_progress, data,
+  MsTrace *trace = ms_capture_load (data->path, data->flags, cancellable, on_worker_progress, data,
                                     &data->read_error, &error);
 
   if (trace == NULL)
@@ -178,6 +181,7 @@ load_thread (GTask        *task,
 
 void
 ms_capture_load_async (const char            *path,
+                       MsCaptureLoadFlags     flags,
                        GCancellable          *cancellable,
                        MsCaptureProgressFunc  progress,
                        gpointer               progress_data,
@@ -188,6 +192,7 @@ ms_capture_load_async (const char            *path,
   LoadData *data = g_new0 (LoadData, 1);
 
   data->path = g_strdup (path);
+  data->flags = flags;
   data->progress = progress;
   data->progress_data = progress_data;
   data->context = g_main_context_ref_thread_default ();

@@ -18,6 +18,12 @@ G_BEGIN_DECLS
 /* Packets read between two progress reports and cancellation checks. */
 #define MS_CAPTURE_LOAD_BATCH 2000
 
+typedef enum
+{
+  MS_CAPTURE_LOAD_DEFAULT      = 0,
+  MS_CAPTURE_LOAD_SHOW_SECRETS = 1 << 0,  /* decoded SASL passwords in clear in the notes */
+} MsCaptureLoadFlags;
+
 /* fraction: 0..1 of the file read */
 typedef void (*MsCaptureProgressFunc) (double   fraction,
                                        gpointer user_data);
@@ -28,6 +34,7 @@ gboolean ms_capture_file_is_capture (GFile                 *file);
 /* NULL with error when the file cannot be opened (or on cancel); otherwise the trace,
  * and read_error set when reading stopped early (a truncated file). */
 MsTrace *ms_capture_load            (const char            *path,
+                                     MsCaptureLoadFlags     flags,
                                      GCancellable          *cancellable,
                                      MsCaptureProgressFunc  progress,
                                      gpointer               progress_data,
@@ -36,6 +43,7 @@ MsTrace *ms_capture_load            (const char            *path,
 
 /* progress is called in the caller's main context. */
 void     ms_capture_load_async      (const char            *path,
+                                     MsCaptureLoadFlags     flags,
                                      GCancellable          *cancellable,
                                      MsCaptureProgressFunc  progress,
                                      gpointer               progress_data,

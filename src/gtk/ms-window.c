@@ -60,6 +60,7 @@ struct _MsWindow
   char              *load_path;
   MsAnnotations     *annotations;
   MsTrace           *notes_trace;  /* the trace the notes belong to (not a reference) */
+  guint              reload_cursor;  /* after re-reading for "Show passwords", or G_MAXUINT */
 
   GSettings         *settings;
   MsPlaybackModel   *model;
@@ -586,6 +587,9 @@ on_capture_loaded (GObject      *source,
   ms_window_set_trace (self, trace);
   ms_capture_bar_hide (self->capture_bar);
   open_notes (self, self->load_path, trace);
+  if (self->reload_cursor != G_MAXUINT)
+    ms_playback_model_set_cursor (self->model, self->reload_cursor);
+  self->reload_cursor = G_MAXUINT;
   if (read_error != NULL)
     {
       /* the reader says what was read up to where */
@@ -607,6 +611,35 @@ cancel_load (MsWindow *self)
   g_clear_object (&self->load_cancellable);
 }
 
+static void
+load_capture (MsWindow   *self,
+              const char *path)
+{
+  MsCaptureLoadFlags flags = ms_playback_model_get_show_secrets (self->model)
+                             ? MS_CAPTURE_LOAD_SHOW_SECRETS : MS_CAPTURE_LOAD_DEFAULT;
+
+  self->load_cancellable = g_cancellable_new ();
+  on_load_progress (0, self);
+  ms_capture_load_async (path, flags, self->load_cancellable, on_load_progress, self,
+                         on_capture_loaded, g_object_ref (self));
+}
+
+/* The observer masks decoded passwords in its notes: "Show passwords" on a capture reads
+ * it again with them in clear, at the same step. */
+static void
+on_capture_show_secrets (MsPlaybackModel *model,
+                         GParamSpec      *pspec,
+                         MsWindow        *self)
+{
+  MsTrace *trace = ms_playback_model_get_trace (model);
+
+  if (self->load_path == NULL || trace == NULL || trace != self->notes_trace
+      || self->load_cancellable != NULL)
+    return;
+  self->reload_cursor = ms_playback_model_get_cursor (model);
+  load_capture (self, self->load_path);
+}
+
 void
 ms_window_open_capture (MsWindow *self,
                         GFile    *file)
@@ -620,10 +653,8 @@ ms_window_open_capture (MsWindow *self,
   self->load_name = g_file_get_basename (file);
   g_free (self->load_path);
   self->load_path = g_strdup (path);
-  self->load_cancellable = g_cancellable_new ();
-  on_load_progress (0, self);
-  ms_capture_load_async (path, self->load_cancellable, on_load_progress, self,
-                         on_capture_loaded, g_object_ref (self));
+  self->reload_cursor = G_MAXUINT;
+  load_capture (self, path);
 }
 
 gboolean
@@ -776,6 +807,9 @@ captures_init (MsWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-note", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-annotated", FALSE);
   ms_session_list_set_model (self->session_list, self->model);
+  self->reload_cursor = G_MAXUINT;
+  g_signal_connect (self->model, "notify::show-secrets", G_CALLBACK (on_capture_show_secrets),
+                    self);
 }
 
 /* ---- actions ---- */

@@ -43,7 +43,7 @@ set_notes (const char *capture,
            char      **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(MsTrace) trace = ms_capture_load (capture, NULL, NULL, NULL, NULL, &error);
+  g_autoptr(MsTrace) trace = ms_capture_load (capture, MS_CAPTURE_LOAD_DEFAULT, NULL, NULL, NULL, NULL, &error);
   g_autoptr(MsAnnotations) annotations = ms_annotations_new_for_capture (capture);
 
   if (trace == NULL || !ms_annotations_load (annotations, &error))

@@ -231,6 +231,28 @@ test_notes (GtkApplication *app,
     CHECK (strstr (text, notes[0]) == NULL);
     g_clear_pointer (&text, g_free);
   }
+  /* Show passwords: the capture is read again with the decoded password in clear, at
+   * the same step, with the same notes */
+  {
+    MsPlaybackModel *model = ms_window_get_model (window);
+    guint cursor;
+
+    ms_playback_model_set_cursor (model, 12);
+    cursor = ms_playback_model_get_cursor (model);
+    text = transcript_text (window);
+    CHECK (strstr (text, "punjab@123") == NULL);
+    g_clear_pointer (&text, g_free);
+    ms_playback_model_set_show_secrets (model, TRUE);
+    CHECK (ms_window_is_busy (window));
+    CHECK (wait_loaded (window));
+    CHECK (ms_playback_model_get_cursor (model) == cursor);
+    text = transcript_text (window);
+    CHECK (strstr (text, "password \"punjab@123\"") != NULL);
+    CHECK (strstr (text, notes[1]) != NULL);
+    g_clear_pointer (&text, g_free);
+    ms_playback_model_set_show_secrets (model, FALSE);
+    CHECK (wait_loaded (window));
+  }
   /* a demo trace has no notes */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.demo", NULL);
   CHECK (ms_window_get_annotations (window) == NULL);
