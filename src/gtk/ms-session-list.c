@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Each row: number and protocol, how it went (complete, TLS with the observer's byte
- * counts, a gap, an error reply, still open), client → server, the time span and the
+ * counts, a gap, an error reply, closed without QUIT/LOGOUT, still open), client → server, the time span and the
  * messages transferred. Activating a row moves the cursor to the session's first line.
  */
 #define G_LOG_DOMAIN "ms-gtk"
@@ -32,6 +32,8 @@ ms_session_summarize (MsTrace          *trace,
                       MsTraceSession   *session,
                       MsSessionSummary *summary)
 {
+  gboolean said_goodbye = FALSE;
+
   *summary = (MsSessionSummary) { 0 };
   if (session->closed_us < 0)
     summary->status |= MS_SESSION_STATUS_OPEN;
@@ -50,9 +52,16 @@ ms_session_summarize (MsTrace          *trace,
           continue;
         }
       summary->n_lines++;
+      /* RFC 5321 §4.1.1.10, RFC 1939 §6, RFC 3501 §6.1.3 */
+      if (line->dir == MS_DIR_CLIENT && line->command != NULL
+          && (g_str_equal (line->command, "QUIT") || g_str_equal (line->command, "LOGOUT")))
+        said_goodbye = TRUE;
       if (ms_step_mark_for_line (session->protocol, line) == MS_STEP_MARK_ERROR)
         summary->status |= MS_SESSION_STATUS_ERROR;
     }
+  /* under TLS the goodbye cannot be seen */
+  if (session->closed_us >= 0 && !said_goodbye && session->tls == MS_TLS_NONE)
+    summary->status |= MS_SESSION_STATUS_CUT;
   for (guint i = 0; i < ms_trace_get_n_messages (trace); i++)
     if (ms_trace_get_message (trace, i)->session == session->id)
       summary->n_messages++;
@@ -130,6 +139,8 @@ make_row (MsTrace        *trace,
                          badge (session->tls == MS_TLS_STARTTLS ? "STARTTLS" : "TLS", "tls"));
   if (summary.status & MS_SESSION_STATUS_GAP)
     gtk_box_append (GTK_BOX (badges), badge (_("gap"), "gap"));
+  if (summary.status & MS_SESSION_STATUS_CUT)
+    gtk_box_append (GTK_BOX (badges), badge (_("no QUIT"), "gap"));
   if (summary.status & MS_SESSION_STATUS_ERROR)
     gtk_box_append (GTK_BOX (badges), badge (_("error reply"), "error-reply"));
   if (summary.status == MS_SESSION_STATUS_COMPLETE)

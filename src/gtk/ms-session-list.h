@@ -18,6 +18,7 @@ typedef enum
   MS_SESSION_STATUS_TLS      = 1 << 1,  /* encrypted after STARTTLS, or from the start */
   MS_SESSION_STATUS_GAP      = 1 << 2,  /* bytes missing from the capture */
   MS_SESSION_STATUS_ERROR    = 1 << 3,  /* a 4xx/5xx, -ERR, NO or BAD reply */
+  MS_SESSION_STATUS_CUT      = 1 << 4,  /* closed without QUIT/LOGOUT (reset, cut short) */
 } MsSessionStatus;
 
 typedef struct

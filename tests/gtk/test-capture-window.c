@@ -171,6 +171,13 @@ test_notes (GtkApplication *app,
       ehlo_line = i;
   CHECK (auth_line != G_MAXUINT && ehlo_line != G_MAXUINT);
   CHECK (((MsTraceLine *) g_ptr_array_index (s1->lines, 0))->frame > 0);
+  {
+    MsSessionSummary summary;
+
+    ms_session_summarize (trace, s1, &summary);
+    CHECK (summary.status == MS_SESSION_STATUS_COMPLETE);
+    CHECK (summary.n_messages == 1);
+  }
 
   note_line (window, 0, 0, notes[0]);
   note_line (window, 0, auth_line, notes[1]);
@@ -282,6 +289,15 @@ test_errors (GtkApplication *app,
   CHECK (text != NULL && strstr (text, "cut short") != NULL);
   CHECK (text != NULL && strstr (text, "20000") != NULL);  /* where it was cut */
   CHECK (ms_trace_get_n_sessions (ms_playback_model_get_trace (ms_window_get_model (window))) == 1);
+  {
+    MsTrace *trace = ms_playback_model_get_trace (ms_window_get_model (window));
+    MsSessionSummary summary;
+
+    /* cut during DATA: no QUIT, no message */
+    ms_session_summarize (trace, ms_trace_get_session (trace, 0), &summary);
+    CHECK (summary.status == MS_SESSION_STATUS_CUT);
+    CHECK (summary.n_messages == 0);
+  }
   gtk_window_destroy (GTK_WINDOW (window));
 
   window = open_window (app, bad);
