@@ -267,6 +267,45 @@ test_notes (GtkApplication *app,
   spin (50);
 }
 
+/* A file dropped on the window, as GtkDropTarget delivers it. */
+static void
+test_drop (GtkApplication *app,
+           const char     *capture)
+{
+  MsWindow *window = ms_window_new (app);
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (window));
+  GtkDropTarget *target = NULL;
+  g_autoptr(GFile) file = g_file_new_for_path (capture);
+  GSList files = { file, NULL };
+  GValue value = G_VALUE_INIT;
+  gboolean accepted = FALSE;
+  MsTrace *trace;
+
+  gtk_window_present (GTK_WINDOW (window));
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) c = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_DROP_TARGET (c))
+        target = GTK_DROP_TARGET (c);
+    }
+  CHECK (target != NULL);
+  if (target == NULL)
+    return;
+  CHECK (gdk_content_formats_contain_gtype (gtk_drop_target_get_formats (target),
+                                            GDK_TYPE_FILE_LIST));
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_take_boxed (&value, gdk_file_list_new_from_list (&files));
+  g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &accepted);
+  g_value_unset (&value);
+  CHECK (accepted);
+  CHECK (wait_loaded (window));
+  trace = ms_playback_model_get_trace (ms_window_get_model (window));
+  CHECK (trace != NULL && ms_trace_get_n_sessions (trace) == 2);
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (50);
+}
+
 static void
 test_errors (GtkApplication *app,
              const char     *dir,
@@ -486,6 +525,7 @@ main (int    argc,
     g_object_unref (bar);
   }
   test_errors (app, dir, capture);
+  test_drop (app, capture);
   test_notes (app, dir, capture);
   test_live (app);
 
