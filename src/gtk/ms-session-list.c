@@ -23,7 +23,13 @@ struct _MsSessionList
 
   MsPlaybackModel *model;
   gboolean         syncing;   /* selecting the row of the cursor, not the user */
+  guint            scroll_id;
+  guint            scroll_tries;
 };
+
+/* Waiting for new rows to be laid out before scrolling to the selected one. */
+#define MS_SESSION_LIST_SCROLL_DELAY_MS 30
+#define MS_SESSION_LIST_SCROLL_TRIES    50
 
 G_DEFINE_FINAL_TYPE (MsSessionList, ms_session_list, GTK_TYPE_BOX)
 
@@ -179,6 +185,52 @@ make_row (MsTrace        *trace,
   return row;
 }
 
+/* Keeps the selected row in view in the scrolled pane the list sits in; FALSE while the
+ * rows are not laid out yet. */
+static gboolean
+scroll_to_row (MsSessionList *self,
+               GtkListBoxRow *row)
+{
+  GtkWidget *scrolled = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_SCROLLED_WINDOW);
+  GtkWidget *child;
+  GtkAdjustment *adj;
+  graphene_rect_t bounds;
+  double top, page;
+
+  if (scrolled == NULL || (child = gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scrolled))) == NULL)
+    return TRUE;
+  /* content coordinates: the viewport's child, not the viewport (the visible part) */
+  if (GTK_IS_VIEWPORT (child))
+    child = gtk_viewport_get_child (GTK_VIEWPORT (child));
+  if (child == NULL || !gtk_widget_compute_bounds (GTK_WIDGET (row), child, &bounds)
+      || bounds.origin.y < 0)
+    return FALSE;
+  adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+  top = gtk_adjustment_get_value (adj);
+  page = gtk_adjustment_get_page_size (adj);
+  if (page <= 0)
+    return FALSE;
+  /* out of view: bring it to a third of the height, with the rows around it */
+  if (bounds.origin.y < top || bounds.origin.y + bounds.size.height > top + page)
+    gtk_adjustment_set_value (adj, bounds.origin.y - page / 3);
+  top = gtk_adjustment_get_value (adj);
+  /* the adjustment may not know the new rows' height yet: then try again */
+  return bounds.origin.y >= top && bounds.origin.y + bounds.size.height <= top + page;
+}
+
+/* After the rows are laid out (new rows are not, right after a trace change). */
+static gboolean
+scroll_later (gpointer user_data)
+{
+  MsSessionList *self = user_data;
+  GtkListBoxRow *row = gtk_list_box_get_selected_row (self->list);
+
+  if (row != NULL && !scroll_to_row (self, row) && ++self->scroll_tries < MS_SESSION_LIST_SCROLL_TRIES)
+    return G_SOURCE_CONTINUE;
+  self->scroll_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
 static void
 select_current (MsSessionList *self)
 {
@@ -189,7 +241,12 @@ select_current (MsSessionList *self)
     row = gtk_list_box_get_row_at_index (self->list, (int) step->session_index);
   self->syncing = TRUE;
   if (row != NULL)
-    gtk_list_box_select_row (self->list, row);
+    {
+      gtk_list_box_select_row (self->list, row);
+      self->scroll_tries = 0;
+      if (self->scroll_id == 0)
+        self->scroll_id = g_timeout_add (MS_SESSION_LIST_SCROLL_DELAY_MS, scroll_later, self);
+    }
   else
     gtk_list_box_unselect_all (self->list);
   self->syncing = FALSE;
@@ -280,6 +337,7 @@ ms_session_list_dispose (GObject *object)
   MsSessionList *self = MS_SESSION_LIST (object);
 
   ms_session_list_set_model (self, NULL);
+  g_clear_handle_id (&self->scroll_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (object), MS_TYPE_SESSION_LIST);
   G_OBJECT_CLASS (ms_session_list_parent_class)->dispose (object);
 }
