@@ -175,6 +175,9 @@ main (int   argc,
       if (dialog == NULL || !ms_live_capture_dialog_start (dialog, argv[2], argv[3], &error))
         {
           g_printerr ("capture-tool: %s\n", error ? error->message : "no dialog");
+          /* the dialog shows the error: grab it, then fail */
+          spin (1200);
+          grab (argv[5]);
           return 1;
         }
       gtk_window_close (GTK_WINDOW (dialog));
