@@ -19,8 +19,10 @@ struct _MsSessionList
   GtkBox           parent_instance;
 
   GtkLabel        *heading;
+  GtkCheckButton  *only;
   GtkListBox      *list;
 
+  MsTrace         *full;      /* the rows' trace (the whole one when one session is shown) */
   MsPlaybackModel *model;
   gboolean         syncing;   /* selecting the row of the cursor, not the user */
   guint            scroll_id;
@@ -32,6 +34,9 @@ struct _MsSessionList
 #define MS_SESSION_LIST_SCROLL_TRIES    50
 
 G_DEFINE_FINAL_TYPE (MsSessionList, ms_session_list, GTK_TYPE_BOX)
+
+enum { SIGNAL_SHOW_SESSION, N_SIGNALS };
+static guint signals[N_SIGNALS];
 
 void
 ms_session_summarize (MsTrace          *trace,
@@ -86,6 +91,95 @@ format_offset (gint64 us)
   /* TRANSLATORS: days and h:mm:ss since the start of the capture: "2119 d 04:17:00" */
   return g_strdup_printf (_("%d d %02d:%02d:%02d"), (int) (s / 86400), (int) (s / 3600 % 24),
                           (int) (s / 60 % 60), (int) (s % 60));
+}
+
+/* ---- one session alone ---- */
+
+static gint64
+copy_clock (gpointer user_data)
+{
+  return *(gint64 *) user_data;
+}
+
+MsTrace *
+ms_session_trace_new (MsTrace *full,
+                      guint    index)
+{
+  MsTraceSession *from = ms_trace_get_session (full, index);
+  MsTrace *trace;
+  MsTraceSession *to;
+  gint64 now = 0;
+
+  g_return_val_if_fail (from != NULL, NULL);
+  trace = ms_trace_new (ms_trace_get_source_kind (full), ms_trace_get_source_name (full));
+  g_object_set_data_full (G_OBJECT (trace), "ms-full-trace", g_object_ref (full), g_object_unref);
+  ms_trace_set_clock (trace, copy_clock, &now);
+  now = from->opened_us;
+  to = ms_trace_open_session (trace, from->protocol, from->client, from->server);
+  to->id = from->id;  /* notes and messages refer to it */
+  ms_trace_session_set_nodes (to, from->client_node, from->server_node);
+  ms_trace_session_set_tls (to, from->tls);
+  for (guint i = 0; i < from->lines->len; i++)
+    {
+      MsTraceLine *a = g_ptr_array_index (from->lines, i);
+      MsTraceLine *b;
+
+      now = a->t_us;
+      ms_trace_set_current_frame (trace, a->frame);
+      b = ms_trace_session_add_line (to, a->dir, a->kind, a->text, -1);
+      b->wire_len = a->wire_len;
+      b->secret = a->secret;
+    }
+  if (from->closed_us >= 0)
+    {
+      now = from->closed_us;
+      ms_trace_close_session (trace, to);
+    }
+  for (guint i = 0; i < ms_trace_get_n_events (full); i++)
+    {
+      MsTraceEvent *a = ms_trace_get_event (full, i);
+      MsTraceEvent *b;
+      g_autoptr(GList) members = NULL;
+
+      if (a->session != from->id)
+        continue;
+      now = a->t_us;
+      b = ms_trace_add_event (trace, a->type, a->node, a->session, NULL, NULL);
+      members = json_object_get_members (a->fields);
+      for (GList *m = members; m != NULL; m = m->next)
+        json_object_set_member (b->fields, m->data,
+                                json_node_copy (json_object_get_member (a->fields, m->data)));
+    }
+  for (guint i = 0; i < ms_trace_get_n_messages (full); i++)
+    {
+      MsTraceMessage *a = ms_trace_get_message (full, i);
+      MsTraceMessage *b;
+
+      if (a->session != from->id)
+        continue;
+      now = a->t_us;
+      b = ms_trace_add_message (trace, a->session, a->node, a->mail_from,
+                                (const char * const *) a->rcpt_to, a->raw);
+      if (a->raw == NULL)
+        {
+          /* a trace read from JSON keeps the headers, not the bytes */
+          for (guint k = 0; k < a->headers->len; k++)
+            g_ptr_array_add (b->headers, g_strdupv (g_ptr_array_index (a->headers, k)));
+          b->subject = g_strdup (a->subject);
+          b->message_id = g_strdup (a->message_id);
+        }
+    }
+  ms_trace_set_clock (trace, NULL, NULL);
+  ms_trace_set_current_frame (trace, 0);
+  return trace;
+}
+
+MsTrace *
+ms_session_trace_get_full (MsTrace *trace)
+{
+  MsTrace *full = trace ? g_object_get_data (G_OBJECT (trace), "ms-full-trace") : NULL;
+
+  return full != NULL ? full : trace;
 }
 
 static GtkWidget *
@@ -212,7 +306,11 @@ scroll_to_row (MsSessionList *self,
     return FALSE;
   /* out of view: bring it to a third of the height, with the rows around it */
   if (bounds.origin.y < top || bounds.origin.y + bounds.size.height > top + page)
-    gtk_adjustment_set_value (adj, bounds.origin.y - page / 3);
+    {
+      gtk_adjustment_set_value (adj, bounds.origin.y - page / 3);
+      /* the viewport does not always lay out again by itself for a jump this far */
+      gtk_widget_queue_allocate (scrolled);
+    }
   top = gtk_adjustment_get_value (adj);
   /* the adjustment may not know the new rows' height yet: then try again */
   return bounds.origin.y >= top && bounds.origin.y + bounds.size.height <= top + page;
@@ -237,8 +335,17 @@ select_current (MsSessionList *self)
   const MsStep *step = ms_playback_model_get_current (self->model);
   GtkListBoxRow *row = NULL;
 
-  if (step != NULL && step->session != NULL)
-    row = gtk_list_box_get_row_at_index (self->list, (int) step->session_index);
+  if (step != NULL && step->session != NULL && self->full != NULL)
+    {
+      guint index = step->session_index;
+
+      /* one session alone: its index in the whole trace */
+      if (ms_playback_model_get_trace (self->model) != self->full)
+        for (index = 0; index < ms_trace_get_n_sessions (self->full); index++)
+          if (ms_trace_get_session (self->full, index)->id == step->session->id)
+            break;
+      row = gtk_list_box_get_row_at_index (self->list, (int) index);
+    }
   self->syncing = TRUE;
   if (row != NULL)
     {
@@ -255,11 +362,13 @@ select_current (MsSessionList *self)
 void
 ms_session_list_refresh (MsSessionList *self)
 {
-  MsTrace *trace = self->model ? ms_playback_model_get_trace (self->model) : NULL;
+  MsTrace *trace = self->model ? ms_session_trace_get_full (ms_playback_model_get_trace (self->model))
+                               : NULL;
   guint n = trace ? ms_trace_get_n_sessions (trace) : 0;
   GtkWidget *child;
   g_autofree char *heading = NULL;
 
+  g_set_object (&self->full, trace);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->list))) != NULL)
     gtk_list_box_remove (self->list, child);
   for (guint i = 0; i < n; i++)
@@ -291,6 +400,11 @@ on_row_activated (GtkListBox    *list,
 
   if (self->model == NULL || self->syncing)
     return;
+  if (gtk_check_button_get_active (self->only))
+    {
+      g_signal_emit (self, signals[SIGNAL_SHOW_SESSION], 0, (int) index);
+      return;
+    }
   step = ms_playback_model_find_line (self->model, index, 0);
   if (step != G_MAXUINT)
     {
@@ -303,7 +417,45 @@ static void
 on_trace_changed (MsPlaybackModel *model,
                   MsSessionList   *self)
 {
-  ms_session_list_refresh (self);
+  MsTrace *trace = ms_playback_model_get_trace (model);
+
+  if (trace == self->full && gtk_check_button_get_active (self->only))
+    {
+      /* the whole trace again (a live update, another file): all sessions shown */
+      self->syncing = TRUE;
+      gtk_check_button_set_active (self->only, FALSE);
+      self->syncing = FALSE;
+    }
+  /* one session of the same trace: the rows stay */
+  if (trace == NULL || ms_session_trace_get_full (trace) != self->full || trace == self->full)
+    ms_session_list_refresh (self);
+}
+
+static void
+on_only_toggled (GtkCheckButton *button,
+                 MsSessionList  *self)
+{
+  GtkListBoxRow *row = gtk_list_box_get_selected_row (self->list);
+  int index = -1;
+
+  if (self->syncing)
+    return;
+  if (gtk_check_button_get_active (button))
+    {
+      if (row == NULL)
+        row = gtk_list_box_get_row_at_index (self->list, 0);
+      if (row == NULL)
+        return;
+      index = (int) GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (row), "session-index"));
+    }
+  g_signal_emit (self, signals[SIGNAL_SHOW_SESSION], 0, index);
+}
+
+void
+ms_session_list_set_only (MsSessionList *self,
+                          gboolean       only)
+{
+  gtk_check_button_set_active (self->only, only);
 }
 
 static void
@@ -337,6 +489,7 @@ ms_session_list_dispose (GObject *object)
   MsSessionList *self = MS_SESSION_LIST (object);
 
   ms_session_list_set_model (self, NULL);
+  g_clear_object (&self->full);
   g_clear_handle_id (&self->scroll_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (object), MS_TYPE_SESSION_LIST);
   G_OBJECT_CLASS (ms_session_list_parent_class)->dispose (object);
@@ -353,7 +506,12 @@ ms_session_list_class_init (MsSessionListClass *klass)
                                                "/io/github/mailsim/MailSim/ms-session-list.ui");
   gtk_widget_class_bind_template_child (widget_class, MsSessionList, heading);
   gtk_widget_class_bind_template_child (widget_class, MsSessionList, list);
+  gtk_widget_class_bind_template_child (widget_class, MsSessionList, only);
   gtk_widget_class_bind_template_callback (widget_class, on_row_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_only_toggled);
+  signals[SIGNAL_SHOW_SESSION] =
+    g_signal_new ("show-session", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, G_TYPE_INT);
 }
 
 static void

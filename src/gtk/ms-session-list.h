@@ -33,6 +33,14 @@ void ms_session_summarize (MsTrace          *trace,
                            MsTraceSession   *session,
                            MsSessionSummary *summary);
 
+/* A trace with only the session at @index of @full (same session id, lines, frames,
+ * times), its messages and its events: the views then show that session alone. The
+ * new trace keeps a reference to @full (ms_session_trace_get_full). */
+MsTrace *ms_session_trace_new      (MsTrace *full,
+                                    guint    index);
+/* The whole trace a one-session trace was made from, or @trace itself. */
+MsTrace *ms_session_trace_get_full (MsTrace *trace);
+
 #define MS_TYPE_SESSION_LIST (ms_session_list_get_type ())
 G_DECLARE_FINAL_TYPE (MsSessionList, ms_session_list, MS, SESSION_LIST, GtkBox)
 
@@ -41,5 +49,9 @@ void  ms_session_list_set_model (MsSessionList   *self,
 /* Rebuilds the rows (the trace grew: live capture). */
 void  ms_session_list_refresh   (MsSessionList   *self);
 guint ms_session_list_get_n_rows (MsSessionList  *self);
+/* "Only this session": the signal "show-session" (int: a session index of the whole
+ * trace, or -1 for all) asks the window to show one session alone, or all again. */
+void  ms_session_list_set_only  (MsSessionList   *self,
+                                 gboolean         only);
 
 G_END_DECLS

@@ -226,7 +226,7 @@ ms_window_set_trace (MsWindow *self,
   const char *name = ms_trace_get_source_name (trace);
   g_autofree char *title = NULL;
 
-  if (trace != self->notes_trace)
+  if (ms_session_trace_get_full (trace) != self->notes_trace)
     set_notes (self, NULL, NULL);
   ms_playback_model_set_trace (self->model, trace);
   g_clear_pointer (&self->layout, ms_trace_layout_free);
@@ -633,9 +633,15 @@ on_capture_show_secrets (MsPlaybackModel *model,
 {
   MsTrace *trace = ms_playback_model_get_trace (model);
 
-  if (self->load_path == NULL || trace == NULL || trace != self->notes_trace
-      || self->load_cancellable != NULL)
+  if (self->load_path == NULL || trace == NULL
+      || ms_session_trace_get_full (trace) != self->notes_trace || self->load_cancellable != NULL)
     return;
+  if (trace != self->notes_trace)
+    {
+      /* back to the whole capture first: the cursor is kept on it */
+      ms_session_list_set_only (self->session_list, FALSE);
+      trace = ms_playback_model_get_trace (model);
+    }
   self->reload_cursor = ms_playback_model_get_cursor (model);
   load_capture (self, self->load_path);
 }
@@ -779,6 +785,46 @@ live_capture_action (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (self->live_dialog));
 }
 
+/* The session list's "only the selected session": the views get a trace with that
+ * session alone (same ids, lines and frames: the notes still apply), or the whole one
+ * again, at the same line. */
+static void
+on_show_session (MsSessionList *list,
+                 int            index,
+                 MsWindow      *self)
+{
+  MsTrace *shown = ms_playback_model_get_trace (self->model);
+  MsTrace *full = ms_session_trace_get_full (shown);
+  const MsStep *step = ms_playback_model_get_current (self->model);
+  guint session_id = step != NULL && step->session != NULL ? step->session->id : 0;
+  guint line = step != NULL && step->kind == MS_STEP_LINE ? step->index : 0;
+  guint cursor = 0;
+
+  if (full == NULL)
+    return;
+  if (index < 0)
+    {
+      ms_window_set_trace (self, full);
+      for (guint i = 0; i < ms_trace_get_n_sessions (full); i++)
+        if (ms_trace_get_session (full, i)->id == session_id)
+          cursor = ms_playback_model_find_line (self->model, i, line);
+    }
+  else
+    {
+      g_autoptr(MsTrace) one = ms_session_trace_new (full, (guint) index);
+
+      if (one == NULL)
+        return;
+      /* the same line when that session was already the current one */
+      if (ms_trace_get_session (one, 0)->id != session_id)
+        line = 0;
+      ms_window_set_trace (self, one);
+      cursor = ms_playback_model_find_line (self->model, 0, line);
+    }
+  if (cursor != G_MAXUINT)
+    ms_playback_model_set_cursor (self->model, cursor);
+}
+
 static void
 captures_dispose (MsWindow *self)
 {
@@ -807,6 +853,7 @@ captures_init (MsWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-note", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-annotated", FALSE);
   ms_session_list_set_model (self->session_list, self->model);
+  g_signal_connect (self->session_list, "show-session", G_CALLBACK (on_show_session), self);
   self->reload_cursor = G_MAXUINT;
   g_signal_connect (self->model, "notify::show-secrets", G_CALLBACK (on_capture_show_secrets),
                     self);

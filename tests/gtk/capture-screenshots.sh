@@ -83,6 +83,8 @@ shot capture-en-unreadable en 0 "$out/unreadable.pcapng"
 shot capture-ja-unreadable ja 0 "$out/unreadable.pcapng"
 tool capture-en-popover en popover "$out/smtp.pcap" 0 22 "Who gets this message? Only RCPT TO decides, not the To: header." "$out/capture-en-popover.png"
 tool capture-ja-popover ja popover "$out/smtp.pcap" 0 22 "エンベロープの宛先は RCPT TO で決まる" "$out/capture-ja-popover.png"
+tool capture-en-only en only "$out/smtp.pcap" 1 "$out/capture-en-only.png"
+tool capture-ja-only ja only "$out/smtp.pcap" 0 "$out/capture-ja-only.png"
 tool capture-en-live en live "$out/capture-en-live.png"
 tool capture-ja-live ja live "$out/capture-ja-live.png"
 # the notes file is still there and not rewritten by a mere viewing

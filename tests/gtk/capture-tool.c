@@ -2,6 +2,7 @@
  *
  *   capture-tool notes CAPTURE SESSION:LINE:NOTE...   notes set as the popover's Save does
  *   capture-tool popover CAPTURE SESSION_INDEX LINE NOTE OUT.png
+ *   capture-tool only CAPTURE SESSION_INDEX OUT.png
  *   capture-tool live OUT.png
  *   capture-tool live-run INTERFACE FILTER SECONDS OUT.png
  *
@@ -23,6 +24,7 @@
 #include "ms-i18n.h"
 #include "ms-live-capture-dialog.h"
 #include "ms-note-popover.h"
+#include "ms-session-list.h"
 #include "ms-window.h"
 
 static void
@@ -89,6 +91,22 @@ grab (const char *out)
   return 0;
 }
 
+static GtkWidget *
+find_widget (GtkWidget *root,
+             GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_widget (c, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 static MsWindow *
 new_window (GtkApplication *app)
 {
@@ -151,6 +169,28 @@ main (int   argc,
       gtk_text_buffer_set_text (ms_note_popover_get_buffer (MS_NOTE_POPOVER (popover)), argv[5], -1);
       spin (1200);
       return grab (argv[6]);
+    }
+  if (argc == 5 && g_str_equal (argv[1], "only"))
+    {
+      /* capture-tool only CAPTURE SESSION_INDEX OUT.png: one session alone */
+      g_autoptr(GFile) file = g_file_new_for_path (argv[2]);
+      MsPlaybackModel *model;
+      GtkWidget *list;
+      gint64 until = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+      window = new_window (app);
+      model = ms_window_get_model (window);
+      ms_window_open_capture (window, file);
+      while (ms_window_is_busy (window) && g_get_monotonic_time () < until)
+        g_main_context_iteration (NULL, TRUE);
+      ms_playback_model_set_cursor (model, ms_playback_model_find_line (model, atoi (argv[3]), 4));
+      spin (300);
+      list = find_widget (GTK_WIDGET (window), MS_TYPE_SESSION_LIST);
+      if (list == NULL)
+        return 1;
+      ms_session_list_set_only (MS_SESSION_LIST (list), TRUE);
+      spin (1200);
+      return grab (argv[4]);
     }
   if (argc == 3 && g_str_equal (argv[1], "live"))
     {

@@ -238,6 +238,40 @@ test_notes (GtkApplication *app,
     CHECK (strstr (text, notes[0]) == NULL);
     g_clear_pointer (&text, g_free);
   }
+  /* only the selected session: the views get that session alone, the list keeps all */
+  {
+    MsPlaybackModel *model = ms_window_get_model (window);
+    MsSessionList *list = MS_SESSION_LIST (find_widget (GTK_WIDGET (window), MS_TYPE_SESSION_LIST));
+    GtkListBox *box = GTK_LIST_BOX (find_widget (GTK_WIDGET (list), GTK_TYPE_LIST_BOX));
+    MsTrace *full = ms_playback_model_get_trace (model);
+    MsTrace *one;
+    const MsStep *step;
+
+    ms_playback_model_set_cursor (model, ms_playback_model_find_line (model, 1, ehlo_line));
+    ms_session_list_set_only (list, TRUE);
+    one = ms_playback_model_get_trace (model);
+    CHECK (one != full && ms_session_trace_get_full (one) == full);
+    CHECK (ms_trace_get_n_sessions (one) == 1 && ms_trace_get_session (one, 0)->id == 2);
+    CHECK (ms_trace_get_n_messages (one) == 1);
+    CHECK (ms_session_list_get_n_rows (list) == 2);
+    step = ms_playback_model_get_current (model);
+    CHECK (step != NULL && step->index == ehlo_line);   /* the same line */
+    CHECK (ms_window_get_annotations (window) != NULL);  /* notes still apply */
+    text = transcript_text (window);
+    CHECK (strstr (text, notes[2]) != NULL);
+    g_clear_pointer (&text, g_free);
+    /* another row: that session alone, from its first line */
+    g_signal_emit_by_name (box, "row-activated", gtk_list_box_get_row_at_index (box, 0));
+    one = ms_playback_model_get_trace (model);
+    CHECK (ms_trace_get_n_sessions (one) == 1 && ms_trace_get_session (one, 0)->id == 1);
+    CHECK (ms_playback_model_get_cursor (model) == 0);
+    CHECK (gtk_list_box_get_selected_row (box) == gtk_list_box_get_row_at_index (box, 0));
+    ms_playback_model_set_cursor (model, auth_line);
+    ms_session_list_set_only (list, FALSE);
+    CHECK (ms_playback_model_get_trace (model) == full);
+    step = ms_playback_model_get_current (model);
+    CHECK (step != NULL && step->session_index == 0 && step->index == auth_line);
+  }
   /* Show passwords: the capture is read again with the decoded password in clear, at
    * the same step, with the same notes */
   {
