@@ -28,6 +28,7 @@
 #include "ms-annotations.h"
 #include "ms-pcapng-comments.h"
 #include "ms-pcapng-writer.h"
+#include "ms-text-format.h"
 
 #define SIDECAR_FORMAT "mailsim-notes"
 /* Sidecars larger than this are not notes a student typed */
@@ -682,7 +683,8 @@ parse_sidecar (MsAnnotations  *self,
     return corrupt (error, self->sidecar_path, "not UTF-8 text");
   if (!json_parser_load_from_data (parser, data, len, &local))
     return corrupt (error, self->sidecar_path, local->message);
-  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (json_parser_get_root (parser) == NULL
+      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     return corrupt (error, self->sidecar_path, "not a JSON object");
   root = json_node_get_object (json_parser_get_root (parser));
   if (g_strcmp0 (member_str (root, "format"), SIDECAR_FORMAT) != 0)
@@ -955,16 +957,24 @@ ms_annotations_load (MsAnnotations  *self,
 
 /* Anchoring */
 
+char *
+ms_annotations_line_text (MsProtocol         protocol,
+                          const MsTraceLine *line)
+{
+  g_return_val_if_fail (line != NULL, NULL);
+  if (line->secret)
+    return ms_text_format_line_text (protocol, line, FALSE);
+  return g_utf8_make_valid (line->text != NULL ? line->text : "", -1);
+}
+
 static gboolean
-line_matches (MsTraceLine *line,
+line_matches (MsProtocol   protocol,
+              MsTraceLine *line,
               const char  *text)
 {
-  g_autofree char *valid = NULL;
+  g_autofree char *mine = ms_annotations_line_text (protocol, line);
 
-  if (g_utf8_validate (line->text, -1, NULL))
-    return strcmp (line->text, text) == 0;
-  valid = g_utf8_make_valid (line->text, -1);
-  return strcmp (valid, text) == 0;
+  return strcmp (mine, text) == 0;
 }
 
 static gboolean
@@ -1007,13 +1017,13 @@ ms_annotations_anchor (MsAnnotations *self,
           /* from a packet comment: the text is taken if the frame agrees */
           if (line != NULL && (n->pub.frame == 0 || line->frame == n->pub.frame))
             {
-              n->pub.line_text = g_utf8_make_valid (line->text, -1);
+              n->pub.line_text = ms_annotations_line_text (session->protocol, line);
               n->pub.frame = line->frame;
               touched = TRUE;
             }
           continue;
         }
-      if (line != NULL && line_matches (line, n->pub.line_text))
+      if (line != NULL && line_matches (session->protocol, line, n->pub.line_text))
         {
           if (line->frame != n->pub.frame)
             {
@@ -1028,7 +1038,7 @@ ms_annotations_anchor (MsAnnotations *self,
           MsTraceLine *l = g_ptr_array_index (session->lines, k);
           guint64 d = k > n->pub.line ? k - n->pub.line : n->pub.line - k;
 
-          if (d < best_distance && line_matches (l, n->pub.line_text)
+          if (d < best_distance && line_matches (session->protocol, l, n->pub.line_text)
               && key_free (self, n, session->id, k))
             {
               best = k;
@@ -1046,7 +1056,7 @@ ms_annotations_anchor (MsAnnotations *self,
             {
               MsTraceLine *l = g_ptr_array_index (other->lines, k);
 
-              if (l->frame == n->pub.frame && line_matches (l, n->pub.line_text)
+              if (l->frame == n->pub.frame && line_matches (other->protocol, l, n->pub.line_text)
                   && key_free (self, n, other->id, k))
                 {
                   best = k;

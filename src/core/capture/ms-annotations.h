@@ -88,6 +88,11 @@ void        ms_annotations_set_line_note (MsAnnotations *self,
 const char *ms_annotations_get_line_note (MsAnnotations *self,
                                           guint          session,
                                           guint          line);
+/* What to pass as line_text for @line: its text as UTF-8, with a password or SASL
+ * response masked as in the transcript (a note must not keep a secret). */
+char       *ms_annotations_line_text     (MsProtocol         protocol,
+                                          const MsTraceLine *line);
+
 /* Frame notes (frame is 1-based). NULL or "" removes. */
 void        ms_annotations_set_frame_note (MsAnnotations *self,
                                            guint64        frame,
