@@ -522,6 +522,13 @@ sidecar_to_json (MsAnnotations *self)
   return json_generator_to_data (generator, NULL);
 }
 
+char *
+ms_annotations_to_data (MsAnnotations *self)
+{
+  g_return_val_if_fail (MS_IS_ANNOTATIONS (self), NULL);
+  return sidecar_to_json (self);
+}
+
 /* A sidecar we could not read is kept under a new name, never overwritten. */
 static gboolean
 set_corrupt_aside (MsAnnotations  *self,
@@ -893,6 +900,27 @@ merge_comment (guint64     frame,
   index_add (self, n);
 }
 
+static void
+load_begin (MsAnnotations *self)
+{
+  stop_timer (self);
+  g_ptr_array_set_size (self->notes, 0);
+  reindex (self);
+  g_hash_table_remove_all (self->dismissed);
+  self->corrupt = FALSE;
+  self->loaded = TRUE;
+  self->dirty = FALSE;
+}
+
+static gboolean
+load_done (MsAnnotations *self)
+{
+  g_ptr_array_sort (self->notes, note_compare);
+  if (self->notes->len > 0)
+    g_signal_emit (self, signals[CHANGED], 0);
+  return TRUE;
+}
+
 gboolean
 ms_annotations_load (MsAnnotations  *self,
                      GError        **error)
@@ -904,14 +932,7 @@ ms_annotations_load (MsAnnotations  *self,
 
   g_return_val_if_fail (MS_IS_ANNOTATIONS (self), FALSE);
 
-  stop_timer (self);
-  g_ptr_array_set_size (self->notes, 0);
-  reindex (self);
-  g_hash_table_remove_all (self->dismissed);
-  self->corrupt = FALSE;
-  self->loaded = TRUE;
-  self->dirty = FALSE;
-
+  load_begin (self);
   if (g_stat (self->sidecar_path, &st) != 0)
     {
       if (errno != ENOENT)
@@ -949,10 +970,31 @@ ms_annotations_load (MsAnnotations  *self,
    * to report, the comments before the damage are kept */
   if (!ms_pcapng_read_file_comments (self->capture_path, merge_comment, self, &local))
     g_debug ("packet comments of %s: %s", self->capture_path, local->message);
-  g_ptr_array_sort (self->notes, note_compare);
-  if (self->notes->len > 0)
-    g_signal_emit (self, signals[CHANGED], 0);
-  return TRUE;
+  return load_done (self);
+}
+
+gboolean
+ms_annotations_load_from_data (MsAnnotations  *self,
+                               const char     *sidecar,
+                               gsize           sidecar_len,
+                               const guint8   *capture,
+                               gsize           capture_len,
+                               GError        **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  g_return_val_if_fail (MS_IS_ANNOTATIONS (self), FALSE);
+
+  load_begin (self);
+  if (sidecar != NULL && !parse_sidecar (self, sidecar, sidecar_len, error))
+    {
+      self->corrupt = TRUE;
+      return FALSE;
+    }
+  if (capture != NULL && ms_pcapng_is_pcapng (capture, capture_len)
+      && !ms_pcapng_read_comments (capture, capture_len, merge_comment, self, &local))
+    g_debug ("packet comments: %s", local->message);
+  return load_done (self);
 }
 
 /* Anchoring */

@@ -67,6 +67,16 @@ const char    *ms_annotations_get_sidecar_path (MsAnnotations *self);
  * is until a save, which first renames it to SIDECAR.corrupt-N (never overwritten). */
 gboolean    ms_annotations_load          (MsAnnotations *self,
                                           GError       **error);
+/* As ms_annotations_load, from bytes: the sidecar's (NULL: none) and the capture's
+ * (NULL, or not pcapng: no packet comments). For tests and fuzzing. */
+gboolean    ms_annotations_load_from_data (MsAnnotations *self,
+                                           const char    *sidecar,
+                                           gsize          sidecar_len,
+                                           const guint8  *capture,
+                                           gsize          capture_len,
+                                           GError       **error);
+/* The sidecar's text as ms_annotations_save writes it. */
+char       *ms_annotations_to_data       (MsAnnotations *self);
 /* Atomic: a temporary file in the same directory, fsync, rename. */
 gboolean    ms_annotations_save          (MsAnnotations *self,
                                           GError       **error);
