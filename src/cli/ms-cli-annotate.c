@@ -127,8 +127,8 @@ ms_cli_notes_for_line (MsTraceSession *session,
   if (frame_note == NULL)
     return g_strdup (line_note);
   if (line_note == NULL)
-    return g_strdup_printf (_("(frame %" G_GUINT64_FORMAT ") %s"), line->frame, frame_note);
-  return g_strdup_printf (_("%s\n(frame %" G_GUINT64_FORMAT ") %s"), line_note, line->frame,
+    return g_strdup_printf (_("(frame %llu) %s"), (unsigned long long) line->frame, frame_note);
+  return g_strdup_printf (_("%s\n(frame %llu) %s"), line_note, (unsigned long long) line->frame,
                           frame_note);
 }
 
@@ -149,7 +149,7 @@ ms_cli_notes_format_rest (GString *out,
       if (!header)
         g_string_append_printf (out, "\n%s\n", _("Notes on other frames:"));
       header = TRUE;
-      g_string_append_printf (out, _("  frame %" G_GUINT64_FORMAT "\n"), a->frame);
+      g_string_append_printf (out, _("  frame %llu\n"), (unsigned long long) a->frame);
       g_string_append_printf (out, MS_TEXT_FORMAT_NOTE_PREFIX "%s\n", a->note);
     }
 }
@@ -228,14 +228,14 @@ print_notes (MsAnnotations *notes)
       g_auto(GStrv) lines = g_strsplit (a->note, "\n", -1);
 
       if (a->kind == MS_ANNOTATION_FRAME)
-        printf (_("frame %" G_GUINT64_FORMAT "\n"), a->frame);
+        printf (_("frame %llu\n"), (unsigned long long) a->frame);
       else
         {
           g_autofree char *where = g_strdup_printf (_("session %u, line %u"), a->session,
                                                     a->line + 1);
 
           if (a->frame != 0)
-            printf (_("frame %" G_GUINT64_FORMAT ", %s"), a->frame, where);
+            printf (_("frame %llu, %s"), (unsigned long long) a->frame, where);
           else
             printf ("%s", where);
           printf (a->line_text != NULL ? ": %s\n" : "\n", a->line_text);
@@ -361,8 +361,8 @@ ms_cli_annotate (int    argc,
     {
       if (frame == 0 || (guint64) frame > n_frames)
         {
-          fprintf (stderr, _("mailsim annotate: no frame %" G_GINT64_FORMAT " (the capture "
-                             "has %" G_GUINT64_FORMAT ")\n"), frame, n_frames);
+          fprintf (stderr, _("mailsim annotate: no frame %lld (the capture has %llu)\n"),
+                   (long long) frame, (unsigned long long) n_frames);
           return MS_CLI_EXIT_BAD_INPUT;
         }
       ms_annotations_set_frame_note (notes, (guint64) frame, note);

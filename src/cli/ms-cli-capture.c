@@ -302,7 +302,7 @@ ms_cli_capture (int    argc,
           status = MS_CLI_EXIT_BAD_INPUT;
         }
       else if (!capture.json)
-        printf (_("Saved %" G_GUINT64_FORMAT " frames to %s.\n"), capture.n_written,
+        printf (_("Saved %llu frames to %s.\n"), (unsigned long long) capture.n_written,
                 write_path);
     }
   ms_text_formatter_free (capture.formatter);
