@@ -82,6 +82,10 @@ ms_cli_notes_load (const char *capture,
     }
   if (ms_annotations_get_n_notes (notes) == 0)
     return NULL;
+  if (ms_annotations_get_capture_changed (notes))
+    fprintf (stderr, _("mailsim: the notes in %s were written for another version of this "
+                       "capture; they are shown where their lines are found\n"),
+             ms_annotations_get_sidecar_path (notes));
   ms_annotations_anchor (notes, trace);
   view = g_new0 (NoteView, 1);
   view->notes = g_object_ref (notes);

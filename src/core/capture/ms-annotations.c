@@ -55,6 +55,7 @@ struct _MsAnnotations
   gboolean      loaded;      /* load was called (the sidecar is ours to replace) */
   gboolean      corrupt;     /* the sidecar on disk could not be read */
   gboolean      dirty;
+  gboolean      capture_changed; /* the sidecar names another capture name or size */
   gboolean      autosave;
   GMainContext *context;
   GSource      *timer;
@@ -264,6 +265,13 @@ ms_annotations_get_sidecar_path (MsAnnotations *self)
 }
 
 gboolean
+ms_annotations_get_capture_changed (MsAnnotations *self)
+{
+  g_return_val_if_fail (MS_IS_ANNOTATIONS (self), FALSE);
+  return self->capture_changed;
+}
+
+gboolean
 ms_annotations_get_dirty (MsAnnotations *self)
 {
   g_return_val_if_fail (MS_IS_ANNOTATIONS (self), FALSE);
@@ -327,7 +335,8 @@ update_note (MsAnnotations   *self,
       index_add (self, n);
     }
   else if (strcmp (n->pub.note, note) == 0 && n->pub.frame == key->pub.frame
-           && g_strcmp0 (n->pub.line_text, key->pub.line_text) == 0)
+           && (key->pub.line_text == NULL
+               || g_strcmp0 (n->pub.line_text, key->pub.line_text) == 0))
     return FALSE;
   else
     {
@@ -706,6 +715,19 @@ parse_sidecar (MsAnnotations  *self,
                    MS_ANNOTATIONS_FORMAT_VERSION);
       return FALSE;
     }
+  if (json_object_has_member (root, "capture")
+      && JSON_NODE_HOLDS_OBJECT (json_object_get_member (root, "capture")))
+    {
+      JsonObject *capture = json_object_get_object_member (root, "capture");
+      g_autofree char *name = g_path_get_basename (self->capture_path);
+      guint64 size;
+      GStatBuf st;
+
+      if (g_strcmp0 (member_str (capture, "name"), name) != 0
+          || (member_uint (capture, "size", G_MAXINT64, &size) && g_stat (self->capture_path, &st) == 0
+              && (guint64) st.st_size != size))
+        self->capture_changed = TRUE;
+    }
   if (!json_object_has_member (root, "notes")
       || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (root, "notes")))
     return corrupt (error, self->sidecar_path, "no \"notes\" list");
@@ -910,6 +932,7 @@ load_begin (MsAnnotations *self)
   self->corrupt = FALSE;
   self->loaded = TRUE;
   self->dirty = FALSE;
+  self->capture_changed = FALSE;
 }
 
 static gboolean

@@ -86,6 +86,9 @@ gboolean    ms_annotations_save          (MsAnnotations *self,
 void        ms_annotations_set_autosave  (MsAnnotations *self,
                                           gboolean       on);
 gboolean    ms_annotations_get_dirty     (MsAnnotations *self);
+/* After a load: the sidecar was written for a capture of another name or size (renamed,
+ * or rewritten by another tool); the notes are kept, anchoring moves what it can. */
+gboolean    ms_annotations_get_capture_changed (MsAnnotations *self);
 
 /* Line notes, keyed by session id + line index; the frame that completed the line and
  * the line's text are kept to re-anchor. NULL or "" removes. */

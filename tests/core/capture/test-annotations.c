@@ -682,3 +682,27 @@ Test (annotations, frame_hook_copies_the_capture)
   pcap_close (a);
   pcap_close (b);
 }
+
+Test (annotations, a_changed_capture_is_noticed)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *path = copy_capture (CORPUS_FILE, &dir);
+  g_autoptr(MsAnnotations) notes = ms_annotations_new_for_capture (path);
+  g_autoptr(MsAnnotations) same = ms_annotations_new_for_capture (path);
+  g_autoptr(MsAnnotations) grown = ms_annotations_new_for_capture (path);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data = NULL;
+  gsize len;
+
+  cr_assert (ms_annotations_load (notes, &error));
+  ms_annotations_set_frame_note (notes, 3, "x");
+  cr_assert (ms_annotations_save (notes, &error));
+  cr_assert (ms_annotations_load (same, &error));
+  cr_assert_not (ms_annotations_get_capture_changed (same));
+  /* another tool rewrote the capture: notes kept, the change reported */
+  cr_assert (g_file_get_contents (path, &data, &len, NULL));
+  cr_assert (g_file_set_contents (path, data, (gssize) len - 10, NULL));
+  cr_assert (ms_annotations_load (grown, &error));
+  cr_assert (ms_annotations_get_capture_changed (grown));
+  cr_assert_str_eq (ms_annotations_get_frame_note (grown, 3), "x");
+}
