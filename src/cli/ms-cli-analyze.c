@@ -202,11 +202,11 @@ ms_cli_analyze (int    argc,
   ms_mail_observer_get_callbacks (observer, &callbacks);
   ms_capture_reader_set_callbacks (reader, &callbacks);
   ms_capture_reader_set_trace (reader, trace);
+  /* a student's notes (mailsim annotate, the window), shown under their lines */
+  notes = ms_cli_notes_load (argv[1], trace);
   ok = ms_capture_reader_run (reader, -1, &run_error);
   /* a truncated file: what was read is still shown, every connection closed */
   ms_mail_observer_finish (observer, 0);
-  /* a student's notes (mailsim annotate, the window), shown under their lines */
-  notes = ms_cli_notes_load (argv[1], trace);
 
   if (format != NULL && strcmp (format, "json") == 0)
     {

@@ -53,6 +53,7 @@ typedef struct
 {
   MsAnnotations *notes;
   GHashTable    *frames_shown;  /* frames whose note was shown under a line */
+  GHashTable    *sessions_anchored;
 } NoteView;
 
 static void
@@ -62,6 +63,7 @@ note_view_free (gpointer data)
 
   g_object_unref (view->notes);
   g_hash_table_unref (view->frames_shown);
+  g_hash_table_unref (view->sessions_anchored);
   g_free (view);
 }
 
@@ -86,12 +88,24 @@ ms_cli_notes_load (const char *capture,
     fprintf (stderr, _("mailsim: the notes in %s were written for another version of this "
                        "capture; they are shown where their lines are found\n"),
              ms_annotations_get_sidecar_path (notes));
-  ms_annotations_anchor (notes, trace);
   view = g_new0 (NoteView, 1);
   view->notes = g_object_ref (notes);
   view->frames_shown = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  view->sessions_anchored = g_hash_table_new (NULL, NULL);
   g_object_set_data_full (G_OBJECT (trace), NOTES_KEY, view, note_view_free);
   return g_steal_pointer (&notes);
+}
+
+/* Line notes are anchored on their session when it is first shown (sessions may be
+ * printed and freed as they close). */
+static void
+anchor_once (NoteView       *view,
+             MsTraceSession *session)
+{
+  if (g_hash_table_contains (view->sessions_anchored, GUINT_TO_POINTER (session->id)))
+    return;
+  g_hash_table_add (view->sessions_anchored, GUINT_TO_POINTER (session->id));
+  ms_annotations_anchor_session (view->notes, session);
 }
 
 /* A frame's note goes under the first line that frame completed. */
@@ -123,6 +137,7 @@ ms_cli_notes_for_line (MsTraceSession *session,
 
   if (view == NULL)
     return NULL;
+  anchor_once (view, session);
   line_note = ms_annotations_get_line_note (view->notes, session->id, line_index);
   if (first_on_frame (view, line->frame))
     frame_note = ms_annotations_get_frame_note (view->notes, line->frame);
@@ -177,7 +192,10 @@ ms_cli_notes_add_to_json (JsonNode *root,
       JsonObject *session = json_array_get_object_element (sessions, s);
       JsonArray *lines = json_object_get_array_member (session, "lines");
       guint id = (guint) json_object_get_int_member (session, "id");
+      MsTraceSession *s_trace = ms_trace_find_session (trace, id);
 
+      if (s_trace != NULL)
+        anchor_once (view, s_trace);
       for (guint k = 0; lines != NULL && k < json_array_get_length (lines); k++)
         {
           JsonObject *line = json_array_get_object_element (lines, k);

@@ -37,9 +37,10 @@ int ms_cli_annotate (int argc, char **argv);
 /* The trace as JSON, messages extended with "parts" and "hops" (analyze). */
 char *ms_cli_analyze_json (MsTrace *trace, gboolean pretty);
 
-/* Notes of a capture for `analyze` (ms-cli-annotate.c): loaded from the sidecar,
- * anchored on @trace and kept with it; NULL when there are none (or they cannot be
- * read: said on stderr). */
+/* Notes of a capture for `analyze` (ms-cli-annotate.c): loaded from the sidecar (and
+ * the capture's packet comments) and kept with @trace, each session's line notes
+ * anchored when it is first shown; NULL when there are none (or they cannot be read:
+ * said on stderr). Call before reading the capture or after. */
 MsAnnotations *ms_cli_notes_load (const char *capture, MsTrace *trace);
 /* A MsTextFormatOptions.line_note function; user_data is the trace. */
 char *ms_cli_notes_for_line (MsTraceSession *session, guint line_index, MsTraceLine *line,

@@ -1053,6 +1053,88 @@ key_free (MsAnnotations *self,
   return other == NULL || other == moving;
 }
 
+/* Anchors one line note on @session (the note's own session, or NULL if the trace has
+ * none by that id); @trace, if not NULL, is searched for the frame fallback. Returns
+ * whether the note moved; *touched when its frame or text was filled in. */
+static gboolean
+anchor_note (MsAnnotations  *self,
+             Note           *n,
+             MsTraceSession *session,
+             MsTrace        *trace,
+             gboolean       *touched)
+{
+  MsTraceLine *line = NULL;
+  MsTraceSession *target;
+  guint best = G_MAXUINT, best_session = 0;
+  guint64 best_distance = G_MAXUINT64;
+
+  if (session != NULL && n->pub.line < session->lines->len)
+    line = g_ptr_array_index (session->lines, n->pub.line);
+
+  if (n->pub.line_text == NULL)
+    {
+      /* from a packet comment: the text is taken if the frame agrees */
+      if (line != NULL && (n->pub.frame == 0 || line->frame == n->pub.frame))
+        {
+          n->pub.line_text = ms_annotations_line_text (session->protocol, line);
+          n->pub.frame = line->frame;
+          *touched = TRUE;
+        }
+      return FALSE;
+    }
+  if (line != NULL && line_matches (session->protocol, line, n->pub.line_text))
+    {
+      if (line->frame != n->pub.frame)
+        {
+          n->pub.frame = line->frame;
+          *touched = TRUE;
+        }
+      return FALSE;
+    }
+  /* the same text in the same session, nearest the old place */
+  for (guint k = 0; session != NULL && k < session->lines->len; k++)
+    {
+      MsTraceLine *l = g_ptr_array_index (session->lines, k);
+      guint64 d = k > n->pub.line ? k - n->pub.line : n->pub.line - k;
+
+      if (d < best_distance && line_matches (session->protocol, l, n->pub.line_text)
+          && key_free (self, n, session->id, k))
+        {
+          best = k;
+          best_session = session->id;
+          best_distance = d;
+        }
+    }
+  /* else the line completed by the same frame, in any session */
+  for (guint s = 0; trace != NULL && best == G_MAXUINT && n->pub.frame != 0
+       && s < ms_trace_get_n_sessions (trace); s++)
+    {
+      MsTraceSession *other = ms_trace_get_session (trace, s);
+
+      for (guint k = 0; best == G_MAXUINT && k < other->lines->len; k++)
+        {
+          MsTraceLine *l = g_ptr_array_index (other->lines, k);
+
+          if (l->frame == n->pub.frame && line_matches (other->protocol, l, n->pub.line_text)
+              && key_free (self, n, other->id, k))
+            {
+              best = k;
+              best_session = other->id;
+            }
+        }
+    }
+  if (best == G_MAXUINT)
+    return FALSE;
+  target = best_session == (session != NULL ? session->id : 0) && session != NULL
+           ? session : ms_trace_find_session (trace, best_session);
+  index_remove (self, n);
+  n->pub.session = best_session;
+  n->pub.line = best;
+  index_add (self, n);
+  n->pub.frame = ((MsTraceLine *) g_ptr_array_index (target->lines, best))->frame;
+  return TRUE;
+}
+
 guint
 ms_annotations_anchor (MsAnnotations *self,
                        MsTrace       *trace)
@@ -1066,78 +1148,34 @@ ms_annotations_anchor (MsAnnotations *self,
   for (guint i = 0; i < self->notes->len; i++)
     {
       Note *n = g_ptr_array_index (self->notes, i);
-      MsTraceSession *session;
-      MsTraceLine *line = NULL;
-      guint best = G_MAXUINT, best_session = 0;
-      guint64 best_distance = G_MAXUINT64;
 
-      if (n->pub.kind != MS_ANNOTATION_LINE)
-        continue;
-      session = ms_trace_find_session (trace, n->pub.session);
-      if (session != NULL && n->pub.line < session->lines->len)
-        line = g_ptr_array_index (session->lines, n->pub.line);
+      if (n->pub.kind == MS_ANNOTATION_LINE
+          && anchor_note (self, n, ms_trace_find_session (trace, n->pub.session), trace,
+                          &touched))
+        moved++;
+    }
+  if (moved > 0 || touched)
+    changed (self);
+  return moved;
+}
 
-      if (n->pub.line_text == NULL)
-        {
-          /* from a packet comment: the text is taken if the frame agrees */
-          if (line != NULL && (n->pub.frame == 0 || line->frame == n->pub.frame))
-            {
-              n->pub.line_text = ms_annotations_line_text (session->protocol, line);
-              n->pub.frame = line->frame;
-              touched = TRUE;
-            }
-          continue;
-        }
-      if (line != NULL && line_matches (session->protocol, line, n->pub.line_text))
-        {
-          if (line->frame != n->pub.frame)
-            {
-              n->pub.frame = line->frame;
-              touched = TRUE;
-            }
-          continue;
-        }
-      /* the same text in the same session, nearest the old place */
-      for (guint k = 0; session != NULL && k < session->lines->len; k++)
-        {
-          MsTraceLine *l = g_ptr_array_index (session->lines, k);
-          guint64 d = k > n->pub.line ? k - n->pub.line : n->pub.line - k;
+guint
+ms_annotations_anchor_session (MsAnnotations  *self,
+                               MsTraceSession *session)
+{
+  guint moved = 0;
+  gboolean touched = FALSE;
 
-          if (d < best_distance && line_matches (session->protocol, l, n->pub.line_text)
-              && key_free (self, n, session->id, k))
-            {
-              best = k;
-              best_session = session->id;
-              best_distance = d;
-            }
-        }
-      /* else the line completed by the same frame, in any session */
-      for (guint s = 0; best == G_MAXUINT && n->pub.frame != 0
-           && s < ms_trace_get_n_sessions (trace); s++)
-        {
-          MsTraceSession *other = ms_trace_get_session (trace, s);
+  g_return_val_if_fail (MS_IS_ANNOTATIONS (self), 0);
+  g_return_val_if_fail (session != NULL, 0);
 
-          for (guint k = 0; best == G_MAXUINT && k < other->lines->len; k++)
-            {
-              MsTraceLine *l = g_ptr_array_index (other->lines, k);
+  for (guint i = 0; i < self->notes->len; i++)
+    {
+      Note *n = g_ptr_array_index (self->notes, i);
 
-              if (l->frame == n->pub.frame && line_matches (other->protocol, l, n->pub.line_text)
-                  && key_free (self, n, other->id, k))
-                {
-                  best = k;
-                  best_session = other->id;
-                }
-            }
-        }
-      if (best == G_MAXUINT)
-        continue;
-      session = ms_trace_find_session (trace, best_session);
-      index_remove (self, n);
-      n->pub.session = best_session;
-      n->pub.line = best;
-      index_add (self, n);
-      n->pub.frame = ((MsTraceLine *) g_ptr_array_index (session->lines, best))->frame;
-      moved++;
+      if (n->pub.kind == MS_ANNOTATION_LINE && n->pub.session == session->id
+          && anchor_note (self, n, session, NULL, &touched))
+        moved++;
     }
   if (moved > 0 || touched)
     changed (self);

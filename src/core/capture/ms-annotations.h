@@ -125,6 +125,11 @@ const MsAnnotation *ms_annotations_get_note    (MsAnnotations *self,
 guint       ms_annotations_anchor        (MsAnnotations *self,
                                           MsTrace       *trace);
 
+/* The same for the notes of one session, within that session only: for output that
+ * streams sessions as they close (and frees them). */
+guint       ms_annotations_anchor_session (MsAnnotations  *self,
+                                           MsTraceSession *session);
+
 /* Every frame of the capture copied into out_path as pcapng (original link types,
  * nanosecond timestamps, caplen/wirelen), each annotated frame with one EPB
  * opt_comment per note; line notes read "[session S, line L] note". */

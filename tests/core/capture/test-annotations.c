@@ -706,3 +706,23 @@ Test (annotations, a_changed_capture_is_noticed)
   cr_assert (ms_annotations_get_capture_changed (grown));
   cr_assert_str_eq (ms_annotations_get_frame_note (grown, 3), "x");
 }
+
+Test (annotations, anchor_one_session)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *path = copy_capture (CORPUS_FILE, &dir);
+  g_autoptr(MsTrace) trace = analyze (path);
+  g_autoptr(MsAnnotations) notes = ms_annotations_new_for_capture (path);
+  g_autoptr(GError) error = NULL;
+
+  cr_assert (ms_annotations_load (notes, &error));
+  ms_annotations_set_line_note (notes, 1, 0, 5, "EHLO ehlo.fr", "moved");
+  ms_annotations_set_line_note (notes, 2, 0, 5, "EHLO ehlo.fr", "no session 2");
+  cr_assert_eq (ms_annotations_anchor_session (notes, ms_trace_find_session (trace, 1)), 1);
+  cr_assert_str_eq (ms_annotations_get_line_note (notes, 1, 1), "moved");
+  cr_assert_eq (ms_annotations_get_note (notes, 1)->frame, 7);
+  /* the whole trace: the note of a session that is not there finds its line by frame
+   * and text only if they agree (frame 5 is the greeting, not EHLO): it stays */
+  cr_assert_eq (ms_annotations_anchor (notes, trace), 0);
+  cr_assert_str_eq (ms_annotations_get_line_note (notes, 2, 0), "no session 2");
+}
