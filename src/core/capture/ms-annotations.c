@@ -310,7 +310,8 @@ dismiss (MsAnnotations *self,
   n->pub.from_capture = FALSE;
 }
 
-/* Sets, edits or removes (note NULL or "") *slot; returns whether anything changed. */
+/* Sets, edits or removes (note NULL or "") the note @n (NULL: none yet, made from
+ * @key); returns whether anything changed. */
 static gboolean
 update_note (MsAnnotations   *self,
              Note            *n,
@@ -334,7 +335,8 @@ update_note (MsAnnotations   *self,
       g_ptr_array_add (self->notes, n);
       index_add (self, n);
     }
-  else if (strcmp (n->pub.note, note) == 0 && n->pub.frame == key->pub.frame
+  else if (strcmp (n->pub.note, note) == 0
+           && (key->pub.frame == 0 || n->pub.frame == key->pub.frame)
            && (key->pub.line_text == NULL
                || g_strcmp0 (n->pub.line_text, key->pub.line_text) == 0))
     return FALSE;
@@ -342,7 +344,9 @@ update_note (MsAnnotations   *self,
     {
       if (strcmp (n->pub.note, note) != 0)
         dismiss (self, n);
-      n->pub.frame = key->pub.frame;
+      /* frame 0 or no text: the caller does not know them, the note keeps its own */
+      if (key->pub.frame != 0)
+        n->pub.frame = key->pub.frame;
       if (key->pub.line_text != NULL)
         {
           g_free (n->pub.line_text);
@@ -1222,6 +1226,7 @@ ms_annotations_export_pcapng (MsAnnotations  *self,
   g_autoptr(GFile) file = NULL;
   g_autoptr(GFileOutputStream) stream = NULL;
   g_autoptr(GError) local = NULL;
+  g_autofree char *part = NULL;
   char errbuf[PCAP_ERRBUF_SIZE] = "";
   pcap_t *pcap;
   int link_type;
@@ -1262,8 +1267,10 @@ ms_annotations_export_pcapng (MsAnnotations  *self,
       return FALSE;
     }
   link_type = pcap_datalink (pcap);
-  file = g_file_new_for_path (out_path);
-  /* g_file_replace writes a temporary file and renames it over on close */
+  /* written beside as OUT.part and renamed over OUT when complete: a failed or killed
+   * export never leaves a half file under the name asked for */
+  part = g_strconcat (out_path, ".part", NULL);
+  file = g_file_new_for_path (part);
   stream = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION, NULL, &local);
   if (stream != NULL)
     writer = ms_pcapng_writer_new_for_frames (G_OUTPUT_STREAM (stream), "MailSim", &local);
@@ -1272,6 +1279,8 @@ ms_annotations_export_pcapng (MsAnnotations  *self,
       g_set_error (error, MS_ANNOTATIONS_ERROR, MS_ANNOTATIONS_ERROR_IO,
                    "cannot write %s: %s", out_path, local->message);
       pcap_close (pcap);
+      g_clear_object (&stream);
+      g_unlink (part);
       return FALSE;
     }
   while (ok)
@@ -1307,20 +1316,25 @@ ms_annotations_export_pcapng (MsAnnotations  *self,
                      "cannot write %s: %s", out_path, local->message);
     }
   pcap_close (pcap);
-  if (!ok)
-    {
-      /* the temporary file is dropped, whatever was at out_path stays */
-      g_autoptr(GCancellable) cancel = g_cancellable_new ();
-
-      g_cancellable_cancel (cancel);
-      g_output_stream_close (G_OUTPUT_STREAM (stream), cancel, NULL);
-      return FALSE;
-    }
-  if (!ms_pcapng_writer_close (writer, &local))
+  if (ok && !ms_pcapng_writer_close (writer, &local))
     {
       g_set_error (error, MS_ANNOTATIONS_ERROR, MS_ANNOTATIONS_ERROR_IO,
                    "cannot write %s: %s", out_path, local->message);
-      return FALSE;
+      ok = FALSE;
     }
-  return TRUE;
+  if (ok && g_rename (part, out_path) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, MS_ANNOTATIONS_ERROR, MS_ANNOTATIONS_ERROR_IO,
+                   "cannot write %s: %s", out_path, g_strerror (saved));
+      ok = FALSE;
+    }
+  if (!ok)
+    {
+      /* whatever was at out_path stays */
+      ms_pcapng_writer_close (writer, NULL);
+      g_unlink (part);
+    }
+  return ok;
 }

@@ -90,8 +90,10 @@ gboolean    ms_annotations_get_dirty     (MsAnnotations *self);
  * or rewritten by another tool); the notes are kept, anchoring moves what it can. */
 gboolean    ms_annotations_get_capture_changed (MsAnnotations *self);
 
-/* Line notes, keyed by session id + line index; the frame that completed the line and
- * the line's text are kept to re-anchor. NULL or "" removes. */
+/* Line notes, keyed by session id + line index (from 0); the frame that completed the
+ * line (MsTraceLine.frame) and the line's text (ms_annotations_line_text) are kept to
+ * re-anchor; editing a note with frame 0 or line_text NULL keeps the ones it has.
+ * NULL or "" removes. */
 void        ms_annotations_set_line_note (MsAnnotations *self,
                                           guint          session,
                                           guint          line,

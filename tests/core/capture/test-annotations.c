@@ -251,6 +251,20 @@ Test (annotations, export_has_every_frame_and_the_comments)
   pcap_close (a);
   pcap_close (b);
 
+  /* a file that cannot be written: an error, nothing left behind */
+  {
+    g_autofree char *bad = g_build_filename (dir, "missing-dir", "x.pcapng", NULL);
+
+    cr_assert_not (ms_annotations_export_pcapng (notes, bad, &error));
+    cr_assert (g_error_matches (error, MS_ANNOTATIONS_ERROR, MS_ANNOTATIONS_ERROR_IO));
+    g_clear_error (&error);
+  }
+  /* nothing but the capture, the export and no .part */
+  {
+    g_autofree char *part = g_strconcat (out, ".part", NULL);
+
+    cr_assert_not (g_file_test (part, G_FILE_TEST_EXISTS));
+  }
   /* never over the capture itself */
   cr_assert_not (ms_annotations_export_pcapng (notes, path, &error));
   cr_assert (g_error_matches (error, MS_ANNOTATIONS_ERROR, MS_ANNOTATIONS_ERROR_IO));
