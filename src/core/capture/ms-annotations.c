@@ -1031,9 +1031,8 @@ ms_annotations_line_text (MsProtocol         protocol,
                           const MsTraceLine *line)
 {
   g_return_val_if_fail (line != NULL, NULL);
-  if (line->secret)
-    return ms_text_format_line_text (protocol, line, FALSE);
-  return g_utf8_make_valid (line->text != NULL ? line->text : "", -1);
+  /* the transcript's text: valid UTF-8, control characters replaced, secrets masked */
+  return ms_text_format_line_text (protocol, line, FALSE);
 }
 
 static gboolean

@@ -103,8 +103,9 @@ void        ms_annotations_set_line_note (MsAnnotations *self,
 const char *ms_annotations_get_line_note (MsAnnotations *self,
                                           guint          session,
                                           guint          line);
-/* What to pass as line_text for @line: its text as UTF-8, with a password or SASL
- * response masked as in the transcript (a note must not keep a secret). */
+/* What to pass as line_text for @line: its text as the transcript shows it, i.e.
+ * ms_text_format_line_text (protocol, line, FALSE): UTF-8, a password or SASL response
+ * masked (a note must not keep a secret). */
 char       *ms_annotations_line_text     (MsProtocol         protocol,
                                           const MsTraceLine *line);
 
