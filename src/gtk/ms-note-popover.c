@@ -43,7 +43,7 @@ ms_note_set_for_line (MsAnnotations  *annotations,
   g_return_if_fail (line < session->lines->len);
   l = g_ptr_array_index (session->lines, line);
   /* masked like the transcript: a note must not keep a password */
-  text = ms_text_format_line_text (session->protocol, l, FALSE);
+  text = ms_annotations_line_text (session->protocol, l);
   ms_annotations_set_line_note (annotations, session->id, line, l->frame, text, trimmed);
 }
 

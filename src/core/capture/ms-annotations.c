@@ -28,6 +28,7 @@
 #include "ms-annotations.h"
 #include "ms-pcapng-comments.h"
 #include "ms-pcapng-writer.h"
+#include "ms-text-format.h"
 
 #define SIDECAR_FORMAT "mailsim-notes"
 /* Sidecars larger than this are not notes a student typed */
@@ -54,6 +55,7 @@ struct _MsAnnotations
   gboolean      loaded;      /* load was called (the sidecar is ours to replace) */
   gboolean      corrupt;     /* the sidecar on disk could not be read */
   gboolean      dirty;
+  gboolean      capture_changed; /* the sidecar names another capture name or size */
   gboolean      autosave;
   GMainContext *context;
   GSource      *timer;
@@ -263,6 +265,13 @@ ms_annotations_get_sidecar_path (MsAnnotations *self)
 }
 
 gboolean
+ms_annotations_get_capture_changed (MsAnnotations *self)
+{
+  g_return_val_if_fail (MS_IS_ANNOTATIONS (self), FALSE);
+  return self->capture_changed;
+}
+
+gboolean
 ms_annotations_get_dirty (MsAnnotations *self)
 {
   g_return_val_if_fail (MS_IS_ANNOTATIONS (self), FALSE);
@@ -301,7 +310,8 @@ dismiss (MsAnnotations *self,
   n->pub.from_capture = FALSE;
 }
 
-/* Sets, edits or removes (note NULL or "") *slot; returns whether anything changed. */
+/* Sets, edits or removes (note NULL or "") the note @n (NULL: none yet, made from
+ * @key); returns whether anything changed. */
 static gboolean
 update_note (MsAnnotations   *self,
              Note            *n,
@@ -325,14 +335,18 @@ update_note (MsAnnotations   *self,
       g_ptr_array_add (self->notes, n);
       index_add (self, n);
     }
-  else if (strcmp (n->pub.note, note) == 0 && n->pub.frame == key->pub.frame
-           && g_strcmp0 (n->pub.line_text, key->pub.line_text) == 0)
+  else if (strcmp (n->pub.note, note) == 0
+           && (key->pub.frame == 0 || n->pub.frame == key->pub.frame)
+           && (key->pub.line_text == NULL
+               || g_strcmp0 (n->pub.line_text, key->pub.line_text) == 0))
     return FALSE;
   else
     {
       if (strcmp (n->pub.note, note) != 0)
         dismiss (self, n);
-      n->pub.frame = key->pub.frame;
+      /* frame 0 or no text: the caller does not know them, the note keeps its own */
+      if (key->pub.frame != 0)
+        n->pub.frame = key->pub.frame;
       if (key->pub.line_text != NULL)
         {
           g_free (n->pub.line_text);
@@ -521,6 +535,13 @@ sidecar_to_json (MsAnnotations *self)
   return json_generator_to_data (generator, NULL);
 }
 
+char *
+ms_annotations_to_data (MsAnnotations *self)
+{
+  g_return_val_if_fail (MS_IS_ANNOTATIONS (self), NULL);
+  return sidecar_to_json (self);
+}
+
 /* A sidecar we could not read is kept under a new name, never overwritten. */
 static gboolean
 set_corrupt_aside (MsAnnotations  *self,
@@ -682,7 +703,8 @@ parse_sidecar (MsAnnotations  *self,
     return corrupt (error, self->sidecar_path, "not UTF-8 text");
   if (!json_parser_load_from_data (parser, data, len, &local))
     return corrupt (error, self->sidecar_path, local->message);
-  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (json_parser_get_root (parser) == NULL
+      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     return corrupt (error, self->sidecar_path, "not a JSON object");
   root = json_node_get_object (json_parser_get_root (parser));
   if (g_strcmp0 (member_str (root, "format"), SIDECAR_FORMAT) != 0)
@@ -696,6 +718,19 @@ parse_sidecar (MsAnnotations  *self,
                    G_GUINT64_FORMAT "; this one reads %d)", self->sidecar_path, version,
                    MS_ANNOTATIONS_FORMAT_VERSION);
       return FALSE;
+    }
+  if (json_object_has_member (root, "capture")
+      && JSON_NODE_HOLDS_OBJECT (json_object_get_member (root, "capture")))
+    {
+      JsonObject *capture = json_object_get_object_member (root, "capture");
+      g_autofree char *name = g_path_get_basename (self->capture_path);
+      guint64 size;
+      GStatBuf st;
+
+      if (g_strcmp0 (member_str (capture, "name"), name) != 0
+          || (member_uint (capture, "size", G_MAXINT64, &size) && g_stat (self->capture_path, &st) == 0
+              && (guint64) st.st_size != size))
+        self->capture_changed = TRUE;
     }
   if (!json_object_has_member (root, "notes")
       || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (root, "notes")))
@@ -891,6 +926,28 @@ merge_comment (guint64     frame,
   index_add (self, n);
 }
 
+static void
+load_begin (MsAnnotations *self)
+{
+  stop_timer (self);
+  g_ptr_array_set_size (self->notes, 0);
+  reindex (self);
+  g_hash_table_remove_all (self->dismissed);
+  self->corrupt = FALSE;
+  self->loaded = TRUE;
+  self->dirty = FALSE;
+  self->capture_changed = FALSE;
+}
+
+static gboolean
+load_done (MsAnnotations *self)
+{
+  g_ptr_array_sort (self->notes, note_compare);
+  if (self->notes->len > 0)
+    g_signal_emit (self, signals[CHANGED], 0);
+  return TRUE;
+}
+
 gboolean
 ms_annotations_load (MsAnnotations  *self,
                      GError        **error)
@@ -902,14 +959,7 @@ ms_annotations_load (MsAnnotations  *self,
 
   g_return_val_if_fail (MS_IS_ANNOTATIONS (self), FALSE);
 
-  stop_timer (self);
-  g_ptr_array_set_size (self->notes, 0);
-  reindex (self);
-  g_hash_table_remove_all (self->dismissed);
-  self->corrupt = FALSE;
-  self->loaded = TRUE;
-  self->dirty = FALSE;
-
+  load_begin (self);
   if (g_stat (self->sidecar_path, &st) != 0)
     {
       if (errno != ENOENT)
@@ -947,24 +997,52 @@ ms_annotations_load (MsAnnotations  *self,
    * to report, the comments before the damage are kept */
   if (!ms_pcapng_read_file_comments (self->capture_path, merge_comment, self, &local))
     g_debug ("packet comments of %s: %s", self->capture_path, local->message);
-  g_ptr_array_sort (self->notes, note_compare);
-  if (self->notes->len > 0)
-    g_signal_emit (self, signals[CHANGED], 0);
-  return TRUE;
+  return load_done (self);
+}
+
+gboolean
+ms_annotations_load_from_data (MsAnnotations  *self,
+                               const char     *sidecar,
+                               gsize           sidecar_len,
+                               const guint8   *capture,
+                               gsize           capture_len,
+                               GError        **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  g_return_val_if_fail (MS_IS_ANNOTATIONS (self), FALSE);
+
+  load_begin (self);
+  if (sidecar != NULL && !parse_sidecar (self, sidecar, sidecar_len, error))
+    {
+      self->corrupt = TRUE;
+      return FALSE;
+    }
+  if (capture != NULL && ms_pcapng_is_pcapng (capture, capture_len)
+      && !ms_pcapng_read_comments (capture, capture_len, merge_comment, self, &local))
+    g_debug ("packet comments: %s", local->message);
+  return load_done (self);
 }
 
 /* Anchoring */
 
+char *
+ms_annotations_line_text (MsProtocol         protocol,
+                          const MsTraceLine *line)
+{
+  g_return_val_if_fail (line != NULL, NULL);
+  /* the transcript's text: valid UTF-8, control characters replaced, secrets masked */
+  return ms_text_format_line_text (protocol, line, FALSE);
+}
+
 static gboolean
-line_matches (MsTraceLine *line,
+line_matches (MsProtocol   protocol,
+              MsTraceLine *line,
               const char  *text)
 {
-  g_autofree char *valid = NULL;
+  g_autofree char *mine = ms_annotations_line_text (protocol, line);
 
-  if (g_utf8_validate (line->text, -1, NULL))
-    return strcmp (line->text, text) == 0;
-  valid = g_utf8_make_valid (line->text, -1);
-  return strcmp (valid, text) == 0;
+  return strcmp (mine, text) == 0;
 }
 
 static gboolean
@@ -976,6 +1054,88 @@ key_free (MsAnnotations *self,
   Note *other = find_line_note (self, session, line);
 
   return other == NULL || other == moving;
+}
+
+/* Anchors one line note on @session (the note's own session, or NULL if the trace has
+ * none by that id); @trace, if not NULL, is searched for the frame fallback. Returns
+ * whether the note moved; *touched when its frame or text was filled in. */
+static gboolean
+anchor_note (MsAnnotations  *self,
+             Note           *n,
+             MsTraceSession *session,
+             MsTrace        *trace,
+             gboolean       *touched)
+{
+  MsTraceLine *line = NULL;
+  MsTraceSession *target;
+  guint best = G_MAXUINT, best_session = 0;
+  guint64 best_distance = G_MAXUINT64;
+
+  if (session != NULL && n->pub.line < session->lines->len)
+    line = g_ptr_array_index (session->lines, n->pub.line);
+
+  if (n->pub.line_text == NULL)
+    {
+      /* from a packet comment: the text is taken if the frame agrees */
+      if (line != NULL && (n->pub.frame == 0 || line->frame == n->pub.frame))
+        {
+          n->pub.line_text = ms_annotations_line_text (session->protocol, line);
+          n->pub.frame = line->frame;
+          *touched = TRUE;
+        }
+      return FALSE;
+    }
+  if (line != NULL && line_matches (session->protocol, line, n->pub.line_text))
+    {
+      if (line->frame != n->pub.frame)
+        {
+          n->pub.frame = line->frame;
+          *touched = TRUE;
+        }
+      return FALSE;
+    }
+  /* the same text in the same session, nearest the old place */
+  for (guint k = 0; session != NULL && k < session->lines->len; k++)
+    {
+      MsTraceLine *l = g_ptr_array_index (session->lines, k);
+      guint64 d = k > n->pub.line ? k - n->pub.line : n->pub.line - k;
+
+      if (d < best_distance && line_matches (session->protocol, l, n->pub.line_text)
+          && key_free (self, n, session->id, k))
+        {
+          best = k;
+          best_session = session->id;
+          best_distance = d;
+        }
+    }
+  /* else the line completed by the same frame, in any session */
+  for (guint s = 0; trace != NULL && best == G_MAXUINT && n->pub.frame != 0
+       && s < ms_trace_get_n_sessions (trace); s++)
+    {
+      MsTraceSession *other = ms_trace_get_session (trace, s);
+
+      for (guint k = 0; best == G_MAXUINT && k < other->lines->len; k++)
+        {
+          MsTraceLine *l = g_ptr_array_index (other->lines, k);
+
+          if (l->frame == n->pub.frame && line_matches (other->protocol, l, n->pub.line_text)
+              && key_free (self, n, other->id, k))
+            {
+              best = k;
+              best_session = other->id;
+            }
+        }
+    }
+  if (best == G_MAXUINT)
+    return FALSE;
+  target = best_session == (session != NULL ? session->id : 0) && session != NULL
+           ? session : ms_trace_find_session (trace, best_session);
+  index_remove (self, n);
+  n->pub.session = best_session;
+  n->pub.line = best;
+  index_add (self, n);
+  n->pub.frame = ((MsTraceLine *) g_ptr_array_index (target->lines, best))->frame;
+  return TRUE;
 }
 
 guint
@@ -991,78 +1151,34 @@ ms_annotations_anchor (MsAnnotations *self,
   for (guint i = 0; i < self->notes->len; i++)
     {
       Note *n = g_ptr_array_index (self->notes, i);
-      MsTraceSession *session;
-      MsTraceLine *line = NULL;
-      guint best = G_MAXUINT, best_session = 0;
-      guint64 best_distance = G_MAXUINT64;
 
-      if (n->pub.kind != MS_ANNOTATION_LINE)
-        continue;
-      session = ms_trace_find_session (trace, n->pub.session);
-      if (session != NULL && n->pub.line < session->lines->len)
-        line = g_ptr_array_index (session->lines, n->pub.line);
+      if (n->pub.kind == MS_ANNOTATION_LINE
+          && anchor_note (self, n, ms_trace_find_session (trace, n->pub.session), trace,
+                          &touched))
+        moved++;
+    }
+  if (moved > 0 || touched)
+    changed (self);
+  return moved;
+}
 
-      if (n->pub.line_text == NULL)
-        {
-          /* from a packet comment: the text is taken if the frame agrees */
-          if (line != NULL && (n->pub.frame == 0 || line->frame == n->pub.frame))
-            {
-              n->pub.line_text = g_utf8_make_valid (line->text, -1);
-              n->pub.frame = line->frame;
-              touched = TRUE;
-            }
-          continue;
-        }
-      if (line != NULL && line_matches (line, n->pub.line_text))
-        {
-          if (line->frame != n->pub.frame)
-            {
-              n->pub.frame = line->frame;
-              touched = TRUE;
-            }
-          continue;
-        }
-      /* the same text in the same session, nearest the old place */
-      for (guint k = 0; session != NULL && k < session->lines->len; k++)
-        {
-          MsTraceLine *l = g_ptr_array_index (session->lines, k);
-          guint64 d = k > n->pub.line ? k - n->pub.line : n->pub.line - k;
+guint
+ms_annotations_anchor_session (MsAnnotations  *self,
+                               MsTraceSession *session)
+{
+  guint moved = 0;
+  gboolean touched = FALSE;
 
-          if (d < best_distance && line_matches (l, n->pub.line_text)
-              && key_free (self, n, session->id, k))
-            {
-              best = k;
-              best_session = session->id;
-              best_distance = d;
-            }
-        }
-      /* else the line completed by the same frame, in any session */
-      for (guint s = 0; best == G_MAXUINT && n->pub.frame != 0
-           && s < ms_trace_get_n_sessions (trace); s++)
-        {
-          MsTraceSession *other = ms_trace_get_session (trace, s);
+  g_return_val_if_fail (MS_IS_ANNOTATIONS (self), 0);
+  g_return_val_if_fail (session != NULL, 0);
 
-          for (guint k = 0; best == G_MAXUINT && k < other->lines->len; k++)
-            {
-              MsTraceLine *l = g_ptr_array_index (other->lines, k);
+  for (guint i = 0; i < self->notes->len; i++)
+    {
+      Note *n = g_ptr_array_index (self->notes, i);
 
-              if (l->frame == n->pub.frame && line_matches (l, n->pub.line_text)
-                  && key_free (self, n, other->id, k))
-                {
-                  best = k;
-                  best_session = other->id;
-                }
-            }
-        }
-      if (best == G_MAXUINT)
-        continue;
-      session = ms_trace_find_session (trace, best_session);
-      index_remove (self, n);
-      n->pub.session = best_session;
-      n->pub.line = best;
-      index_add (self, n);
-      n->pub.frame = ((MsTraceLine *) g_ptr_array_index (session->lines, best))->frame;
-      moved++;
+      if (n->pub.kind == MS_ANNOTATION_LINE && n->pub.session == session->id
+          && anchor_note (self, n, session, NULL, &touched))
+        moved++;
     }
   if (moved > 0 || touched)
     changed (self);
@@ -1109,6 +1225,7 @@ ms_annotations_export_pcapng (MsAnnotations  *self,
   g_autoptr(GFile) file = NULL;
   g_autoptr(GFileOutputStream) stream = NULL;
   g_autoptr(GError) local = NULL;
+  g_autofree char *part = NULL;
   char errbuf[PCAP_ERRBUF_SIZE] = "";
   pcap_t *pcap;
   int link_type;
@@ -1149,8 +1266,10 @@ ms_annotations_export_pcapng (MsAnnotations  *self,
       return FALSE;
     }
   link_type = pcap_datalink (pcap);
-  file = g_file_new_for_path (out_path);
-  /* g_file_replace writes a temporary file and renames it over on close */
+  /* written beside as OUT.part and renamed over OUT when complete: a failed or killed
+   * export never leaves a half file under the name asked for */
+  part = g_strconcat (out_path, ".part", NULL);
+  file = g_file_new_for_path (part);
   stream = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION, NULL, &local);
   if (stream != NULL)
     writer = ms_pcapng_writer_new_for_frames (G_OUTPUT_STREAM (stream), "MailSim", &local);
@@ -1159,6 +1278,8 @@ ms_annotations_export_pcapng (MsAnnotations  *self,
       g_set_error (error, MS_ANNOTATIONS_ERROR, MS_ANNOTATIONS_ERROR_IO,
                    "cannot write %s: %s", out_path, local->message);
       pcap_close (pcap);
+      g_clear_object (&stream);
+      g_unlink (part);
       return FALSE;
     }
   while (ok)
@@ -1194,20 +1315,25 @@ ms_annotations_export_pcapng (MsAnnotations  *self,
                      "cannot write %s: %s", out_path, local->message);
     }
   pcap_close (pcap);
-  if (!ok)
-    {
-      /* the temporary file is dropped, whatever was at out_path stays */
-      g_autoptr(GCancellable) cancel = g_cancellable_new ();
-
-      g_cancellable_cancel (cancel);
-      g_output_stream_close (G_OUTPUT_STREAM (stream), cancel, NULL);
-      return FALSE;
-    }
-  if (!ms_pcapng_writer_close (writer, &local))
+  if (ok && !ms_pcapng_writer_close (writer, &local))
     {
       g_set_error (error, MS_ANNOTATIONS_ERROR, MS_ANNOTATIONS_ERROR_IO,
                    "cannot write %s: %s", out_path, local->message);
-      return FALSE;
+      ok = FALSE;
     }
-  return TRUE;
+  if (ok && g_rename (part, out_path) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, MS_ANNOTATIONS_ERROR, MS_ANNOTATIONS_ERROR_IO,
+                   "cannot write %s: %s", out_path, g_strerror (saved));
+      ok = FALSE;
+    }
+  if (!ok)
+    {
+      /* whatever was at out_path stays */
+      ms_pcapng_writer_close (writer, NULL);
+      g_unlink (part);
+    }
+  return ok;
 }

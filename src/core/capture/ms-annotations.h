@@ -67,6 +67,16 @@ const char    *ms_annotations_get_sidecar_path (MsAnnotations *self);
  * is until a save, which first renames it to SIDECAR.corrupt-N (never overwritten). */
 gboolean    ms_annotations_load          (MsAnnotations *self,
                                           GError       **error);
+/* As ms_annotations_load, from bytes: the sidecar's (NULL: none) and the capture's
+ * (NULL, or not pcapng: no packet comments). For tests and fuzzing. */
+gboolean    ms_annotations_load_from_data (MsAnnotations *self,
+                                           const char    *sidecar,
+                                           gsize          sidecar_len,
+                                           const guint8  *capture,
+                                           gsize          capture_len,
+                                           GError       **error);
+/* The sidecar's text as ms_annotations_save writes it. */
+char       *ms_annotations_to_data       (MsAnnotations *self);
 /* Atomic: a temporary file in the same directory, fsync, rename. */
 gboolean    ms_annotations_save          (MsAnnotations *self,
                                           GError       **error);
@@ -76,9 +86,14 @@ gboolean    ms_annotations_save          (MsAnnotations *self,
 void        ms_annotations_set_autosave  (MsAnnotations *self,
                                           gboolean       on);
 gboolean    ms_annotations_get_dirty     (MsAnnotations *self);
+/* After a load: the sidecar was written for a capture of another name or size (renamed,
+ * or rewritten by another tool); the notes are kept, anchoring moves what it can. */
+gboolean    ms_annotations_get_capture_changed (MsAnnotations *self);
 
-/* Line notes, keyed by session id + line index; the frame that completed the line and
- * the line's text are kept to re-anchor. NULL or "" removes. */
+/* Line notes, keyed by session id + line index (from 0); the frame that completed the
+ * line (MsTraceLine.frame) and the line's text (ms_annotations_line_text) are kept to
+ * re-anchor; editing a note with frame 0 or line_text NULL keeps the ones it has.
+ * NULL or "" removes. */
 void        ms_annotations_set_line_note (MsAnnotations *self,
                                           guint          session,
                                           guint          line,
@@ -88,6 +103,12 @@ void        ms_annotations_set_line_note (MsAnnotations *self,
 const char *ms_annotations_get_line_note (MsAnnotations *self,
                                           guint          session,
                                           guint          line);
+/* What to pass as line_text for @line: its text as the transcript shows it, i.e.
+ * ms_text_format_line_text (protocol, line, FALSE): UTF-8, a password or SASL response
+ * masked (a note must not keep a secret). */
+char       *ms_annotations_line_text     (MsProtocol         protocol,
+                                          const MsTraceLine *line);
+
 /* Frame notes (frame is 1-based). NULL or "" removes. */
 void        ms_annotations_set_frame_note (MsAnnotations *self,
                                            guint64        frame,
@@ -106,6 +127,11 @@ const MsAnnotation *ms_annotations_get_note    (MsAnnotations *self,
  * "changed" if any did. Notes that match nothing stay where they are. */
 guint       ms_annotations_anchor        (MsAnnotations *self,
                                           MsTrace       *trace);
+
+/* The same for the notes of one session, within that session only: for output that
+ * streams sessions as they close (and frees them). */
+guint       ms_annotations_anchor_session (MsAnnotations  *self,
+                                           MsTraceSession *session);
 
 /* Every frame of the capture copied into out_path as pcapng (original link types,
  * nanosecond timestamps, caplen/wirelen), each annotated frame with one EPB
