@@ -433,6 +433,18 @@ open_notes (MsWindow   *self,
 
       ms_capture_bar_show_error (self->capture_bar, message);
     }
+  else if (ms_annotations_get_capture_changed (annotations))
+    {
+      guint moved = ms_annotations_anchor (annotations, trace);
+      g_autofree char *message =
+        g_strdup_printf (ngettext ("Your notes were written for another version of this capture; "
+                                   "%u note was moved to its line by the line's text.",
+                                   "Your notes were written for another version of this capture; "
+                                   "%u notes were moved to their lines by the lines' text.", moved),
+                         moved);
+
+      ms_capture_bar_show_error (self->capture_bar, message);
+    }
   ms_annotations_anchor (annotations, trace);
   ms_annotations_set_autosave (annotations, TRUE);
   set_notes (self, annotations, trace);
