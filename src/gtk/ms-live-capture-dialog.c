@@ -11,11 +11,14 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
 
 #include "ms-capture-devices.h"
 #include "ms-capture-reader.h"
 #include "ms-live-capture-dialog.h"
 #include "ms-mail-observer.h"
+#include "ms-pcapng-writer.h"
 
 struct _MsLiveCaptureDialog
 {
@@ -28,6 +31,7 @@ struct _MsLiveCaptureDialog
   GtkLabel        *error;
   GtkButton       *start_button;
   GtkButton       *stop_button;
+  GtkButton       *save_button;
 
   char            *capturing_on;
   MsCaptureReader *reader;
@@ -36,11 +40,15 @@ struct _MsLiveCaptureDialog
   GSource         *source;
   guint            update_id;
   guint64          shown_size;   /* sessions + lines when the window was last told */
+  /* every captured frame, kept to save the capture (and annotate it) after Stop */
+  char            *frames_path;
+  MsPcapngWriter  *frames;
+  guint64          n_frames;
 };
 
 G_DEFINE_FINAL_TYPE (MsLiveCaptureDialog, ms_live_capture_dialog, GTK_TYPE_WINDOW)
 
-enum { SIGNAL_TRACE_STARTED, SIGNAL_TRACE_UPDATED, SIGNAL_STOPPED, N_SIGNALS };
+enum { SIGNAL_TRACE_STARTED, SIGNAL_TRACE_UPDATED, SIGNAL_STOPPED, SIGNAL_SAVED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static guint64
@@ -82,6 +90,7 @@ show_status (MsLiveCaptureDialog *self)
 
 static void stop (MsLiveCaptureDialog *self,
                   const char          *error);
+static void finish_frames (MsLiveCaptureDialog *self);
 
 static gboolean
 on_update (gpointer user_data)
@@ -135,6 +144,8 @@ set_running (MsLiveCaptureDialog *self,
   gtk_widget_set_sensitive (GTK_WIDGET (self->stop_button), running);
   gtk_widget_set_sensitive (GTK_WIDGET (self->interface), !running);
   gtk_widget_set_sensitive (GTK_WIDGET (self->filter), !running);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->save_button),
+                            !running && self->frames_path != NULL && self->n_frames > 0);
 }
 
 static void
@@ -149,6 +160,7 @@ stop (MsLiveCaptureDialog *self,
   /* every open connection is closed and handed on: the sessions end */
   ms_capture_reader_finish (self->reader);
   ms_mail_observer_finish (self->observer, 0);
+  finish_frames (self);
   show_status (self);
   set_running (self, FALSE);
   self->shown_size = trace_size (self->trace);
@@ -162,6 +174,135 @@ static gboolean
 on_packets (gpointer user_data)
 {
   return G_SOURCE_CONTINUE;
+}
+
+static void
+on_frame (const MsCaptureFrame *frame,
+          gpointer              user_data)
+{
+  MsLiveCaptureDialog *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (self->frames == NULL)
+    return;
+  if (!ms_pcapng_writer_write_frame (self->frames, frame->link_type, frame->t_ns, frame->data,
+                                     frame->caplen, frame->wirelen, NULL, &error))
+    {
+      /* the capture goes on; only saving it is lost */
+      g_warning ("cannot keep the captured frames: %s", error->message);
+      g_clear_pointer (&self->frames, ms_pcapng_writer_free);
+      return;
+    }
+  self->n_frames++;
+}
+
+static void
+drop_frames (MsLiveCaptureDialog *self)
+{
+  g_clear_pointer (&self->frames, ms_pcapng_writer_free);
+  if (self->frames_path != NULL)
+    g_unlink (self->frames_path);
+  g_clear_pointer (&self->frames_path, g_free);
+  self->n_frames = 0;
+}
+
+static void
+finish_frames (MsLiveCaptureDialog *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->frames == NULL)
+    return;
+  if (!ms_pcapng_writer_close (self->frames, &error))
+    {
+      g_warning ("cannot keep the captured frames: %s", error->message);
+      drop_frames (self);
+      return;
+    }
+  g_clear_pointer (&self->frames, ms_pcapng_writer_free);
+}
+
+/* A temporary pcapng for this capture's frames; NULL (and the capture still runs) when
+ * it cannot be made. */
+static void
+keep_frames (MsLiveCaptureDialog *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GFileOutputStream) out = NULL;
+  int fd;
+
+  drop_frames (self);
+  fd = g_file_open_tmp ("mailsim-live-XXXXXX.pcapng", &self->frames_path, &error);
+  if (fd < 0)
+    return;
+  close (fd);
+  file = g_file_new_for_path (self->frames_path);
+  out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_PRIVATE, NULL, &error);
+  if (out != NULL)
+    self->frames = ms_pcapng_writer_new_for_frames (G_OUTPUT_STREAM (out), "mailsim-gtk", &error);
+  if (self->frames == NULL)
+    {
+      g_warning ("cannot keep the captured frames: %s", error->message);
+      drop_frames (self);
+    }
+}
+
+gboolean
+ms_live_capture_dialog_save (MsLiveCaptureDialog *self,
+                             const char          *path,
+                             GError             **error)
+{
+  g_autoptr(GFile) from = NULL;
+  g_autoptr(GFile) to = NULL;
+
+  if (self->frames_path == NULL || self->source != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("Nothing captured to save."));
+      return FALSE;
+    }
+  from = g_file_new_for_path (self->frames_path);
+  to = g_file_new_for_path (path);
+  if (!g_file_copy (from, to, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, error))
+    return FALSE;
+  g_signal_emit (self, signals[SIGNAL_SAVED], 0, path);
+  return TRUE;
+}
+
+static void
+on_save_response (GtkNativeDialog     *chooser,
+                  int                  response,
+                  MsLiveCaptureDialog *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autofree char *path = g_file_get_path (file);
+      g_autoptr(GError) error = NULL;
+
+      if (path == NULL || !ms_live_capture_dialog_save (self, path, &error))
+        {
+          gtk_label_set_text (self->error, error ? error->message : _("Only local files can be saved"));
+          gtk_widget_set_visible (GTK_WIDGET (self->error), TRUE);
+        }
+    }
+  g_object_unref (chooser);
+}
+
+static void
+on_save_clicked (GtkButton           *button,
+                 MsLiveCaptureDialog *self)
+{
+  GtkFileChooserNative *chooser;
+  g_autofree char *name = g_strdup_printf ("capture-%s.pcapng", self->capturing_on);
+
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  chooser = gtk_file_chooser_native_new (_("Save the Capture"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  g_signal_connect (chooser, "response", G_CALLBACK (on_save_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
 gboolean
@@ -193,6 +334,8 @@ ms_live_capture_dialog_start (MsLiveCaptureDialog *self,
   ms_mail_observer_get_callbacks (self->observer, &callbacks);
   ms_capture_reader_set_callbacks (self->reader, &callbacks);
   ms_capture_reader_set_trace (self->reader, self->trace);
+  keep_frames (self);
+  ms_capture_reader_set_frame_func (self->reader, on_frame, self);
   self->source = ms_capture_reader_create_source (self->reader);
   g_source_set_callback (self->source, on_packets, self, NULL);
   g_source_attach (self->source, NULL);
@@ -283,6 +426,7 @@ ms_live_capture_dialog_dispose (GObject *object)
   g_clear_pointer (&self->reader, ms_capture_reader_free);
   g_clear_object (&self->trace);
   g_clear_pointer (&self->capturing_on, g_free);
+  drop_frames (self);
   gtk_widget_dispose_template (GTK_WIDGET (object), MS_TYPE_LIVE_CAPTURE_DIALOG);
   G_OBJECT_CLASS (ms_live_capture_dialog_parent_class)->dispose (object);
 }
@@ -312,6 +456,11 @@ ms_live_capture_dialog_class_init (MsLiveCaptureDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MsLiveCaptureDialog, error);
   gtk_widget_class_bind_template_child (widget_class, MsLiveCaptureDialog, start_button);
   gtk_widget_class_bind_template_child (widget_class, MsLiveCaptureDialog, stop_button);
+  gtk_widget_class_bind_template_child (widget_class, MsLiveCaptureDialog, save_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_save_clicked);
+  signals[SIGNAL_SAVED] =
+    g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_STRING);
   gtk_widget_class_bind_template_callback (widget_class, on_start_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_stop_clicked);
 }

@@ -4,7 +4,8 @@
  *
  * The dialog owns the live reader, the observer and the growing trace. Signals:
  * "trace-started" (MsTrace*) when capture begins, "trace-updated" at most every
- * MS_LIVE_UPDATE_MS while lines arrive, "stopped" (const char *error, or NULL) at the end.
+ * MS_LIVE_UPDATE_MS while lines arrive, "stopped" (const char *error, or NULL) at the end,
+ * "saved" (const char *path) when the captured frames were saved as pcapng after Stop.
  */
 #pragma once
 
@@ -31,6 +32,10 @@ gboolean             ms_live_capture_dialog_start     (MsLiveCaptureDialog *self
 void                 ms_live_capture_dialog_stop      (MsLiveCaptureDialog *self);
 gboolean             ms_live_capture_dialog_is_running (MsLiveCaptureDialog *self);
 MsTrace             *ms_live_capture_dialog_get_trace (MsLiveCaptureDialog *self);
+/* After Stop: every captured frame as pcapng at @path (then "saved"). */
+gboolean             ms_live_capture_dialog_save      (MsLiveCaptureDialog *self,
+                                                       const char          *path,
+                                                       GError             **error);
 /* "Capturing on lo: 42 packets, 2 sessions" */
 char                *ms_live_capture_dialog_describe  (MsLiveCaptureDialog *self);
 

@@ -778,6 +778,17 @@ on_live_stopped (MsLiveCaptureDialog *dialog,
     ms_capture_bar_hide (self->capture_bar);
 }
 
+/* The live capture saved as pcapng: opened as a file, so notes can be added. */
+static void
+on_live_saved (MsLiveCaptureDialog *dialog,
+               const char          *path,
+               MsWindow            *self)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+
+  ms_window_open_capture (self, file);
+}
+
 static void
 live_capture_action (GtkWidget  *widget,
                      const char *action_name,
@@ -793,6 +804,7 @@ live_capture_action (GtkWidget  *widget,
       g_signal_connect (self->live_dialog, "trace-updated",
                         G_CALLBACK (on_live_trace_updated), self);
       g_signal_connect (self->live_dialog, "stopped", G_CALLBACK (on_live_stopped), self);
+      g_signal_connect (self->live_dialog, "saved", G_CALLBACK (on_live_saved), self);
     }
   gtk_window_present (GTK_WINDOW (self->live_dialog));
 }

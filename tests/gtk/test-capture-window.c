@@ -437,8 +437,10 @@ smtp_client_thread (gpointer data)
 }
 
 static void
-test_live (GtkApplication *app)
+test_live (GtkApplication *app,
+           const char     *dir)
 {
+  g_autofree char *saved = g_build_filename (dir, "live.pcapng", NULL);
   MsWindow *window = ms_window_new (app);
   g_autoptr(GSocketListener) listener = g_socket_listener_new ();
   g_autoptr(GError) error = NULL;
@@ -504,6 +506,17 @@ test_live (GtkApplication *app)
   ms_live_capture_dialog_stop (dialog);
   CHECK (!ms_live_capture_dialog_is_running (dialog));
   CHECK (ms_window_get_bar_text (window) == NULL);
+  CHECK (ms_window_get_annotations (window) == NULL);  /* nothing to keep notes next to */
+  /* saved as pcapng, the capture opens as a file: the same session, and notes possible */
+  CHECK (ms_live_capture_dialog_save (dialog, saved, &error));
+  CHECK (ms_window_is_busy (window));
+  CHECK (wait_loaded (window));
+  trace = ms_playback_model_get_trace (ms_window_get_model (window));
+  CHECK (trace != NULL && ms_trace_get_n_sessions (trace) == 1);
+  CHECK (trace != NULL && g_str_equal (ms_trace_get_source_name (trace), "live.pcapng"));
+  CHECK (trace != NULL && ms_trace_get_n_sessions (trace) == 1
+         && ms_trace_get_session (trace, 0)->lines->len >= 5);
+  CHECK (ms_window_get_annotations (window) != NULL);
   gtk_window_destroy (GTK_WINDOW (window));
   spin (50);
 }
@@ -561,7 +574,7 @@ main (int    argc,
   test_errors (app, dir, capture);
   test_drop (app, capture);
   test_notes (app, dir, capture);
-  test_live (app);
+  test_live (app, dir);
 
   {
     g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
