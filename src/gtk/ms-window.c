@@ -761,10 +761,14 @@ on_live_trace_updated (MsLiveCaptureDialog *dialog,
   gboolean follow = n == 0 || cursor + 1 >= n;
   g_autofree char *text = ms_live_capture_dialog_describe (dialog);
 
-  ms_window_set_trace (self, ms_live_capture_dialog_get_trace (dialog));
-  ms_playback_model_set_cursor (self->model, follow ? G_MAXUINT : cursor);
   if (ms_live_capture_dialog_is_running (dialog))
     ms_capture_bar_show_live (self->capture_bar, text);
+  /* another trace opened meanwhile: the capture goes on without taking it over */
+  if (ms_session_trace_get_full (ms_playback_model_get_trace (self->model))
+      != ms_live_capture_dialog_get_trace (dialog))
+    return;
+  ms_window_set_trace (self, ms_live_capture_dialog_get_trace (dialog));
+  ms_playback_model_set_cursor (self->model, follow ? G_MAXUINT : cursor);
 }
 
 static void
