@@ -35,6 +35,7 @@ ms_cli_analyze_json (MsTrace  *trace,
       ms_observer_add_message_details (json_array_get_object_element (messages, i),
                                        message->raw);
     }
+  ms_cli_notes_add_to_json (root, trace);
   json_generator_set_root (generator, root);
   json_generator_set_pretty (generator, pretty);
   return json_generator_to_data (generator, NULL);
@@ -142,6 +143,7 @@ ms_cli_analyze (int    argc,
   g_autoptr(MsCaptureReader) reader = NULL;
   g_autoptr(MsTrace) trace = NULL;
   g_autoptr(MsMailObserver) observer = NULL;
+  g_autoptr(MsAnnotations) notes = NULL;
   g_autofree char *basename = NULL;
   MsTcpStreamCallbacks callbacks;
   gboolean ok;
@@ -199,6 +201,9 @@ ms_cli_analyze (int    argc,
   ms_mail_observer_set_show_secrets (observer, show_secrets);
   ms_mail_observer_get_callbacks (observer, &callbacks);
   ms_capture_reader_set_callbacks (reader, &callbacks);
+  ms_capture_reader_set_trace (reader, trace);
+  /* a student's notes (mailsim annotate, the window), shown under their lines */
+  notes = ms_cli_notes_load (argv[1], trace);
   ok = ms_capture_reader_run (reader, -1, &run_error);
   /* a truncated file: what was read is still shown, every connection closed */
   ms_mail_observer_finish (observer, 0);
@@ -216,9 +221,12 @@ ms_cli_analyze (int    argc,
         .explain = !no_explain,
         .color = ms_text_format_color_wanted (fileno (stdout)),
         .show_secrets = show_secrets,
+        .line_note = notes != NULL ? ms_cli_notes_for_line : NULL,
+        .line_note_data = trace,
       };
 
       ms_text_format_trace (out, trace, &options);
+      ms_cli_notes_format_rest (out, trace);
       if (ms_trace_get_n_sessions (trace) == 0)
         g_string_append_printf (out, "%s\n", _("No SMTP, POP3 or IMAP session in this capture."));
       format_messages (out, trace);

@@ -6,7 +6,9 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <glib-unix.h>
 #include <json-glib/json-glib.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@
 #include "ms-capture-reader.h"
 #include "ms-cli-private.h"
 #include "ms-mail-observer.h"
+#include "ms-pcapng-writer.h"
 #include "ms-text-format.h"
 
 typedef struct
@@ -26,6 +29,8 @@ typedef struct
   MsTextFormatOptions  options;
   gboolean             json;
   GError              *error;
+  MsPcapngWriter      *writer;     /* --write, or NULL */
+  guint64              n_written;
 } Capture;
 
 static void
@@ -84,10 +89,58 @@ on_session_closed (MsTrace        *trace,
   fflush (stdout);
 }
 
+/* --write: every frame as captured, whatever it carries */
+static void
+on_frame (const MsCaptureFrame *frame,
+          gpointer              user_data)
+{
+  Capture *capture = user_data;
+
+  if (capture->error != NULL)
+    return;
+  if (ms_pcapng_writer_write_frame (capture->writer, frame->link_type, frame->t_ns,
+                                    frame->data, frame->caplen, frame->wirelen, NULL,
+                                    &capture->error))
+    capture->n_written++;
+  else
+    g_main_loop_quit (capture->loop);
+}
+
 static gboolean
 on_packets (gpointer user_data)
 {
+  Capture *capture = user_data;
+
+  /* after each batch the file holds every frame so far: a kill loses nothing read */
+  if (capture->writer != NULL && capture->error == NULL
+      && !ms_pcapng_writer_flush (capture->writer, &capture->error))
+    g_main_loop_quit (capture->loop);
   return G_SOURCE_CONTINUE;
+}
+
+/* Written in place (not through a temporary file) so that a capture that is killed
+ * leaves the frames it had. */
+static MsPcapngWriter *
+open_writer (const char  *path,
+             GError     **error)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileOutputStream) raw = NULL;
+  g_autoptr(GOutputStream) buffered = NULL;
+
+  if (g_unlink (path) != 0 && errno != ENOENT)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "%s",
+                   g_strerror (saved));
+      return NULL;
+    }
+  raw = g_file_create (file, G_FILE_CREATE_NONE, NULL, error);
+  if (raw == NULL)
+    return NULL;
+  buffered = g_buffered_output_stream_new_sized (G_OUTPUT_STREAM (raw), 65536);
+  return ms_pcapng_writer_new_for_frames (buffered, "MailSim", error);
 }
 
 static gboolean
@@ -116,6 +169,7 @@ ms_cli_capture (int    argc,
   MsTcpStreamCallbacks callbacks;
   Capture capture = { 0 };
   guint sigint, sigterm;
+  int status = MS_CLI_EXIT_OK;
   GOptionEntry entries[] = {
     { "interface", 'i', 0, G_OPTION_ARG_STRING, &interface,
       N_("The network interface to capture on (e.g. eth0, lo)"), N_("IF") },
@@ -164,13 +218,6 @@ ms_cli_capture (int    argc,
       fprintf (stderr, _("mailsim capture: unknown format “%s” (text or json)\n"), format);
       return MS_CLI_EXIT_BAD_INPUT;
     }
-  if (write_path != NULL)
-    {
-      /* the reader hands on TCP streams, not frames: saving needs its frame hook */
-      fprintf (stderr, "%s\n", _("mailsim capture: --write is not available in this build"));
-      return MS_CLI_EXIT_BAD_INPUT;
-    }
-
   capture.reader = ms_capture_reader_open_live (interface, filter, &error);
   if (capture.reader == NULL)
     {
@@ -190,7 +237,21 @@ ms_cli_capture (int    argc,
       return MS_CLI_EXIT_BAD_INPUT;
     }
 
+  if (write_path != NULL)
+    {
+      capture.writer = open_writer (write_path, &error);
+      if (capture.writer == NULL)
+        {
+          fprintf (stderr, _("mailsim capture: cannot write %s: %s\n"), write_path,
+                   error->message);
+          ms_capture_reader_free (capture.reader);
+          return MS_CLI_EXIT_BAD_INPUT;
+        }
+      ms_capture_reader_set_frame_func (capture.reader, on_frame, &capture);
+    }
+
   trace = ms_trace_new ("live", interface);
+  ms_capture_reader_set_trace (capture.reader, trace);
   capture.observer = ms_mail_observer_new (trace);
   capture.json = format != NULL && strcmp (format, "json") == 0;
   capture.options.explain = TRUE;
@@ -227,9 +288,26 @@ ms_cli_capture (int    argc,
   ms_mail_observer_finish (capture.observer, 0);
 
   g_signal_handlers_disconnect_by_data (trace, &capture);
+  if (capture.writer != NULL)
+    {
+      gboolean written = capture.error == NULL
+                         && ms_pcapng_writer_close (capture.writer, &capture.error);
+
+      ms_pcapng_writer_free (capture.writer);
+      if (!written)
+        {
+          fprintf (stderr, _("mailsim capture: cannot write %s: %s\n"), write_path,
+                   capture.error->message);
+          g_clear_error (&capture.error);
+          status = MS_CLI_EXIT_BAD_INPUT;
+        }
+      else if (!capture.json)
+        printf (_("Saved %llu frames to %s.\n"), (unsigned long long) capture.n_written,
+                write_path);
+    }
   ms_text_formatter_free (capture.formatter);
   g_clear_object (&capture.observer);
   ms_capture_reader_free (capture.reader);
   g_main_loop_unref (capture.loop);
-  return MS_CLI_EXIT_OK;
+  return status;
 }

@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include "ms-annotations.h"
 #include "ms-trace.h"
 
 G_BEGIN_DECLS
@@ -31,9 +32,21 @@ int ms_cli_serve (int argc, char **argv);
 int ms_cli_spf (int argc, char **argv);
 int ms_cli_analyze (int argc, char **argv);
 int ms_cli_capture (int argc, char **argv);
+int ms_cli_annotate (int argc, char **argv);
 
 /* The trace as JSON, messages extended with "parts" and "hops" (analyze). */
 char *ms_cli_analyze_json (MsTrace *trace, gboolean pretty);
+
+/* Notes of a capture for `analyze` (ms-cli-annotate.c): loaded from the sidecar (and
+ * the capture's packet comments) and kept with @trace, each session's line notes
+ * anchored when it is first shown; NULL when there are none (or they cannot be read:
+ * said on stderr). Call before reading the capture or after. */
+MsAnnotations *ms_cli_notes_load (const char *capture, MsTrace *trace);
+/* A MsTextFormatOptions.line_note function; user_data is the trace. */
+char *ms_cli_notes_for_line (MsTraceSession *session, guint line_index, MsTraceLine *line,
+                             gpointer user_data);
+void  ms_cli_notes_format_rest (GString *out, MsTrace *trace);
+void  ms_cli_notes_add_to_json (JsonNode *root, MsTrace *trace);
 
 /* --lang ja|en: switches the language of explanations and messages. */
 void ms_cli_set_language (const char *lang);

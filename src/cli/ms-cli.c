@@ -21,6 +21,7 @@ static const MsCliCommand commands[] = {
   { "spf", ms_cli_spf, N_("Evaluate SPF (RFC 7208) against a zone file") },
   { "analyze", ms_cli_analyze, N_("Show the SMTP, POP3 and IMAP sessions of a pcap/pcapng file") },
   { "capture", ms_cli_capture, N_("Capture on an interface and show mail sessions as they happen") },
+  { "annotate", ms_cli_annotate, N_("Add notes to a capture's lines and frames, list or export them") },
 };
 
 static void

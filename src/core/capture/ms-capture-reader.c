@@ -68,6 +68,9 @@ struct _MsCaptureReader
   gint64            last_us;
   gint64            last_expire_us;
   guint64           frame_number;
+  MsCaptureFrameFunc frame_func;  /* raw-frame hook, or NULL */
+  gpointer          frame_data;
+  MsTrace          *trace;       /* frame numbers stamped on its lines, or NULL */
   GHashTable       *frags;       /* FragKey* → FragEntry* */
   GQueue            frag_fifo;   /* oldest first */
 };
@@ -328,6 +331,22 @@ ms_capture_reader_set_callbacks (MsCaptureReader            *self,
                                  const MsTcpStreamCallbacks *callbacks)
 {
   ms_tcp_reassembler_set_callbacks (self->tcp, callbacks);
+}
+
+void
+ms_capture_reader_set_frame_func (MsCaptureReader   *self,
+                                  MsCaptureFrameFunc func,
+                                  gpointer           user_data)
+{
+  self->frame_func = func;
+  self->frame_data = func != NULL ? user_data : NULL;
+}
+
+void
+ms_capture_reader_set_trace (MsCaptureReader *self,
+                             MsTrace         *trace)
+{
+  self->trace = trace;
 }
 
 const MsCaptureStats *
@@ -821,6 +840,17 @@ ms_capture_reader_feed_frame (MsCaptureReader *self,
   guint16 type;
 
   self->frame_number++;
+  if (G_UNLIKELY (self->frame_func != NULL))
+    {
+      MsCaptureFrame raw = {
+        self->frame_number, t_us * 1000, link_type, frame,
+        (guint32) MIN (caplen, G_MAXUINT32), (guint32) MIN (wirelen, G_MAXUINT32),
+      };
+
+      self->frame_func (&raw, self->frame_data);
+    }
+  if (self->trace != NULL)
+    ms_trace_set_current_frame (self->trace, self->frame_number);
   self->stats.packets++;
   self->stats.bytes += caplen;
   if (t_us > self->last_us)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <glib.h>
 #include "ms-tcp-stream.h"
+#include "ms-trace.h"
 
 G_BEGIN_DECLS
 
@@ -95,6 +96,30 @@ void             ms_capture_reader_feed_frame (MsCaptureReader *self,
                                                const guint8    *frame,
                                                gsize            caplen,
                                                gsize            wirelen);
+/* Raw frames, for saving or annotating them: the hook sees every frame read (or fed),
+ * decodable or not, before it is decoded. `data` is valid during the call only. */
+typedef struct
+{
+  guint64       number;     /* 1-based, as Wireshark numbers frames */
+  gint64        t_ns;       /* nanoseconds since the Unix epoch */
+  int           link_type;  /* DLT_* */
+  const guint8 *data;
+  guint32       caplen;
+  guint32       wirelen;
+} MsCaptureFrame;
+
+typedef void (*MsCaptureFrameFunc) (const MsCaptureFrame *frame,
+                                    gpointer              user_data);
+
+/* One hook (NULL removes it). */
+void             ms_capture_reader_set_frame_func (MsCaptureReader   *self,
+                                                   MsCaptureFrameFunc func,
+                                                   gpointer           user_data);
+/* Stamps the number of the frame being decoded on the lines added to @trace meanwhile
+ * (MsTraceLine.frame); @trace is not referenced, NULL stops. */
+void             ms_capture_reader_set_trace      (MsCaptureReader   *self,
+                                                   MsTrace           *trace);
+
 /* A reader without a capture handle, for ms_capture_reader_feed_frame. */
 MsCaptureReader *ms_capture_reader_new_detached (void);
 

@@ -41,6 +41,8 @@ struct _MsPcapngWriter
   GByteArray    *frame;      /* reused for every frame */
   guint16        ip_id;
   gboolean       closed;
+  GArray        *frame_links;  /* int link type of each frame interface, by order */
+  guint32        first_frame_if; /* interface id of frame_links[0] */
 };
 
 static void
@@ -82,6 +84,26 @@ pad4 (GByteArray *b)
 
   if (b->len % 4 != 0)
     g_byte_array_append (b, zeros, 4 - b->len % 4);
+}
+
+static void
+put_comment (GByteArray *b,
+             const char *comment)
+{
+  gsize len = strlen (comment);
+
+  if (len > MAX_COMMENT)
+    {
+      const char *end = comment + MAX_COMMENT;
+
+      /* cut on a character boundary */
+      g_utf8_validate (comment, MAX_COMMENT, &end);
+      len = end - comment;
+    }
+  put_u16_host (b, OPT_COMMENT);
+  put_u16_host (b, (guint16) len);
+  g_byte_array_append (b, (const guint8 *) comment, (guint) len);
+  pad4 (b);
 }
 
 static void
@@ -144,6 +166,126 @@ ms_inet_checksum_finish (guint32 sum)
   return (guint16) ~sum;
 }
 
+/* The writer and its Section Header Block */
+static MsPcapngWriter *
+writer_begin (GOutputStream  *stream,
+              const char     *application,
+              GError        **error)
+{
+  MsPcapngWriter *self;
+
+  self = g_new0 (MsPcapngWriter, 1);
+  self->stream = g_object_ref (stream);
+  self->block = g_byte_array_sized_new (2048);
+  self->frame = g_byte_array_sized_new (2048);
+  self->frame_links = g_array_new (FALSE, FALSE, sizeof (int));
+  self->ip_id = 1;
+
+  block_begin (self, BLOCK_SHB);
+  put_u32_host (self->block, BYTE_ORDER_MAGIC);
+  put_u16_host (self->block, 1);
+  put_u16_host (self->block, 0);
+  put_u32_host (self->block, 0xffffffffu);  /* section length unknown */
+  put_u32_host (self->block, 0xffffffffu);
+  if (application != NULL)
+    put_option (self->block, SHB_USERAPPL, (const guint8 *) application, strlen (application));
+  put_u32_host (self->block, OPT_ENDOFOPT);
+  if (!block_end (self, error))
+    {
+      ms_pcapng_writer_free (self);
+      return NULL;
+    }
+  return self;
+}
+
+MsPcapngWriter *
+ms_pcapng_writer_new_for_frames (GOutputStream  *stream,
+                                 const char     *application,
+                                 GError        **error)
+{
+  g_return_val_if_fail (G_IS_OUTPUT_STREAM (stream), NULL);
+  return writer_begin (stream, application, error);
+}
+
+/* The interface id for @link_type, declaring it (IDB, nanoseconds) on first use. */
+static gboolean
+frame_interface (MsPcapngWriter  *self,
+                 int              link_type,
+                 guint32         *if_id,
+                 GError         **error)
+{
+  static const guint8 tsresol = 9;  /* 10^-9 s */
+  g_autofree char *if_name = NULL;
+
+  for (guint i = 0; i < self->frame_links->len; i++)
+    if (g_array_index (self->frame_links, int, i) == link_type)
+      {
+        *if_id = self->first_frame_if + i;
+        return TRUE;
+      }
+  if_name = g_strdup_printf ("linktype%d", link_type);
+  block_begin (self, BLOCK_IDB);
+  put_u16_host (self->block, (guint16) link_type);
+  put_u16_host (self->block, 0);
+  put_u32_host (self->block, 0);  /* SnapLen 0: no limit (§4.2) */
+  put_option (self->block, IF_NAME, (const guint8 *) if_name, strlen (if_name));
+  put_option (self->block, IF_TSRESOL, &tsresol, 1);
+  put_u32_host (self->block, OPT_ENDOFOPT);
+  if (!block_end (self, error))
+    return FALSE;
+  g_array_append_val (self->frame_links, link_type);
+  *if_id = self->first_frame_if + self->frame_links->len - 1;
+  return TRUE;
+}
+
+gboolean
+ms_pcapng_writer_write_frame (MsPcapngWriter      *self,
+                              int                  link_type,
+                              gint64               t_ns,
+                              const guint8        *data,
+                              guint32              caplen,
+                              guint32              wirelen,
+                              const char * const  *comments,
+                              GError             **error)
+{
+  guint32 if_id;
+  guint64 ts = (guint64) MAX (t_ns, 0);
+  gboolean any_comment = FALSE;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (data != NULL || caplen == 0, FALSE);
+  g_return_val_if_fail (link_type >= 0 && link_type <= G_MAXUINT16, FALSE);
+
+  if (!frame_interface (self, link_type, &if_id, error))
+    return FALSE;
+  block_begin (self, BLOCK_EPB);
+  put_u32_host (self->block, if_id);
+  put_u32_host (self->block, (guint32) (ts >> 32));
+  put_u32_host (self->block, (guint32) (ts & 0xffffffffu));
+  put_u32_host (self->block, caplen);
+  put_u32_host (self->block, MAX (wirelen, caplen));
+  if (caplen > 0)
+    g_byte_array_append (self->block, data, caplen);
+  pad4 (self->block);
+  for (gsize i = 0; comments != NULL && comments[i] != NULL; i++)
+    if (comments[i][0] != '\0')
+      {
+        put_comment (self->block, comments[i]);
+        any_comment = TRUE;
+      }
+  if (any_comment)
+    put_u32_host (self->block, OPT_ENDOFOPT);
+  return block_end (self, error);
+}
+
+gboolean
+ms_pcapng_writer_flush (MsPcapngWriter  *self,
+                        GError         **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return g_output_stream_flush (self->stream, NULL, error);
+}
+
 MsPcapngWriter *
 ms_pcapng_writer_new (GOutputStream  *stream,
                       const char     *application,
@@ -155,24 +297,10 @@ ms_pcapng_writer_new (GOutputStream  *stream,
 
   g_return_val_if_fail (G_IS_OUTPUT_STREAM (stream), NULL);
 
-  self = g_new0 (MsPcapngWriter, 1);
-  self->stream = g_object_ref (stream);
-  self->block = g_byte_array_sized_new (2048);
-  self->frame = g_byte_array_sized_new (2048);
-  self->ip_id = 1;
-
-  /* Section Header Block */
-  block_begin (self, BLOCK_SHB);
-  put_u32_host (self->block, BYTE_ORDER_MAGIC);
-  put_u16_host (self->block, 1);
-  put_u16_host (self->block, 0);
-  put_u32_host (self->block, 0xffffffffu);  /* section length unknown */
-  put_u32_host (self->block, 0xffffffffu);
-  if (application != NULL)
-    put_option (self->block, SHB_USERAPPL, (const guint8 *) application, strlen (application));
-  put_u32_host (self->block, OPT_ENDOFOPT);
-  if (!block_end (self, error))
-    goto fail;
+  self = writer_begin (stream, application, error);
+  if (self == NULL)
+    return NULL;
+  self->first_frame_if = 1;
 
   /* Interface Description Block */
   block_begin (self, BLOCK_IDB);
@@ -335,17 +463,7 @@ ms_pcapng_writer_write (MsPcapngWriter        *self,
   pad4 (self->block);
   if (packet->comment != NULL && packet->comment[0] != '\0')
     {
-      gsize len = strlen (packet->comment);
-
-      if (len > MAX_COMMENT)
-        {
-          const char *end = packet->comment + MAX_COMMENT;
-
-          /* cut on a character boundary */
-          g_utf8_validate (packet->comment, MAX_COMMENT, &end);
-          len = end - packet->comment;
-        }
-      put_option (self->block, OPT_COMMENT, (const guint8 *) packet->comment, len);
+      put_comment (self->block, packet->comment);
       put_u32_host (self->block, OPT_ENDOFOPT);
     }
   return block_end (self, error);
@@ -373,5 +491,6 @@ ms_pcapng_writer_free (MsPcapngWriter *self)
   g_object_unref (self->stream);
   g_byte_array_unref (self->block);
   g_byte_array_unref (self->frame);
+  g_array_unref (self->frame_links);
   g_free (self);
 }

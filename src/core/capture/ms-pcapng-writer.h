@@ -6,6 +6,10 @@
  * Packet Block per packet, whose Ethernet, IP and TCP/UDP headers are built here with
  * correct lengths and checksums. Packet comments (opt_comment) carry narration and drop
  * reasons; Wireshark shows them as frame.comment.
+ *
+ * ms_pcapng_writer_write_frame copies captured frames as they are, of any link type
+ * (one interface per link type, nanosecond timestamps), with any number of comments:
+ * `capture --write` and the annotations' export use it.
  */
 #pragma once
 
@@ -48,6 +52,22 @@ MsPcapngWriter *ms_pcapng_writer_new_for_path (const char           *path,
                                                GError              **error);
 gboolean        ms_pcapng_writer_write        (MsPcapngWriter       *self,
                                                const MsPcapngPacket *packet,
+                                               GError              **error);
+/* A writer with no interface yet, for ms_pcapng_writer_write_frame only. */
+MsPcapngWriter *ms_pcapng_writer_new_for_frames (GOutputStream      *stream,
+                                                 const char         *application,
+                                                 GError            **error);
+/* One captured frame as it is: the interface for @link_type is declared on first use.
+ * @comments: NULL-terminated UTF-8 strings (one opt_comment each), or NULL. */
+gboolean        ms_pcapng_writer_write_frame  (MsPcapngWriter       *self,
+                                               int                   link_type,
+                                               gint64                t_ns,
+                                               const guint8         *data,
+                                               guint32               caplen,
+                                               guint32               wirelen,
+                                               const char * const   *comments,
+                                               GError              **error);
+gboolean        ms_pcapng_writer_flush        (MsPcapngWriter       *self,
                                                GError              **error);
 gboolean        ms_pcapng_writer_close        (MsPcapngWriter       *self,
                                                GError              **error);

@@ -978,6 +978,21 @@ flush_session_events (GString                   *out,
  * Every session in order, each with its own events where they happened; events of no
  * session between the sessions by time; the expectations at the end.
  */
+/* A student's note under its line, each of its lines marked; takes @note. */
+static void
+format_note (GString *out,
+             char    *note)
+{
+  g_auto(GStrv) lines = NULL;
+
+  if (note == NULL)
+    return;
+  lines = g_strsplit (note, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    g_string_append_printf (out, MS_TEXT_FORMAT_NOTE_PREFIX "%s\n", lines[i]);
+  g_free (note);
+}
+
 void
 ms_text_format_trace (GString                   *out,
                       MsTrace                   *trace,
@@ -1008,9 +1023,13 @@ ms_text_format_trace (GString                   *out,
           MsTraceLine *line = g_ptr_array_index (session->lines, st.next);
           LineContext ctx;
 
+          guint index = st.next;
+
           flush_session_events (out, trace, session, &next_own, line->t_us - 1, options);
           format_state_step (&st, &ctx, TRUE);
           format_line_in_context (out, session, line, &ctx, options);
+          if (options->line_note != NULL)
+            format_note (out, options->line_note (session, index, line, options->line_note_data));
         }
       format_state_clear (&st);
       flush_session_events (out, trace, session, &next_own, G_MAXINT64, options);

@@ -15,7 +15,15 @@ typedef struct
   gboolean explain;       /* add the catalogue's explanations */
   gboolean color;         /* ANSI colours (reply classes, events, expectations) */
   gboolean show_secrets;  /* print passwords and SASL responses instead of a mask */
+  /* ms_text_format_trace: a note shown under a line (a student's annotation), newly
+   * allocated, or NULL; line_index counts from 0 in the session. NULL: none. */
+  char    *(*line_note) (MsTraceSession *session, guint line_index, MsTraceLine *line,
+                         gpointer user_data);
+  gpointer line_note_data;
 } MsTextFormatOptions;
+
+/* What starts each line of a note under a transcript line. */
+#define MS_TEXT_FORMAT_NOTE_PREFIX "    \u270E "
 
 /* The column where explanations start when the line is short enough. */
 #define MS_TEXT_FORMAT_EXPLAIN_COLUMN 44

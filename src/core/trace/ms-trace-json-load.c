@@ -160,6 +160,10 @@ load_session (Loader      *loader,
                                          line_kind (line, (MsDirection) dir[0]), text, -1);
       if (member_true (line, "secret"))
         added->secret = TRUE;
+      if (json_object_has_member (line, "frame")
+          && json_node_get_value_type (json_object_get_member (line, "frame")) == G_TYPE_INT64
+          && json_object_get_int_member (line, "frame") > 0)
+        added->frame = (guint64) json_object_get_int_member (line, "frame");
     }
   /* after the lines: a STARTTLS session is plain text up to the switch */
   ms_trace_session_set_tls (session, tls_mode (member_string (object, "tls")));

@@ -76,6 +76,11 @@ add_line (JsonBuilder *b,
       json_builder_set_member_name (b, "secret");
       json_builder_add_boolean_value (b, TRUE);
     }
+  if (line->frame != 0)
+    {
+      json_builder_set_member_name (b, "frame");
+      json_builder_add_int_value (b, (gint64) line->frame);
+    }
   json_builder_end_object (b);
 }
 

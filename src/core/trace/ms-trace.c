@@ -28,6 +28,7 @@ struct _MsTrace
   GPtrArray        *expect_texts;  /* char* */
   GArray           *expect_ok;     /* gboolean */
   JsonObject       *topology;      /* the simulated network, or NULL */
+  guint64           current_frame; /* stamped on new lines (captures) */
 };
 
 enum {
@@ -517,6 +518,15 @@ ms_trace_get_expectation (MsTrace  *self,
   return g_ptr_array_index (self->expect_texts, index);
 }
 
+void
+ms_trace_set_current_frame (MsTrace *self,
+                            guint64  frame)
+{
+  /* once a packet: no type check */
+  g_return_if_fail (self != NULL);
+  self->current_frame = frame;
+}
+
 MsTraceLine *
 ms_trace_session_add_line (MsTraceSession *session,
                            MsDirection     dir,
@@ -537,6 +547,7 @@ ms_trace_session_add_line (MsTraceSession *session,
   line->kind = kind;
   line->text = g_strndup (text ? text : "", len);
   line->wire_len = kind == MS_LINE_NOTE ? 0 : (gsize) len + 2;
+  line->frame = ((MsTrace *) session->trace)->current_frame;
   ms_trace_line_classify (line, session->protocol);
   g_ptr_array_add (session->lines, line);
   /* Lines are the hot path (100,000-message runs): skip signal marshalling when nobody

@@ -63,6 +63,7 @@ struct _MsTraceLine
   const char  *status;    /* "+OK" "-ERR" "OK" "NO" "BAD" "PREAUTH" "BYE", or NULL */
   gsize        wire_len;  /* bytes on the wire for this line, CRLF included */
   gboolean     secret;    /* carries credentials (AUTH, PASS, LOGIN) */
+  guint64      frame;     /* capture frame (1-based) that completed the line; 0: none (simulated) */
 };
 
 struct _MsTraceSession
@@ -116,6 +117,10 @@ void            ms_trace_set_clock           (MsTrace          *self,
                                               MsTraceClockFunc  func,
                                               gpointer          user_data);
 gint64          ms_trace_now                 (MsTrace          *self);
+/* Capture traces: the frame being handled now (1-based, 0: none); every line added
+ * until the next call gets it as MsTraceLine.frame. */
+void            ms_trace_set_current_frame   (MsTrace          *self,
+                                              guint64           frame);
 
 MsTraceSession *ms_trace_open_session        (MsTrace          *self,
                                               MsProtocol        protocol,
