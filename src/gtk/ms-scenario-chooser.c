@@ -89,20 +89,6 @@ haystack_for (MsScenario *scenario)
   return fold (all->str);
 }
 
-static GtkWidget *
-tag_label (const char *text,
-           const char *css_class,
-           const char *tooltip)
-{
-  GtkWidget *label = gtk_label_new (text);
-
-  gtk_widget_add_css_class (label, "tag");
-  gtk_widget_add_css_class (label, css_class);
-  if (tooltip != NULL)
-    gtk_widget_set_tooltip_text (label, tooltip);
-  return label;
-}
-
 static const char *
 exam_tooltip (const char *exam)
 {
@@ -125,7 +111,9 @@ row_new (MsScenario *scenario)
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 3);
   GtkWidget *title = gtk_label_new (ms_scenario_text_get (&scenario->title, lang));
   GtkWidget *summary = gtk_label_new (ms_scenario_text_get (&scenario->summary, lang));
-  GtkWidget *tags = gtk_flow_box_new ();
+  g_autoptr(GString) markup = g_string_new (NULL);
+  g_autoptr(GString) exams = g_string_new (NULL);
+  GtkWidget *tags;
 
   gtk_label_set_xalign (GTK_LABEL (title), 0);
   gtk_label_set_wrap (GTK_LABEL (title), TRUE);
@@ -136,24 +124,35 @@ row_new (MsScenario *scenario)
   gtk_widget_add_css_class (summary, "summary");
 
   /* wrapped labels ask for their whole text's width otherwise: keep the sidebar narrow */
-  gtk_label_set_max_width_chars (GTK_LABEL (title), 40);
-  gtk_label_set_max_width_chars (GTK_LABEL (summary), 48);
-  gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (tags), GTK_SELECTION_NONE);
-  gtk_widget_set_halign (tags, GTK_ALIGN_START);
-  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (tags), 12);
-  gtk_flow_box_set_column_spacing (GTK_FLOW_BOX (tags), 4);
-  gtk_flow_box_set_row_spacing (GTK_FLOW_BOX (tags), 4);
-  gtk_widget_set_can_target (tags, FALSE);
+  gtk_label_set_max_width_chars (GTK_LABEL (title), 28);
+  gtk_label_set_max_width_chars (GTK_LABEL (summary), 30);
+  /* the tags as one wrapping label: a GtkFlowBox inside a list row measures its height
+   * for the wrong width and overlaps the next row */
   for (guint i = 0; scenario->exams != NULL && scenario->exams[i] != NULL; i++)
-    gtk_flow_box_append (GTK_FLOW_BOX (tags),
-                         tag_label (ms_scenario_chooser_exam_label (scenario->exams[i]),
-                                    "exam-tag", exam_tooltip (scenario->exams[i])));
+    {
+      g_autofree char *text = g_markup_escape_text (ms_scenario_chooser_exam_label (scenario->exams[i]), -1);
+      const char *tooltip = exam_tooltip (scenario->exams[i]);
+
+      g_string_append_printf (markup, "<span background=\"#1c71d8\" foreground=\"#ffffff\" "
+                              "weight=\"bold\">\u2009%s\u2009</span>  ", text);
+      g_string_append_printf (exams, "%s%s", exams->len ? ", " : "", tooltip ? tooltip : text);
+    }
   for (guint i = 0; scenario->topics != NULL && scenario->topics[i] != NULL; i++)
     {
       g_autofree char *upper = g_ascii_strup (scenario->topics[i], -1);
+      g_autofree char *text = g_markup_escape_text (upper, -1);
 
-      gtk_flow_box_append (GTK_FLOW_BOX (tags), tag_label (upper, "topic-tag", NULL));
+      g_string_append_printf (markup, "<span background=\"#808080\" bgalpha=\"22%%\">"
+                              "\u2009%s\u2009</span>  ", text);
     }
+  tags = gtk_label_new (NULL);
+  gtk_label_set_markup (GTK_LABEL (tags), markup->str);
+  gtk_label_set_xalign (GTK_LABEL (tags), 0);
+  gtk_label_set_wrap (GTK_LABEL (tags), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (tags), 30);
+  gtk_widget_add_css_class (tags, "tags");
+  if (exams->len > 0)
+    gtk_widget_set_tooltip_text (tags, exams->str);
 
   gtk_box_append (GTK_BOX (box), title);
   gtk_box_append (GTK_BOX (box), summary);
