@@ -338,6 +338,7 @@ banner_show (MsWindow   *self,
   g_free (self->banner_message);
   self->banner_message = g_strdup (message);
   gtk_label_set_text (self->banner_label, message);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->banner_label), message);
   if (is_error)
     {
       gtk_widget_add_css_class (GTK_WIDGET (self->banner_box), "error-banner");
@@ -757,9 +758,16 @@ on_open_response (GtkNativeDialog *dialog,
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
       g_autoptr(GError) error = NULL;
+      gboolean ok;
 
-      if (!ms_window_open_file (self, file, &error))
+      /* a scenario file runs (and is watched); anything else is a trace */
+      if (path != NULL && (g_str_has_suffix (path, ".yaml") || g_str_has_suffix (path, ".yml")))
+        ok = ms_window_open_scenario (self, path, &error);
+      else
+        ok = ms_window_open_file (self, file, &error);
+      if (!ok)
         {
           g_autofree char *message = g_strdup_printf (_("Could not open this trace: %s"),
                                                       error->message);
@@ -778,6 +786,7 @@ open_action (GtkWidget  *widget,
   MsWindow *self = MS_WINDOW (widget);
   GtkFileChooserNative *dialog;
   g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+  g_autoptr(GtkFileFilter) scenarios = gtk_file_filter_new ();
 
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   dialog = gtk_file_chooser_native_new (_("Open a Trace"), GTK_WINDOW (self),
@@ -786,6 +795,10 @@ open_action (GtkWidget  *widget,
   gtk_file_filter_add_pattern (filter, "*.json");
   gtk_file_filter_add_pattern (filter, "*.jsonl");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  gtk_file_filter_set_name (scenarios, _("MailSim scenarios (YAML)"));
+  gtk_file_filter_add_pattern (scenarios, "*.yaml");
+  gtk_file_filter_add_pattern (scenarios, "*.yml");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), scenarios);
   G_GNUC_END_IGNORE_DEPRECATIONS
   g_signal_connect (dialog, "response", G_CALLBACK (on_open_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
