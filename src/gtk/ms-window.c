@@ -26,6 +26,8 @@
 #define MS_ZOOM_MAX  2.5
 #define MS_ZOOM_STEP 0.1
 #define MS_PRESENTATION_SCALE 1.6
+/* The width of the diagrams beside the transcript (ui/ms-window.ui's views_paned). */
+#define MS_VIEWS_WIDTH 760
 /* Presentation mode text: readable from the back of a classroom. */
 #define MS_PRESENTATION_FONT_PX 20.0
 
@@ -48,6 +50,8 @@ struct _MsWindow
   MsTranscriptView  *transcript_view;
   MsHeaderView      *header_view;
   MsTimeline        *timeline;
+  GtkPaned          *main_paned;
+  GtkPaned          *views_paned;
 
   GSettings         *settings;
   MsPlaybackModel   *model;
@@ -864,6 +868,17 @@ ms_window_set_presentation (MsWindow *self,
     }
   g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (presentation));
   update_style (self);
+  /* large text makes the diagrams need the room: give them two thirds of what the
+   * narration leaves (the transcript keeps the rest) */
+  {
+    int width = gtk_widget_get_width (GTK_WIDGET (self)), height;
+
+    if (width <= 0)
+      gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+    width -= gtk_paned_get_position (self->main_paned);
+    gtk_paned_set_position (self->views_paned,
+                            presentation ? MAX (MS_VIEWS_WIDTH, width * 2 / 3) : MS_VIEWS_WIDTH);
+  }
 }
 
 static void
@@ -1133,6 +1148,8 @@ ms_window_class_init (MsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MsWindow, transcript_view);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, header_view);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, timeline);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, main_paned);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, views_paned);
   gtk_widget_class_bind_template_callback (widget_class, on_speed_selected);
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
