@@ -28,6 +28,7 @@ struct _MsApplication
   gboolean        demo;
   gboolean        dark;
   gboolean        chooser;
+  char           *search;     /* the library's search text (screenshots) */
   char          **sets;       /* --set NAME=VALUE, applied to the scenario opened */
   int             status;
 };
@@ -93,6 +94,8 @@ show_window (MsApplication *self,
 {
   if (self->chooser)
     ms_window_show_chooser (window, TRUE);
+  if (self->search != NULL)
+    ms_scenario_chooser_set_search (ms_window_get_chooser (window), self->search);
   if (self->screenshot != NULL)
     {
       ms_playback_model_set_cursor (ms_window_get_model (window), (guint) MAX (self->step, 0));
@@ -189,6 +192,7 @@ ms_application_handle_local_options (GApplication *app,
   g_variant_dict_lookup (options, "demo", "b", &self->demo);
   g_variant_dict_lookup (options, "dark", "b", &self->dark);
   g_variant_dict_lookup (options, "chooser", "b", &self->chooser);
+  g_variant_dict_lookup (options, "search", "s", &self->search);
   g_variant_dict_lookup (options, "set", "^as", &self->sets);
   if (self->screenshot != NULL)
     {
@@ -278,6 +282,7 @@ ms_application_finalize (GObject *object)
   g_free (self->screenshot);
   g_free (self->page);
   g_strfreev (self->sets);
+  g_free (self->search);
   G_OBJECT_CLASS (ms_application_parent_class)->finalize (object);
 }
 
@@ -306,6 +311,7 @@ ms_application_init (MsApplication *self)
       N_("Change a switch of the scenario, as in “mailsim run”"), N_("NAME=VALUE") },
     { "dark", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, NULL, NULL, NULL },
     { "chooser", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, NULL, NULL, NULL },
+    { "search", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, NULL, NULL, NULL },
     { "screenshot", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, NULL, NULL, NULL },
     { "step", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, NULL, NULL, NULL },
     { "page", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, NULL, NULL, NULL },

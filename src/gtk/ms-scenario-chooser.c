@@ -35,6 +35,10 @@ G_DEFINE_FINAL_TYPE (MsScenarioChooser, ms_scenario_chooser, GTK_TYPE_BOX)
 enum { SIGNAL_ACTIVATED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
+static void on_row_activated (GtkListBox        *list,
+                              GtkListBoxRow     *row,
+                              MsScenarioChooser *self);
+
 /* The exam filter's entries after "All exams", in the dropdown's order. */
 static const char *const exam_tags[] = { "FE", "AP", "NW", "SC" };
 
@@ -210,6 +214,20 @@ on_search_changed (GtkSearchEntry    *entry,
   refilter (self);
 }
 
+/* Enter in the search runs the first scenario shown */
+static void
+on_search_activate (GtkSearchEntry    *entry,
+                    MsScenarioChooser *self)
+{
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->list)); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    if (GTK_IS_LIST_BOX_ROW (row) && row_visible (GTK_LIST_BOX_ROW (row), self))
+      {
+        on_row_activated (self->list, GTK_LIST_BOX_ROW (row), self);
+        return;
+      }
+}
+
 static void
 on_exam_selected (GtkDropDown       *dropdown,
                   GParamSpec        *pspec,
@@ -377,6 +395,7 @@ ms_scenario_chooser_class_init (MsScenarioChooserClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MsScenarioChooser, empty);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_exam_selected);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_activate);
   gtk_widget_class_bind_template_callback (widget_class, on_row_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_open_file_clicked);
 }

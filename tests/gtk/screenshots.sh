@@ -46,6 +46,7 @@ shot chooser-en en 0
 shot chooser-ja ja 0
 shot chooser-over-op25b-en en 3 --chooser op25b
 shot chooser-dark-ja ja 0 --dark
+shot chooser-search-spf-ja ja 0 --search spf
 
 # traces from files and the built-in demo
 shot demo-en-step6 en 5 --demo
