@@ -97,6 +97,22 @@ test_chooser (MsWindow *window)
   CHECK (ms_scenario_chooser_get_n_shown (chooser) < all);
   ms_scenario_chooser_set_exam (chooser, NULL);
   CHECK (ms_scenario_chooser_get_n_shown (chooser) == all);
+
+  /* the library is open on the first screen; picking a scenario runs it and closes it */
+  {
+    g_autoptr(GVariant) before = g_action_group_get_action_state (G_ACTION_GROUP (window),
+                                                                  "show-chooser");
+    g_autoptr(GVariant) after = NULL;
+
+    CHECK (g_variant_get_boolean (before));
+    g_signal_emit_by_name (chooser, "scenario-activated", "bcc");
+    CHECK (ms_playback_model_get_trace (ms_window_get_model (window)) != NULL);
+    after = g_action_group_get_action_state (G_ACTION_GROUP (window), "show-chooser");
+    CHECK (!g_variant_get_boolean (after));
+    /* a name that is no scenario: an error, nothing replaced */
+    g_signal_emit_by_name (chooser, "scenario-activated", "no-such-scenario");
+    CHECK (ms_playback_model_get_trace (ms_window_get_model (window)) != NULL);
+  }
 }
 
 static void
