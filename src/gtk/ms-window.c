@@ -662,8 +662,19 @@ on_switch_changed (MsSwitchesPane *pane,
     {
       g_autofree char *message = g_strdup_printf (_("Could not replay with %s = %s: %s"),
                                                   name, value, error->message);
+      g_autoptr(MsScenario) scenario = ms_scenario_load_file (self->scenario_path, NULL);
+      GHashTableIter iter;
+      gpointer key, current;
 
       banner_show (self, message, TRUE);
+      /* the controls go back to the values the trace shown was made with */
+      if (scenario != NULL)
+        {
+          g_hash_table_iter_init (&iter, self->overrides);
+          while (g_hash_table_iter_next (&iter, &key, &current))
+            ms_scenario_set_switch (scenario, key, current, NULL);
+          ms_switches_pane_set_scenario (self->switches, scenario);
+        }
     }
 }
 
