@@ -1196,6 +1196,48 @@ step_set (MsScenarioRunner  *self,
   return apply_switches (self, error);
 }
 
+static void
+add_text (JsonBuilder          *b,
+          const char           *name,
+          const MsScenarioText *text)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "ja");
+  json_builder_add_string_value (b, ms_scenario_text_get (text, "ja"));
+  json_builder_set_member_name (b, "en");
+  json_builder_add_string_value (b, ms_scenario_text_get (text, "en"));
+  json_builder_end_object (b);
+}
+
+/* {"question": {"ja", "en"}, "choices": [{"ja", "en"} ...], "answer": N,
+ *  "explanation": {"ja", "en"}} */
+static JsonNode *
+quiz_to_json (const MsScenarioQuiz *quiz)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  add_text (b, "question", &quiz->question);
+  json_builder_set_member_name (b, "choices");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < quiz->n_choices; i++)
+    {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "ja");
+      json_builder_add_string_value (b, ms_scenario_text_get (&quiz->choices[i], "ja"));
+      json_builder_set_member_name (b, "en");
+      json_builder_add_string_value (b, ms_scenario_text_get (&quiz->choices[i], "en"));
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "answer");
+  json_builder_add_int_value (b, quiz->answer);
+  add_text (b, "explanation", &quiz->explanation);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
 static gboolean
 run_step (MsScenarioRunner  *self,
           MsScenarioStep    *step,
@@ -1203,13 +1245,17 @@ run_step (MsScenarioRunner  *self,
 {
   g_autofree char *number = g_strdup_printf ("%u", self->step_index);
   g_autofree char *comment = NULL;
+  MsTraceEvent *event;
 
-  ms_trace_add_event (self->trace, "narration", NULL, 0,
-                      "step", number,
-                      "action", ms_scenario_step_action_to_string (step->action),
-                      "ja", step->narration.ja,
-                      "en", step->narration.en,
-                      NULL);
+  event = ms_trace_add_event (self->trace, "narration", NULL, 0,
+                              "step", number,
+                              "action", ms_scenario_step_action_to_string (step->action),
+                              "ja", step->narration.ja,
+                              "en", step->narration.en,
+                              NULL);
+  /* the step's quiz travels with its narration, for the window and JSON readers */
+  if (step->quiz != NULL)
+    json_object_set_member (event->fields, "quiz", quiz_to_json (step->quiz));
   comment = g_strdup_printf ("step %u (%s): %s", self->step_index,
                              ms_scenario_step_action_to_string (step->action), step->narration.en);
   ms_network_add_packet_comment (self->network, comment);
