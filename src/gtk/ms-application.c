@@ -27,6 +27,9 @@ struct _MsApplication
   gboolean        presentation;
   gboolean        demo;
   gboolean        dark;
+  gboolean        chooser;
+  char           *search;     /* the library's search text (screenshots) */
+  char          **sets;       /* --set NAME=VALUE, applied to the scenario opened */
   int             status;
 };
 
@@ -102,6 +105,10 @@ static void
 show_window (MsApplication *self,
              MsWindow      *window)
 {
+  if (self->chooser)
+    ms_window_show_chooser (window, TRUE);
+  if (self->search != NULL)
+    ms_scenario_chooser_set_search (ms_window_get_chooser (window), self->search);
   if (self->screenshot != NULL)
     {
       ms_playback_model_set_cursor (ms_window_get_model (window), (guint) MAX (self->step, 0));
@@ -152,6 +159,19 @@ ms_application_open (GApplication  *app,
         ok = ms_window_open_scenario (window, base, &error);
       else
         ok = ms_window_open_file (window, files[i], &error);
+      for (guint k = 0; ok && self->sets != NULL && self->sets[k] != NULL; k++)
+        {
+          g_auto(GStrv) pair = g_strsplit (self->sets[k], "=", 2);
+
+          if (pair[1] == NULL)
+            {
+              g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           _("--set takes NAME=VALUE, not “%s”"), self->sets[k]);
+              ok = FALSE;
+            }
+          else
+            ok = ms_window_set_switch (window, pair[0], pair[1], &error);
+        }
       if (!ok)
         {
           g_autofree char *name = g_file_get_parse_name (files[i]);
@@ -184,8 +204,13 @@ ms_application_handle_local_options (GApplication *app,
   g_variant_dict_lookup (options, "presentation", "b", &self->presentation);
   g_variant_dict_lookup (options, "demo", "b", &self->demo);
   g_variant_dict_lookup (options, "dark", "b", &self->dark);
+  g_variant_dict_lookup (options, "chooser", "b", &self->chooser);
+  g_variant_dict_lookup (options, "search", "s", &self->search);
+  g_variant_dict_lookup (options, "set", "^as", &self->sets);
   if (self->screenshot != NULL)
     {
+      /* never change the user's settings (--dark) from a test */
+      g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
       /* a screenshot run is its own instance, whatever else is running */
       g_application_set_flags (app, g_application_get_flags (app) | G_APPLICATION_NON_UNIQUE);
     }
@@ -235,6 +260,7 @@ ms_application_startup (GApplication *app)
     { "win.open", { "<Control>o", NULL } },
     { "win.add-note", { "<Control>m", NULL } },
     { "win.presentation", { "F11", NULL } },
+    { "win.show-chooser", { "F9", NULL } },
     { "win.zoom-in", { "<Control>plus", "<Control>equal", NULL } },
     { "win.zoom-out", { "<Control>minus", NULL } },
     { "win.zoom-reset", { "<Control>0", NULL } },
@@ -269,6 +295,8 @@ ms_application_finalize (GObject *object)
 
   g_free (self->screenshot);
   g_free (self->page);
+  g_strfreev (self->sets);
+  g_free (self->search);
   G_OBJECT_CLASS (ms_application_parent_class)->finalize (object);
 }
 
@@ -293,7 +321,11 @@ ms_application_init (MsApplication *self)
     { "demo", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Open the built-in demo trace"), NULL },
     { "presentation", 0, 0, G_OPTION_ARG_NONE, NULL,
       N_("Start in presentation mode (large text, thick lines)"), NULL },
+    { "set", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
+      N_("Change a switch of the scenario, as in “mailsim run”"), N_("NAME=VALUE") },
     { "dark", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, NULL, NULL, NULL },
+    { "chooser", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, NULL, NULL, NULL },
+    { "search", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, NULL, NULL, NULL },
     { "screenshot", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, NULL, NULL, NULL },
     { "step", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, NULL, NULL, NULL },
     { "page", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, NULL, NULL, NULL },

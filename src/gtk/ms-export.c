@@ -11,8 +11,10 @@
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "ms-export.h"
+#include "ms-header-view.h"
 #include "ms-text-format.h"
 
 G_DEFINE_QUARK (ms-export-error-quark, ms_export_error)
@@ -160,4 +162,95 @@ ms_export_transcript (MsTrace     *trace,
 
   ms_text_format_trace (out, trace, &options);
   return g_file_set_contents (path, out->str, (gssize) out->len, error);
+}
+
+static gboolean
+has_header (MsTraceMessage *message,
+            char          **pair)
+{
+  for (guint i = 0; i < message->headers->len; i++)
+    {
+      char **other = g_ptr_array_index (message->headers, i);
+
+      if (g_ascii_strcasecmp (other[0], pair[0]) == 0 && strcmp (other[1], pair[1]) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+append_header (GString    *out,
+               const char *mark,
+               char      **pair)
+{
+  g_autofree char *decoded = ms_trace_decode_header_text (pair[1]);
+
+  g_string_append_printf (out, "%s %s: %s\n", mark, pair[0], decoded);
+  if (strcmp (decoded, pair[1]) != 0)
+    /* TRANSLATORS: the header as sent, when it has encoded words (=?UTF-8?B?...?=) */
+    g_string_append_printf (out, "    %s %s\n", _("raw:"), pair[1]);
+}
+
+char *
+ms_export_headers_text (MsPlaybackModel *model)
+{
+  MsTrace *trace = ms_playback_model_get_trace (model);
+  const MsStep *step = ms_playback_model_get_current (model);
+  g_autoptr(GString) out = g_string_new (NULL);
+  MsTraceMessage *message, *previous = NULL;
+  int index, prev;
+
+  if (trace == NULL || step == NULL)
+    return NULL;
+  index = ms_header_view_pick_message (trace, step->t_us);
+  if (index < 0)
+    return NULL;
+  message = ms_trace_get_message (trace, (guint) index);
+  prev = ms_header_view_previous_snapshot (trace, (guint) index);
+  if (prev >= 0)
+    previous = ms_trace_get_message (trace, (guint) prev);
+
+  g_string_append_printf (out, _("Message %d of %u, as received by %s"), index + 1,
+                          ms_trace_get_n_messages (trace),
+                          message->node ? message->node : _("the server"));
+  g_string_append (out, "\n\n");
+  g_string_append_printf (out, "%s\n", _("Envelope (SMTP):"));
+  g_string_append_printf (out, "  MAIL FROM:<%s>\n", message->mail_from);
+  for (guint i = 0; message->rcpt_to[i] != NULL; i++)
+    g_string_append_printf (out, "  RCPT TO:<%s>\n", message->rcpt_to[i]);
+  g_string_append_printf (out, "\n%s\n",
+                          previous != NULL
+                          ? _("Headers (+ added at this hop, - removed since the previous one):")
+                          : _("Headers:"));
+  for (guint i = 0; i < message->headers->len; i++)
+    {
+      char **pair = g_ptr_array_index (message->headers, i);
+
+      append_header (out, previous != NULL && !has_header (previous, pair) ? "+" : " ", pair);
+    }
+  if (previous != NULL)
+    for (guint i = 0; i < previous->headers->len; i++)
+      {
+        char **pair = g_ptr_array_index (previous->headers, i);
+
+        if (!has_header (message, pair))
+          append_header (out, "-", pair);
+      }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+gboolean
+ms_export_headers (MsPlaybackModel  *model,
+                   const char       *path,
+                   GError          **error)
+{
+  g_autofree char *text = ms_export_headers_text (model);
+
+  if (text == NULL)
+    {
+      g_set_error (error, MS_EXPORT_ERROR, MS_EXPORT_ERROR_NO_MESSAGE,
+                   _("No message has been transferred up to this step: step forward past DATA"));
+      return FALSE;
+    }
+  return g_file_set_contents (path, text, -1, error);
 }

@@ -19,6 +19,7 @@ typedef enum
 {
   MS_EXPORT_ERROR_FORMAT,  /* not .png, .svg or .pdf */
   MS_EXPORT_ERROR_CAIRO,   /* Cairo could not write it */
+  MS_EXPORT_ERROR_NO_MESSAGE, /* headers: nothing transferred yet at this step */
 } MsExportError;
 
 GQuark   ms_export_error_quark (void);
@@ -36,5 +37,12 @@ gboolean ms_export_transcript  (MsTrace             *trace,
                                 gboolean             show_secrets,
                                 const char          *path,
                                 GError             **error);
+/* The message as it stands at the cursor's step: the envelope, then each header with "+"
+ * for the lines this hop added and "-" for those it removed (Bcc), decoded and raw. */
+gboolean ms_export_headers     (MsPlaybackModel     *model,
+                                const char          *path,
+                                GError             **error);
+/* The same text, for the tests. NULL when no message has been transferred yet. */
+char    *ms_export_headers_text (MsPlaybackModel    *model);
 
 G_END_DECLS

@@ -24,8 +24,10 @@
 #include "ms-render.h"
 #include "ms-scenario-runner.h"
 #include "ms-scenario.h"
+#include "ms-scenario-chooser.h"
 #include "ms-sequence-view.h"
 #include "ms-session-list.h"
+#include "ms-switches-pane.h"
 #include "ms-timeline.h"
 #include "ms-transcript-view.h"
 #include "ms-window.h"
@@ -34,6 +36,10 @@
 #define MS_ZOOM_MAX  2.5
 #define MS_ZOOM_STEP 0.1
 #define MS_PRESENTATION_SCALE 1.6
+/* The width of the diagrams beside the transcript (ui/ms-window.ui's views_paned). */
+#define MS_VIEWS_WIDTH 760
+/* Presentation mode text: readable from the back of a classroom. */
+#define MS_PRESENTATION_FONT_PX 20.0
 
 struct _MsWindow
 {
@@ -43,7 +49,6 @@ struct _MsWindow
   GtkStack          *side_stack;
   GtkLabel          *title;
   GtkLabel          *welcome_error;
-  GtkListBox        *scenario_list;
   GtkLabel          *step_label;
   GtkLabel          *step_detail;
   GtkLabel          *narration;
@@ -55,6 +60,8 @@ struct _MsWindow
   MsTranscriptView  *transcript_view;
   MsHeaderView      *header_view;
   MsTimeline        *timeline;
+  GtkPaned          *main_paned;
+  GtkPaned          *views_paned;
   /* panes: mailboxes, DNS, quiz */
   MsMailboxView     *mailbox_view;
   MsDnsView         *dns_view;
@@ -76,13 +83,27 @@ struct _MsWindow
   double             zoom;
   gboolean           presentation;
   gboolean           still;
+  gboolean           high_contrast;
+  GtkCssProvider    *zoom_css;
+
+  /* scenarios: the library, switches, reload on change */
+  GtkRevealer       *sidebar;
+  MsScenarioChooser *chooser;
+  MsSwitchesPane    *switches;
+  GtkWidget         *story_box;
+  GtkLabel          *story;
+  GtkRevealer       *banner;
+  GtkBox            *banner_box;
+  GtkLabel          *banner_label;
+  char              *banner_message;
+  guint              banner_timeout;
+  char              *scenario_path;
+  GHashTable        *overrides;      /* switch name → value, for this scenario */
+  GFileMonitor      *monitor;
+  guint              reload_source;
 };
 
 G_DEFINE_FINAL_TYPE (MsWindow, ms_window, GTK_TYPE_APPLICATION_WINDOW)
-
-static void on_scenario_activated (GtkListBox    *list,
-                                   GtkListBoxRow *row,
-                                   MsWindow      *self);
 
 static void set_notes (MsWindow      *self,
                        MsAnnotations *annotations,
@@ -99,21 +120,8 @@ prefers_dark (void)
   return dark;
 }
 
-static void
-update_style (MsWindow *self)
-{
-  MsRenderStyle style = { 0 };
-
-  style.scale = self->zoom * (self->presentation ? MS_PRESENTATION_SCALE : 1.0);
-  style.dark = prefers_dark ();
-  style.high_contrast = self->presentation;
-  style.show_secrets = ms_playback_model_get_show_secrets (self->model);
-  ms_sequence_view_set_style (self->sequence_view, &style);
-  ms_network_view_set_style (self->network_view, &style);
-  ms_transcript_view_set_style (self->transcript_view, &style);
-  ms_header_view_set_style (self->header_view, &style);
-  ms_timeline_set_style (self->timeline, &style);
-}
+static void forget_scenario (MsWindow *self);
+static void banner_hide     (MsWindow *self);
 
 static MsRenderStyle
 current_style (MsWindow *self)
@@ -122,9 +130,50 @@ current_style (MsWindow *self)
 
   style.scale = self->zoom * (self->presentation ? MS_PRESENTATION_SCALE : 1.0);
   style.dark = prefers_dark ();
-  style.high_contrast = self->presentation;
+  style.high_contrast = self->presentation || self->high_contrast;
   style.show_secrets = ms_playback_model_get_show_secrets (self->model);
   return style;
+}
+
+/* The text of the panes follows the zoom too (the diagrams take it from the style). */
+static void
+update_zoom_css (MsWindow *self)
+{
+  g_autofree char *css = NULL;
+  char percent[G_ASCII_DTOSTR_BUF_SIZE], pixels[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (self->zoom_css == NULL)
+    {
+      self->zoom_css = gtk_css_provider_new ();
+      gtk_style_context_add_provider_for_display (gtk_widget_get_display (GTK_WIDGET (self)),
+                                                  GTK_STYLE_PROVIDER (self->zoom_css),
+                                                  GTK_STYLE_PROVIDER_PRIORITY_APPLICATION + 1);
+    }
+  g_ascii_formatd (percent, sizeof percent, "%.0f", self->zoom * 100);
+  g_ascii_formatd (pixels, sizeof pixels, "%.1f", self->zoom * MS_PRESENTATION_FONT_PX);
+  css = g_strdup_printf ("window.ms-main { font-size: %s%%; }\n"
+                         "window.ms-main.presentation, window.ms-main.presentation textview "
+                         "{ font-size: %spx; }\n", percent, pixels);
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_css_provider_load_from_data (self->zoom_css, css, -1);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+}
+
+static void
+update_style (MsWindow *self)
+{
+  MsRenderStyle style = current_style (self);
+
+  ms_sequence_view_set_style (self->sequence_view, &style);
+  ms_network_view_set_style (self->network_view, &style);
+  ms_transcript_view_set_style (self->transcript_view, &style);
+  ms_header_view_set_style (self->header_view, &style);
+  ms_timeline_set_style (self->timeline, &style);
+  if (style.high_contrast)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "high-contrast");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "high-contrast");
+  update_zoom_css (self);
 }
 
 /* The narration for this step: the last narration event at or before it. */
@@ -256,6 +305,9 @@ ms_window_set_trace (MsWindow *self,
   title = g_strdup_printf (_("%s: %s"), ms_trace_get_source_kind (trace),
                            name ? name : _("unnamed"));
   gtk_label_set_text (self->title, title);
+  /* leaving the start page: the diagrams need the room the library took */
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "welcome") == 0)
+    ms_window_show_chooser (self, FALSE);
   gtk_stack_set_visible_child_name (self->stack, "player");
   on_cursor_changed (self->model, ms_playback_model_get_cursor (self->model), self);
 }
@@ -282,6 +334,8 @@ ms_window_open_file (MsWindow  *self,
   trace = ms_trace_new_from_json_file (path, error);
   if (trace == NULL)
     return FALSE;
+  forget_scenario (self);
+  banner_hide (self);
   ms_window_set_trace (self, trace);
   return TRUE;
 }
@@ -294,6 +348,249 @@ current_language (void)
   return langs[0] != NULL && g_str_has_prefix (langs[0], "ja") ? "ja" : "en";
 }
 
+/* ---- scenarios: the library, switches, reload on change ---- */
+
+/* Editors save in bursts (truncate, write, rename): reload once they are done. */
+#define MS_RELOAD_DELAY_MS 300
+/* An information banner (not an error) hides itself after this long. */
+#define MS_BANNER_INFO_MS 8000
+
+static void
+banner_hide (MsWindow *self)
+{
+  g_clear_handle_id (&self->banner_timeout, g_source_remove);
+  gtk_revealer_set_reveal_child (self->banner, FALSE);
+  g_clear_pointer (&self->banner_message, g_free);
+}
+
+static gboolean
+banner_timeout_cb (gpointer user_data)
+{
+  MsWindow *self = user_data;
+
+  self->banner_timeout = 0;
+  banner_hide (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* A banner above the views: an error (a scenario that no longer loads) stays until it is
+ * closed or fixed; information (what a switch changed) goes away by itself. */
+static void
+banner_show (MsWindow   *self,
+             const char *message,
+             gboolean    is_error)
+{
+  g_clear_handle_id (&self->banner_timeout, g_source_remove);
+  g_free (self->banner_message);
+  self->banner_message = g_strdup (message);
+  gtk_label_set_text (self->banner_label, message);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->banner_label), message);
+  if (is_error)
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->banner_box), "error-banner");
+      gtk_widget_remove_css_class (GTK_WIDGET (self->banner_box), "info-banner");
+    }
+  else
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->banner_box), "info-banner");
+      gtk_widget_remove_css_class (GTK_WIDGET (self->banner_box), "error-banner");
+      if (!self->still)
+        self->banner_timeout = g_timeout_add (MS_BANNER_INFO_MS, banner_timeout_cb, self);
+    }
+  gtk_revealer_set_reveal_child (self->banner, TRUE);
+}
+
+static void
+on_banner_close (GtkButton *button,
+                 MsWindow  *self)
+{
+  banner_hide (self);
+}
+
+const char *
+ms_window_get_banner (MsWindow *self)
+{
+  return gtk_revealer_get_reveal_child (self->banner) ? self->banner_message : NULL;
+}
+
+/* Where step @cursor stands in the story: after the @nth narration, @offset steps on. */
+static void
+story_position (MsPlaybackModel *model,
+                guint            cursor,
+                guint           *nth,
+                guint           *offset)
+{
+  guint last = 0;
+
+  *nth = 0;
+  for (guint i = 0; i <= cursor && i < ms_playback_model_get_n_steps (model); i++)
+    {
+      MsTraceEvent *event = ms_playback_model_get_step_event (model,
+                                                              ms_playback_model_get_step (model, i));
+
+      if (event != NULL && g_strcmp0 (event->type, "narration") == 0)
+        {
+          (*nth)++;
+          last = i;
+        }
+    }
+  *offset = cursor - last;
+}
+
+/* The step of the new trace comparable to (@nth, @offset): as far into the same scenario
+ * step, but not past its end (another switch value may make it shorter). */
+static guint
+story_cursor (MsPlaybackModel *model,
+              guint            nth,
+              guint            offset)
+{
+  guint n = ms_playback_model_get_n_steps (model);
+  guint seen = 0, start = 0, end = n > 0 ? n - 1 : 0;
+
+  if (nth == 0)
+    return MIN (offset, end);
+  for (guint i = 0; i < n; i++)
+    {
+      MsTraceEvent *event = ms_playback_model_get_step_event (model,
+                                                              ms_playback_model_get_step (model, i));
+
+      if (event == NULL || g_strcmp0 (event->type, "narration") != 0)
+        continue;
+      seen++;
+      if (seen == nth)
+        start = i;
+      else if (seen == nth + 1)
+        {
+          end = i - 1;
+          break;
+        }
+    }
+  if (seen < nth)
+    return n > 0 ? n - 1 : 0;
+  return MIN (start + offset, end);
+}
+
+typedef enum
+{
+  KEEP_CURSOR_NONE,    /* a new scenario: from the start */
+  KEEP_CURSOR_INDEX,   /* the file changed: the same step number, clamped */
+  KEEP_CURSOR_STORY,   /* a switch changed: the same place in the story */
+} KeepCursor;
+
+static void on_scenario_file_changed (GFileMonitor      *monitor,
+                                      GFile             *file,
+                                      GFile             *other,
+                                      GFileMonitorEvent  event,
+                                      MsWindow          *self);
+
+static void
+watch_scenario_file (MsWindow   *self,
+                     const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+
+  if (self->monitor != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->monitor, self);
+      g_file_monitor_cancel (self->monitor);
+      g_clear_object (&self->monitor);
+    }
+  self->monitor = g_file_monitor_file (file, G_FILE_MONITOR_WATCH_MOVES, NULL, NULL);
+  if (self->monitor != NULL)
+    g_signal_connect (self->monitor, "changed", G_CALLBACK (on_scenario_file_changed), self);
+}
+
+/* Loads @path with the window's switch overrides, runs it and shows the trace. On any
+ * error the current trace stays. */
+static gboolean
+run_scenario (MsWindow    *self,
+              const char  *path,
+              KeepCursor   keep,
+              GError     **error)
+{
+  g_autoptr(MsScenario) scenario = ms_scenario_load_file (path, error);
+  g_autoptr(MsScenarioRunner) runner = NULL;
+  g_autoptr(GPtrArray) initial = NULL;
+  g_autofree char *title = NULL;
+  guint cursor = ms_playback_model_get_cursor (self->model);
+  guint nth = 0, offset = 0;
+  GHashTableIter iter;
+  gpointer name, value;
+
+  if (scenario == NULL)
+    return FALSE;
+  g_hash_table_iter_init (&iter, self->overrides);
+  while (g_hash_table_iter_next (&iter, &name, &value))
+    if (ms_scenario_find_switch (scenario, name) != NULL
+        && !ms_scenario_set_switch (scenario, name, value, error))
+      return FALSE;
+  /* the switches as the story starts: a "set" step changes them while it runs */
+  initial = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < scenario->switches->len; i++)
+    g_ptr_array_add (initial, g_strdup (((MsScenarioSwitch *) scenario->switches->pdata[i])->value));
+  /* panes: the zone and the users as the scenario starts (the run changes its switches) */
+  ms_dns_view_set_scenario (self->dns_view, scenario);
+  ms_mailbox_view_set_scenario (self->mailbox_view, scenario);
+  runner = ms_scenario_runner_new (scenario);
+  if (!ms_scenario_runner_run (runner, error))
+    return FALSE;
+
+  if (keep == KEEP_CURSOR_STORY)
+    story_position (self->model, cursor, &nth, &offset);
+  ms_window_set_trace (self, ms_scenario_runner_get_trace (runner));
+  if (keep == KEEP_CURSOR_STORY)
+    ms_playback_model_set_cursor (self->model, story_cursor (self->model, nth, offset));
+  else if (keep == KEEP_CURSOR_INDEX)
+    ms_playback_model_set_cursor (self->model,
+                                  MIN (cursor, ms_playback_model_get_n_steps (self->model) - 1));
+
+  title = g_strdup_printf ("%s — %s", scenario->id,
+                           ms_scenario_text_get (&scenario->title, current_language ()));
+  gtk_label_set_text (self->title, title);
+  gtk_label_set_text (self->story, ms_scenario_text_get (&scenario->summary, current_language ()));
+  gtk_widget_set_visible (self->story_box, TRUE);
+  for (guint i = 0; i < scenario->switches->len; i++)
+    {
+      MsScenarioSwitch *sw = scenario->switches->pdata[i];
+
+      g_free (sw->value);
+      sw->value = g_strdup (initial->pdata[i]);
+    }
+  ms_switches_pane_set_scenario (self->switches, scenario);
+  gtk_widget_set_visible (GTK_WIDGET (self->switches), TRUE);
+  ms_scenario_chooser_set_current (self->chooser, scenario->id);
+  if (g_strcmp0 (self->scenario_path, path) != 0)
+    {
+      g_free (self->scenario_path);
+      self->scenario_path = g_strdup (path);
+      watch_scenario_file (self, path);
+    }
+  return TRUE;
+}
+
+/* A trace not made from a scenario file: no switches, nothing to watch. */
+static void
+forget_scenario (MsWindow *self)
+{
+  g_clear_handle_id (&self->reload_source, g_source_remove);
+  if (self->monitor != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->monitor, self);
+      g_file_monitor_cancel (self->monitor);
+      g_clear_object (&self->monitor);
+    }
+  g_clear_pointer (&self->scenario_path, g_free);
+  if (self->overrides != NULL)
+    g_hash_table_remove_all (self->overrides);
+  if (self->switches != NULL)
+    {
+      ms_switches_pane_set_scenario (self->switches, NULL);
+      gtk_widget_set_visible (GTK_WIDGET (self->switches), FALSE);
+      gtk_widget_set_visible (self->story_box, FALSE);
+      ms_scenario_chooser_set_current (self->chooser, NULL);
+    }
+}
+
 /* A scenario (an id such as "op25b", or a .yaml file) run now by the simulator. */
 gboolean
 ms_window_open_scenario (MsWindow    *self,
@@ -301,85 +598,192 @@ ms_window_open_scenario (MsWindow    *self,
                          GError     **error)
 {
   g_autofree char *path = ms_scenario_resolve (id_or_path, error);
-  g_autoptr(MsScenario) scenario = NULL;
-  g_autoptr(MsScenarioRunner) runner = NULL;
-  g_autofree char *title = NULL;
 
   if (path == NULL)
     return FALSE;
-  scenario = ms_scenario_load_file (path, error);
-  if (scenario == NULL)
+  if (g_strcmp0 (path, self->scenario_path) != 0)
+    g_hash_table_remove_all (self->overrides);
+  if (!run_scenario (self, path, KEEP_CURSOR_NONE, error))
     return FALSE;
-  /* the zone as the scenario starts: the run changes its switches */
-  ms_dns_view_set_scenario (self->dns_view, scenario);
-  ms_mailbox_view_set_scenario (self->mailbox_view, scenario);
-  runner = ms_scenario_runner_new (scenario);
-  if (!ms_scenario_runner_run (runner, error))
-    return FALSE;
-  ms_window_set_trace (self, ms_scenario_runner_get_trace (runner));
-  title = g_strdup_printf ("%s — %s", scenario->id,
-                           ms_scenario_text_get (&scenario->title, current_language ()));
-  gtk_label_set_text (self->title, title);
+  banner_hide (self);
+  return TRUE;
+}
+
+gboolean
+ms_window_reload_scenario (MsWindow  *self,
+                           GError   **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  if (self->scenario_path == NULL)
+    return TRUE;
+  if (!run_scenario (self, self->scenario_path, KEEP_CURSOR_INDEX, &local))
+    {
+      /* the loader's message names FILE:LINE:COLUMN */
+      g_autofree char *message = g_strdup_printf (_("The scenario file has an error; still "
+                                                    "showing the last good version.\n%s"),
+                                                  local->message);
+
+      banner_show (self, message, TRUE);
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  banner_show (self, _("The scenario file changed on disk: replayed it."), FALSE);
+  return TRUE;
+}
+
+static gboolean
+reload_timeout_cb (gpointer user_data)
+{
+  MsWindow *self = user_data;
+
+  self->reload_source = 0;
+  ms_window_reload_scenario (self, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_scenario_file_changed (GFileMonitor      *monitor,
+                          GFile             *file,
+                          GFile             *other,
+                          GFileMonitorEvent  event,
+                          MsWindow          *self)
+{
+  switch (event)
+    {
+    case G_FILE_MONITOR_EVENT_CHANGED:
+    case G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT:
+    case G_FILE_MONITOR_EVENT_CREATED:
+    case G_FILE_MONITOR_EVENT_RENAMED:
+    case G_FILE_MONITOR_EVENT_MOVED_IN:
+      g_clear_handle_id (&self->reload_source, g_source_remove);
+      self->reload_source = g_timeout_add (MS_RELOAD_DELAY_MS, reload_timeout_cb, self);
+      break;
+    default:
+      break;
+    }
+}
+
+gboolean
+ms_window_set_switch (MsWindow    *self,
+                      const char  *name,
+                      const char  *value,
+                      GError     **error)
+{
+  g_autofree char *old = g_strdup (g_hash_table_lookup (self->overrides, name));
+  g_autofree char *message = NULL;
+
+  if (self->scenario_path == NULL)
+    {
+      g_set_error (error, MS_SCENARIO_ERROR, MS_SCENARIO_ERROR_FAILED,
+                   _("Switches belong to scenarios; this window shows a trace"));
+      return FALSE;
+    }
+  g_hash_table_insert (self->overrides, g_strdup (name), g_strdup (value));
+  if (!run_scenario (self, self->scenario_path, KEEP_CURSOR_STORY, error))
+    {
+      if (old != NULL)
+        g_hash_table_insert (self->overrides, g_strdup (name), g_steal_pointer (&old));
+      else
+        g_hash_table_remove (self->overrides, name);
+      return FALSE;
+    }
+  /* TRANSLATORS: a switch was flipped: "op25b = false: the scenario was replayed ..." */
+  message = g_strdup_printf (_("%s = %s: the scenario was replayed with this value; the "
+                               "timeline’s marks show what changed."), name, value);
+  banner_show (self, message, FALSE);
   return TRUE;
 }
 
 static void
-on_scenario_activated (GtkListBox    *list,
-                       GtkListBoxRow *row,
-                       MsWindow      *self)
+on_switch_changed (MsSwitchesPane *pane,
+                   const char     *name,
+                   const char     *value,
+                   MsWindow       *self)
 {
-  const char *id = g_object_get_data (G_OBJECT (row), "scenario-id");
   g_autoptr(GError) error = NULL;
 
-  if (id != NULL && !ms_window_open_scenario (self, id, &error))
+  if (!ms_window_set_switch (self, name, value, &error))
     {
-      g_autofree char *message = g_strdup_printf (_("Could not run the scenario %s: %s"), id,
-                                                  error->message);
+      g_autofree char *message = g_strdup_printf (_("Could not replay with %s = %s: %s"),
+                                                  name, value, error->message);
+      g_autoptr(MsScenario) scenario = ms_scenario_load_file (self->scenario_path, NULL);
+      GHashTableIter iter;
+      gpointer key, current;
 
-      ms_window_show_error (self, message);
+      banner_show (self, message, TRUE);
+      /* the controls go back to the values the trace shown was made with */
+      if (scenario != NULL)
+        {
+          g_hash_table_iter_init (&iter, self->overrides);
+          while (g_hash_table_iter_next (&iter, &key, &current))
+            ms_scenario_set_switch (scenario, key, current, NULL);
+          ms_switches_pane_set_scenario (self->switches, scenario);
+        }
     }
 }
 
-/* The scenario library on the welcome page: title, summary and exam tags. */
 static void
-fill_scenario_list (MsWindow *self)
+on_chooser_activated (MsScenarioChooser *chooser,
+                      const char        *id_or_path,
+                      MsWindow          *self)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) all = ms_scenario_list_all (&error);
-  const char *lang = current_language ();
 
-  if (all == NULL)
+  if (!ms_window_open_scenario (self, id_or_path, &error))
     {
-      gtk_widget_set_visible (GTK_WIDGET (self->scenario_list), FALSE);
+      g_autofree char *message = g_strdup_printf (_("Could not run the scenario %s: %s"),
+                                                  id_or_path, error->message);
+
+      ms_window_show_error (self, message);
       return;
     }
-  for (guint i = 0; i < all->len; i++)
-    {
-      MsScenario *scenario = g_ptr_array_index (all, i);
-      GtkWidget *row = gtk_list_box_row_new ();
-      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-      GtkWidget *title = gtk_label_new (ms_scenario_text_get (&scenario->title, lang));
-      GtkWidget *summary = gtk_label_new (ms_scenario_text_get (&scenario->summary, lang));
-      g_autofree char *exams = scenario->exams ? g_strjoinv (" · ", scenario->exams) : NULL;
-      g_autofree char *tags = g_strdup_printf ("%s%s%s", scenario->id, exams ? "   " : "",
-                                               exams ? exams : "");
-      GtkWidget *tag = gtk_label_new (tags);
+  /* give the diagrams the room once a scenario runs */
+  ms_window_show_chooser (self, FALSE);
+}
 
-      gtk_label_set_xalign (GTK_LABEL (title), 0);
-      gtk_widget_add_css_class (title, "heading");
-      gtk_label_set_xalign (GTK_LABEL (summary), 0);
-      gtk_label_set_wrap (GTK_LABEL (summary), TRUE);
-      gtk_label_set_xalign (GTK_LABEL (tag), 0);
-      gtk_widget_add_css_class (tag, "dim-label");
-      gtk_widget_add_css_class (tag, "caption");
-      gtk_box_append (GTK_BOX (box), title);
-      gtk_box_append (GTK_BOX (box), summary);
-      gtk_box_append (GTK_BOX (box), tag);
-      gtk_widget_add_css_class (box, "scenario-row");
-      gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
-      g_object_set_data_full (G_OBJECT (row), "scenario-id", g_strdup (scenario->id), g_free);
-      gtk_list_box_append (self->scenario_list, row);
-    }
+static void
+on_sidebar_revealed (GtkRevealer *sidebar,
+                     GParamSpec  *pspec,
+                     MsWindow    *self)
+{
+  if (!gtk_revealer_get_child_revealed (sidebar) && !gtk_revealer_get_reveal_child (sidebar))
+    gtk_widget_set_visible (GTK_WIDGET (sidebar), FALSE);
+}
+
+void
+ms_window_show_chooser (MsWindow *self,
+                        gboolean  show)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "show-chooser");
+
+  /* an unrevealed revealer still asks for its child's width: hide it once it is closed */
+  if (show)
+    gtk_widget_set_visible (GTK_WIDGET (self->sidebar), TRUE);
+  gtk_revealer_set_reveal_child (self->sidebar, show);
+  if (!show && gtk_revealer_get_transition_duration (self->sidebar) == 0)
+    gtk_widget_set_visible (GTK_WIDGET (self->sidebar), FALSE);
+  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (show));
+}
+
+static void
+show_chooser_changed (GSimpleAction *action,
+                      GVariant      *state,
+                      gpointer       user_data)
+{
+  ms_window_show_chooser (MS_WINDOW (user_data), g_variant_get_boolean (state));
+}
+
+MsScenarioChooser *
+ms_window_get_chooser (MsWindow *self)
+{
+  return self->chooser;
+}
+
+MsSwitchesPane *
+ms_window_get_switches (MsWindow *self)
+{
+  return self->switches;
 }
 
 void
@@ -970,6 +1374,8 @@ demo_action (GtkWidget  *widget,
 {
   g_autoptr(MsTrace) trace = ms_demo_trace_new ();
 
+  forget_scenario (MS_WINDOW (widget));
+  banner_hide (MS_WINDOW (widget));
   ms_window_set_trace (MS_WINDOW (widget), trace);
 }
 
@@ -1021,6 +1427,17 @@ ms_window_set_presentation (MsWindow *self,
     }
   g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (presentation));
   update_style (self);
+  /* large text makes the diagrams need the room: give them two thirds of what the
+   * narration leaves (the transcript keeps the rest) */
+  {
+    int width = gtk_widget_get_width (GTK_WIDGET (self)), height;
+
+    if (width <= 0)
+      gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+    width -= gtk_paned_get_position (self->main_paned);
+    gtk_paned_set_position (self->views_paned,
+                            presentation ? MAX (MS_VIEWS_WIDTH, width * 2 / 3) : MS_VIEWS_WIDTH);
+  }
 }
 
 static void
@@ -1054,6 +1471,27 @@ on_dark_setting (GSettings  *settings,
 }
 
 static void
+high_contrast_changed (GSimpleAction *action,
+                       GVariant      *state,
+                       gpointer       user_data)
+{
+  g_settings_set_boolean (MS_WINDOW (user_data)->settings, "high-contrast",
+                          g_variant_get_boolean (state));
+}
+
+static void
+on_high_contrast_setting (GSettings  *settings,
+                          const char *key,
+                          MsWindow   *self)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "high-contrast");
+
+  self->high_contrast = g_settings_get_boolean (settings, "high-contrast");
+  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (self->high_contrast));
+  update_style (self);
+}
+
+static void
 zoom_action (GtkWidget  *widget,
              const char *action_name,
              GVariant   *parameter)
@@ -1079,7 +1517,7 @@ on_zoom_setting (GSettings  *settings,
   update_style (self);
 }
 
-typedef enum { EXPORT_SEQUENCE, EXPORT_NETWORK, EXPORT_TRANSCRIPT } ExportKind;
+typedef enum { EXPORT_SEQUENCE, EXPORT_NETWORK, EXPORT_TRANSCRIPT, EXPORT_HEADERS } ExportKind;
 
 static void
 on_export_response (GtkNativeDialog *dialog,
@@ -1100,9 +1538,11 @@ on_export_response (GtkNativeDialog *dialog,
         ok = ms_export_sequence (self->model, self->layout, &style, path, &error);
       else if (kind == EXPORT_NETWORK)
         ok = ms_export_network (self->model, self->layout, &style, path, &error);
-      else
+      else if (kind == EXPORT_TRANSCRIPT)
         ok = ms_export_transcript (ms_playback_model_get_trace (self->model),
                                    style.show_secrets, path, &error);
+      else
+        ok = ms_export_headers (self->model, path, &error);
       if (!ok)
         ms_window_show_error (self, error->message);
     }
@@ -1117,6 +1557,7 @@ export_action (GtkWidget  *widget,
   MsWindow *self = MS_WINDOW (widget);
   ExportKind kind = g_str_equal (action_name, "win.export-sequence") ? EXPORT_SEQUENCE
                     : g_str_equal (action_name, "win.export-network") ? EXPORT_NETWORK
+                    : g_str_equal (action_name, "win.export-headers") ? EXPORT_HEADERS
                     : EXPORT_TRANSCRIPT;
   GtkFileChooserNative *dialog;
 
@@ -1124,12 +1565,14 @@ export_action (GtkWidget  *widget,
     return;
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   dialog = gtk_file_chooser_native_new (kind == EXPORT_TRANSCRIPT ? _("Export the Transcript")
+                                        : kind == EXPORT_HEADERS ? _("Export the Headers")
                                         : _("Export as PNG, SVG or PDF"),
                                         GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
                                         _("_Export"), _("_Cancel"));
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog),
                                      kind == EXPORT_SEQUENCE ? "sequence.svg"
                                      : kind == EXPORT_NETWORK ? "network.svg"
+                                     : kind == EXPORT_HEADERS ? "headers.txt"
                                      : "transcript.txt");
   G_GNUC_END_IGNORE_DEPRECATIONS
   g_object_set_data (G_OBJECT (dialog), "kind", GINT_TO_POINTER (kind));
@@ -1161,6 +1604,9 @@ ms_window_set_still (MsWindow *self,
                      gboolean  still)
 {
   self->still = still;
+  /* a screenshot must not catch the sidebar half way */
+  gtk_revealer_set_transition_duration (self->sidebar, still ? 0 : 250);
+  gtk_revealer_set_transition_duration (self->banner, still ? 0 : 250);
   ms_network_view_set_animate (self->network_view, !still);
 }
 
@@ -1203,6 +1649,14 @@ ms_window_dispose (GObject *object)
     }
   captures_dispose (self);
   g_clear_object (&self->settings);
+  forget_scenario (self);
+  g_clear_handle_id (&self->banner_timeout, g_source_remove);
+  g_clear_pointer (&self->banner_message, g_free);
+  g_clear_pointer (&self->overrides, g_hash_table_unref);
+  if (self->zoom_css != NULL)
+    gtk_style_context_remove_provider_for_display (gtk_widget_get_display (GTK_WIDGET (self)),
+                                                   GTK_STYLE_PROVIDER (self->zoom_css));
+  g_clear_object (&self->zoom_css);
   g_clear_pointer (&self->layout, ms_trace_layout_free);
   g_clear_object (&self->model);
   G_OBJECT_CLASS (ms_window_parent_class)->dispose (object);
@@ -1221,6 +1675,8 @@ ms_window_class_init (MsWindowClass *klass)
   g_type_ensure (MS_TYPE_TRANSCRIPT_VIEW);
   g_type_ensure (MS_TYPE_HEADER_VIEW);
   g_type_ensure (MS_TYPE_TIMELINE);
+  g_type_ensure (MS_TYPE_SCENARIO_CHOOSER);
+  g_type_ensure (MS_TYPE_SWITCHES_PANE);
   g_type_ensure (MS_TYPE_MAILBOX_VIEW);
   g_type_ensure (MS_TYPE_DNS_VIEW);
   g_type_ensure (MS_TYPE_QUIZ_VIEW);
@@ -1231,8 +1687,19 @@ ms_window_class_init (MsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MsWindow, side_stack);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, title);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, welcome_error);
-  gtk_widget_class_bind_template_child (widget_class, MsWindow, scenario_list);
-  gtk_widget_class_bind_template_callback (widget_class, on_scenario_activated);
+  /* scenarios: the library, switches, reload on change */
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, sidebar);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, chooser);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, switches);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, story_box);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, story);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, banner);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, banner_box);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, banner_label);
+  gtk_widget_class_bind_template_callback (widget_class, on_chooser_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_switch_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_banner_close);
+  gtk_widget_class_bind_template_callback (widget_class, on_sidebar_revealed);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, step_label);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, step_detail);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, narration);
@@ -1244,6 +1711,8 @@ ms_window_class_init (MsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MsWindow, transcript_view);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, header_view);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, timeline);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, main_paned);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, views_paned);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, mailbox_view);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, dns_view);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, quiz_view);
@@ -1269,6 +1738,7 @@ ms_window_class_init (MsWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.export-sequence", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "win.export-network", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "win.export-transcript", NULL, export_action);
+  gtk_widget_class_install_action (widget_class, "win.export-headers", NULL, export_action);
 }
 
 static void
@@ -1278,13 +1748,15 @@ ms_window_init (MsWindow *self)
     { "play", play_activated, NULL, "false", NULL },
     { "presentation", NULL, NULL, "false", presentation_changed },
     { "dark", NULL, NULL, "false", dark_changed },
+    { "high-contrast", NULL, NULL, "false", high_contrast_changed },
+    { "show-chooser", NULL, NULL, "false", show_chooser_changed },
   };
   int width = 0, height = 0;
 
   gtk_widget_init_template (GTK_WIDGET (self));
   g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
 
-  fill_scenario_list (self);
+  self->overrides = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->model = ms_playback_model_new ();
   ms_sequence_view_set_model (self->sequence_view, self->model);
   ms_network_view_set_model (self->network_view, self->model);
@@ -1307,6 +1779,8 @@ ms_window_init (MsWindow *self)
     gtk_window_maximize (GTK_WINDOW (self));
   g_signal_connect (self->settings, "changed::dark-style", G_CALLBACK (on_dark_setting), self);
   g_signal_connect (self->settings, "changed::zoom", G_CALLBACK (on_zoom_setting), self);
+  g_signal_connect (self->settings, "changed::high-contrast",
+                    G_CALLBACK (on_high_contrast_setting), self);
   g_settings_bind (self->settings, "speed", self->model, "speed", G_SETTINGS_BIND_DEFAULT);
   for (guint i = 0; i < G_N_ELEMENTS (speeds); i++)
     if (speeds[i] == ms_playback_model_get_speed (self->model))
@@ -1314,6 +1788,9 @@ ms_window_init (MsWindow *self)
   self->zoom = 1.0;
   on_zoom_setting (self->settings, "zoom", self);
   on_dark_setting (self->settings, "dark-style", self);
+  on_high_contrast_setting (self->settings, "high-contrast", self);
+  /* nothing to show yet: the library is the first thing to see */
+  ms_window_show_chooser (self, TRUE);
 }
 
 MsWindow *

@@ -8,6 +8,8 @@
 
 #include "ms-annotations.h"
 #include "ms-playback-model.h"
+#include "ms-scenario-chooser.h"
+#include "ms-switches-pane.h"
 
 G_BEGIN_DECLS
 
@@ -47,5 +49,22 @@ const char      *ms_window_get_bar_text   (MsWindow       *self);
 MsAnnotations   *ms_window_get_annotations (MsWindow      *self);
 GtkWidget       *ms_window_edit_note      (MsWindow       *self,
                                            guint           line);
+/* Scenarios: the library in a sidebar, switches, and the file watched for changes. */
+void             ms_window_show_chooser   (MsWindow       *self,
+                                           gboolean        show);
+MsScenarioChooser *ms_window_get_chooser  (MsWindow       *self);
+MsSwitchesPane  *ms_window_get_switches   (MsWindow       *self);
+/* Replays the scenario with switch @name set to @value (as `--set NAME=VALUE`), keeping
+ * the cursor at the same place in the story; the other switches keep their values. */
+gboolean         ms_window_set_switch     (MsWindow       *self,
+                                           const char     *name,
+                                           const char     *value,
+                                           GError        **error);
+/* Runs the scenario file again (what a change on disk does), keeping the step number
+ * (clamped); on an error the trace stays and the banner shows FILE:LINE:COLUMN. */
+gboolean         ms_window_reload_scenario (MsWindow      *self,
+                                            GError       **error);
+/* The banner's text while it is shown, or NULL. */
+const char      *ms_window_get_banner     (MsWindow       *self);
 
 G_END_DECLS

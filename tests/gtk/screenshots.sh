@@ -41,31 +41,46 @@ shot () {
   echo "ok $name"
 }
 
-shot welcome-en en 0
-shot welcome-ja ja 0
+# the first screen: the scenario library and the how-to
+shot chooser-en en 0
+shot chooser-ja ja 0
+shot chooser-over-op25b-en en 3 --chooser op25b
+shot chooser-dark-ja ja 0 --dark
+shot chooser-search-spf-ja ja 0 --search spf
+
+# traces from files and the built-in demo
 shot demo-en-step6 en 5 --demo
-shot demo-ja-step6 ja 5 --demo
-shot demo-en-auth en 26 --demo
 shot demo-ja-relay ja 50 --demo
 shot demo-file-en-end en 1000 "$out/demo.json"
-shot demo-dark-en en 40 --dark --demo
-shot op25b-en-blocked en 3 "$out/op25b.json"
-shot op25b-ja-blocked ja 3 "$out/op25b.json"
-shot op25b-en-submit en 12 "$out/op25b.json"
-shot op25b-ja-relay ja 45 "$out/op25b.json"
-shot op25b-en-presentation en 3 --presentation "$out/op25b.json"
-shot op25b-ja-presentation ja 30 --presentation "$out/op25b.json"
+shot op25b-file-ja-blocked ja 3 "$out/op25b.json"
 shot headers-en en 36 --page headers --demo
-shot headers-ja-op25b ja 40 --page headers "$out/op25b.json"
-# the library's scenarios, run by the simulator inside the window
-shot scenario-op25b-en-blocked en 6 op25b
-shot scenario-op25b-ja-blocked ja 6 op25b
-shot scenario-op25b-ja-submission ja 40 op25b
-shot scenario-op25b-en-presentation en 6 --presentation op25b
-shot scenario-spf-en en 60 spf-fail
-shot scenario-spf-ja-presentation ja 60 --presentation spf-fail
-shot scenario-bcc-en-headers en 60 --page headers bcc
-shot scenario-bcc-ja-headers ja 80 --page headers bcc
-shot scenario-relay-en en 30 relay-rules
-shot scenario-relay-ja en 50 relay-rules
+
+# the library's scenarios, run by the simulator inside the window:
+# OP25B (blocked, then submission), with the switch flipped, presentation and dark
+shot op25b-en-start en 0 op25b
+shot op25b-en-blocked en 8 op25b
+shot op25b-ja-blocked ja 8 op25b
+shot op25b-ja-submission ja 40 op25b
+shot op25b-en-relay-headers en 70 --page headers op25b
+shot op25b-en-presentation en 8 --presentation op25b
+shot op25b-ja-presentation ja 40 --presentation op25b
+shot op25b-en-dark en 40 --dark op25b
+shot op25b-en-switch-off en 12 --set op25b=false op25b
+shot op25b-ja-switch-off ja 12 --set op25b=false op25b
+# SPF: the spoofed sender rejected; marked instead with spf_policy=mark
+shot spf-en en 12 spf-fail
+shot spf-ja-end ja 1000 spf-fail
+shot spf-ja-presentation ja 12 --presentation spf-fail
+shot spf-en-dark-mark en 1000 --dark --set spf_policy=mark --page headers spf-fail
+# Bcc: envelope beside headers
+shot bcc-en-headers en 60 --page headers bcc
+shot bcc-ja-headers ja 80 --page headers bcc
+shot bcc-en-transcript en 30 bcc
+shot bcc-ja-presentation-headers ja 80 --presentation --page headers bcc
+shot bcc-en-dark en 60 --dark --page headers bcc
+# relaying rules: open relay refused, internal relaying allowed
+shot relay-en en 30 relay-rules
+shot relay-ja ja 50 relay-rules
+shot relay-en-presentation en 50 --presentation relay-rules
+shot relay-ja-dark ja 30 --dark relay-rules
 exit $failed
