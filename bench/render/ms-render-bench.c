@@ -4,8 +4,9 @@
  *
  *   ms-render-bench [LINES] [FRAMES]     (defaults: 100000 lines, 200 frames)
  *
- * Builds a trace of LINES protocol lines in code (SMTP sessions between 12 nodes, with
- * policy and blocked events), then draws each view offscreen into a 1600x1000 Cairo image
+ * Builds a trace of LINES protocol lines in code (SMTP sessions between 12 clients and 12
+ * servers in two networks joined by a router, a DNS server, with policy, DNS and blocked
+ * events and the topology a scenario records), then draws each view offscreen into a 1600x1000 Cairo image
  * surface, FRAMES times at scroll positions and cursors spread over the whole trace, and
  * prints the mean, 95th percentile and worst milliseconds per frame.
  */
@@ -13,6 +14,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "ms-playback-model.h"
 #include "ms-render.h"
@@ -28,6 +30,29 @@ static gint64
 bench_clock (gpointer user_data)
 {
   return virtual_now += 250;
+}
+
+/* The networks a scenario would record: hosts in one, servers and the DNS in another. */
+static void
+add_topology (MsTrace *trace)
+{
+  g_autoptr(GString) json = g_string_new (
+    "{\"networks\": [{\"name\": \"home\", \"kind\": \"home-pool\", \"cidr\": [\"192.0.2.0/24\"]},"
+    " {\"name\": \"isp\", \"kind\": \"isp\", \"cidr\": [\"198.51.100.0/24\"]}], \"nodes\": [");
+  g_autoptr(JsonParser) parser = json_parser_new ();
+
+  for (guint i = 0; i < BENCH_NODES; i++)
+    g_string_append_printf (json,
+                            "{\"name\": \"host-%u\", \"roles\": [\"mua\"], \"addresses\": {\"home\": \"192.0.2.%u\"}},"
+                            "{\"name\": \"mx-%u\", \"roles\": [\"mta\", \"mda\"], \"ports\": [\"25/tcp\"],"
+                            " \"addresses\": {\"isp\": \"198.51.100.%u\"}},", i, i, i, i);
+  g_string_append (json, "{\"name\": \"router\", \"roles\": [\"router\"], \"addresses\":"
+                         " {\"home\": \"192.0.2.254\", \"isp\": \"198.51.100.254\"}},"
+                         "{\"name\": \"dns\", \"roles\": [\"dns\"], \"ports\": [\"53/udp\"],"
+                         " \"addresses\": {\"isp\": \"198.51.100.53\"}}]}");
+  if (!json_parser_load_from_data (parser, json->str, -1, NULL))
+    g_error ("bench topology");
+  ms_trace_set_topology (trace, json_node_get_object (json_parser_get_root (parser)));
 }
 
 static MsTrace *
@@ -53,6 +78,8 @@ build_trace (guint n_lines)
       MsTraceSession *session = ms_trace_open_session (trace, MS_PROTOCOL_SMTP, client, server);
 
       ms_trace_session_set_nodes (session, cnode, snode);
+      ms_trace_add_event (trace, "dns", cnode, 0, "direction", "query", "name", "example.net",
+                          "qtype", "MX", "server", "198.51.100.53", NULL);
       for (guint i = 0; i < BENCH_LINES_PER_SESSION && made < n_lines; i++, made++)
         {
           const char * const *l = lines[i % G_N_ELEMENTS (lines)];
@@ -71,8 +98,21 @@ build_trace (guint n_lines)
       ms_trace_close_session (trace, session);
     }
   ms_trace_set_clock (trace, NULL, NULL);
+  add_topology (trace);
   return trace;
 }
+
+/* CPU time of this thread in ms: steadier than wall time on a shared machine */
+static double
+cpu_ms (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static double *cpu;
 
 static int
 compare_double (const void *a, const void *b)
@@ -85,13 +125,19 @@ compare_double (const void *a, const void *b)
 static void
 report (const char *what, double *ms, guint n)
 {
-  double sum = 0;
+  double sum = 0, cpu_sum = 0;
+  guint p95 = (guint) (n * 0.95) < n ? (guint) (n * 0.95) : n - 1;
 
   for (guint i = 0; i < n; i++)
-    sum += ms[i];
+    {
+      sum += ms[i];
+      cpu_sum += cpu[i];
+    }
   qsort (ms, n, sizeof (double), compare_double);
-  printf ("%-26s %6u frames  mean %7.3f ms  p95 %7.3f ms  worst %7.3f ms\n", what, n,
-          sum / n, ms[(guint) (n * 0.95) < n ? (guint) (n * 0.95) : n - 1], ms[n - 1]);
+  qsort (cpu, n, sizeof (double), compare_double);
+  printf ("%-31s %4u frames  wall: mean %6.2f p95 %6.2f worst %6.2f ms   "
+          "cpu: mean %6.2f p95 %6.2f ms\n", what, n, sum / n, ms[p95], ms[n - 1],
+          cpu_sum / n, cpu[p95]);
 }
 
 int
@@ -103,14 +149,17 @@ main (int argc, char *argv[])
   g_autoptr(MsPlaybackModel) model = ms_playback_model_new ();
   g_autoptr(MsTraceLayout) layout = NULL;
   g_autofree double *ms = g_new0 (double, MAX (frames, 1));
+  g_autofree double *cpu_frames = g_new0 (double, MAX (frames, 1));
   MsRenderStyle styles[2] = { { .scale = 1.0 }, { .scale = 1.6, .high_contrast = TRUE } };
   const char *names[2] = { "normal", "presentation" };
   cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, BENCH_WIDTH,
                                                          BENCH_HEIGHT);
   cairo_t *cr = cairo_create (surface);
   gint64 t0;
+  double c0;
   guint n_steps;
 
+  cpu = cpu_frames;
   t0 = g_get_monotonic_time ();
   trace = build_trace (n_lines);
   printf ("trace: %u lines in %u sessions, %u events (built in %.1f ms)\n", n_lines,
@@ -137,9 +186,11 @@ main (int argc, char *argv[])
 
           ms_playback_model_set_cursor (model, (guint) (n_steps * (double) f / frames));
           t0 = g_get_monotonic_time ();
+          c0 = cpu_ms ();
           ms_sequence_render (cr, model, layout, style, BENCH_WIDTH, BENCH_HEIGHT, scroll);
           cairo_surface_flush (surface);
           ms[f] = (g_get_monotonic_time () - t0) / 1000.0;
+          cpu[f] = cpu_ms () - c0;
         }
       g_snprintf (label, sizeof label, "sequence (%s)", names[k]);
       report (label, ms, frames);
@@ -149,12 +200,29 @@ main (int argc, char *argv[])
         {
           ms_playback_model_set_cursor (model, (guint) (n_steps * (double) f / frames));
           t0 = g_get_monotonic_time ();
+          c0 = cpu_ms ();
           ms_network_render (cr, model, layout, style, BENCH_WIDTH, BENCH_HEIGHT,
                              (double) (f % 10) / 10);
           cairo_surface_flush (surface);
           ms[f] = (g_get_monotonic_time () - t0) / 1000.0;
+          cpu[f] = cpu_ms () - c0;
         }
       g_snprintf (label, sizeof label, "network (%s)", names[k]);
+      report (label, ms, frames);
+
+      /* a new size every frame: the layout and label placement each time (resizing) */
+      for (guint f = 0; f < frames; f++)
+        {
+          ms_playback_model_set_cursor (model, (guint) (n_steps * (double) f / frames));
+          t0 = g_get_monotonic_time ();
+          c0 = cpu_ms ();
+          ms_network_render (cr, model, layout, style, BENCH_WIDTH - (f % 50), BENCH_HEIGHT,
+                             (double) (f % 10) / 10);
+          cairo_surface_flush (surface);
+          ms[f] = (g_get_monotonic_time () - t0) / 1000.0;
+          cpu[f] = cpu_ms () - c0;
+        }
+      g_snprintf (label, sizeof label, "network resized (%s)", names[k]);
       report (label, ms, frames);
     }
   cairo_destroy (cr);

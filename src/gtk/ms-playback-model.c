@@ -25,6 +25,9 @@ struct _MsPlaybackModel
   double    speed;
   gboolean  show_secrets;
   guint     timeout_id;
+  MsPlaybackGate gate;
+  gpointer  gate_data;
+  gboolean  hide_future;
 };
 
 G_DEFINE_FINAL_TYPE (MsPlaybackModel, ms_playback_model, G_TYPE_OBJECT)
@@ -459,6 +462,12 @@ ms_playback_model_step (MsPlaybackModel *self,
 {
   gint64 target = (gint64) self->cursor + delta;
 
+  if (delta == 1 && self->gate != NULL && target < (gint64) self->steps->len
+      && !self->gate (self, (guint) target, self->gate_data))
+    {
+      ms_playback_model_set_playing (self, FALSE);
+      return;
+    }
   ms_playback_model_set_cursor (self, (guint) CLAMP (target, 0, (gint64) G_MAXUINT));
 }
 
@@ -545,4 +554,33 @@ ms_playback_model_set_show_secrets (MsPlaybackModel *self,
   self->show_secrets = show;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_SECRETS]);
   g_signal_emit (self, signals[CURSOR_CHANGED], 0, self->cursor);
+}
+
+void
+ms_playback_model_set_gate (MsPlaybackModel *self,
+                            MsPlaybackGate   gate,
+                            gpointer         user_data)
+{
+  g_return_if_fail (MS_IS_PLAYBACK_MODEL (self));
+  self->gate = gate;
+  self->gate_data = user_data;
+}
+
+void
+ms_playback_model_set_hide_future (MsPlaybackModel *self,
+                                   gboolean         hide)
+{
+  g_return_if_fail (MS_IS_PLAYBACK_MODEL (self));
+  hide = !!hide;
+  if (hide == self->hide_future)
+    return;
+  self->hide_future = hide;
+  g_signal_emit (self, signals[CURSOR_CHANGED], 0, self->cursor);
+}
+
+gboolean
+ms_playback_model_get_hide_future (MsPlaybackModel *self)
+{
+  g_return_val_if_fail (MS_IS_PLAYBACK_MODEL (self), FALSE);
+  return self->hide_future;
 }

@@ -84,6 +84,22 @@ gboolean         ms_playback_model_get_show_secrets (MsPlaybackModel *self);
 void             ms_playback_model_set_show_secrets (MsPlaybackModel *self,
                                                      gboolean         show);
 
+/* A gate may hold the cursor before it steps forward onto @target (one step, by
+ * ms_playback_model_step or playing): return FALSE to hold it there; playing stops.
+ * set_cursor is never held. "Predict the next reply" asks first, then moves on. */
+typedef gboolean (*MsPlaybackGate) (MsPlaybackModel *model,
+                                    guint            target,
+                                    gpointer         user_data);
+void             ms_playback_model_set_gate       (MsPlaybackModel *self,
+                                                   MsPlaybackGate   gate,
+                                                   gpointer         user_data);
+
+/* While predicting, views hide what comes after the cursor (lines not sent yet);
+ * changing it re-emits "cursor-changed". */
+void             ms_playback_model_set_hide_future (MsPlaybackModel *self,
+                                                    gboolean         hide);
+gboolean         ms_playback_model_get_hide_future (MsPlaybackModel *self);
+
 MsStepMark       ms_step_mark_for_line            (MsProtocol       protocol,
                                                    const MsTraceLine *line);
 MsStepMark       ms_step_mark_for_event           (const MsTraceEvent *event);

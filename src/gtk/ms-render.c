@@ -1,6 +1,10 @@
-/* ms-render.c: the sequence diagram and the network view, drawn with Cairo
+/* ms-render.c: what the sequence diagram and the network view share: the layout of a
+ * trace (nodes, zones, lifelines, links), colours, text and event labels
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * ms-render-sequence.c draws the sequence diagram, ms-render-network.c the network view,
+ * ms-render-icons.c the node icons; ms-net-layout.c holds the pure geometry.
  */
 #define G_LOG_DOMAIN "ms-gtk"
 
@@ -8,36 +12,10 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
-#include <pango/pangocairo.h>
 #include <string.h>
 
-#include "ms-render.h"
+#include "ms-render-private.h"
 #include "ms-text-format.h"
-
-#define SEQ_ROW_HEIGHT     30.0
-#define SEQ_HEADER_HEIGHT  56.0
-#define SEQ_TIME_COLUMN    78.0
-#define NET_NODE_WIDTH     170.0
-#define NET_NODE_HEIGHT    58.0
-#define BASE_FONT_SIZE     10.0   /* points at scale 1 */
-
-typedef struct
-{
-  guint client;     /* node index */
-  guint server;
-  guint tls_from;   /* first line index sent under TLS, or G_MAXUINT */
-  guint router;     /* the router that dropped it, or G_MAXUINT */
-} LayoutSession;
-
-struct _MsTraceLayout
-{
-  GPtrArray  *nodes;      /* of MsLayoutNode* */
-  GHashTable *by_name;    /* name -> index + 1 */
-  GHashTable *by_address; /* address -> index + 1 */
-  GArray     *sessions;   /* of LayoutSession, by session index */
-  GHashTable *by_id;      /* session id -> session index + 1 */
-  GPtrArray  *zones;      /* of char*, in order of appearance ("" for routers) */
-};
 
 static void
 layout_node_free (gpointer data)
@@ -48,13 +26,35 @@ layout_node_free (gpointer data)
   g_free (node->address);
   g_free (node->role);
   g_free (node->zone);
+  g_free (node->hostname);
+  g_strfreev (node->ports);
+  g_strfreev (node->addresses);
   g_free (node);
 }
 
+static void
+layout_zone_free (gpointer data)
+{
+  MsLayoutZone *zone = data;
+
+  g_free (zone->name);
+  g_free (zone->kind);
+  g_strfreev (zone->cidrs);
+  g_free (zone);
+}
+
+static void
+layout_link_clear (gpointer data)
+{
+  LayoutLink *link = data;
+
+  g_clear_pointer (&link->path, g_array_unref);
+}
+
 /* "ADDR:PORT" or "[ADDR]:PORT" to ADDR; the port to *port. */
-static char *
-endpoint_address (const char *endpoint,
-                  guint      *port)
+char *
+ms_render_endpoint_address (const char *endpoint,
+                            guint      *port)
 {
   const char *colon;
 
@@ -72,13 +72,13 @@ endpoint_address (const char *endpoint,
       return g_strndup (endpoint + 1, end - endpoint - 1);
     }
   colon = strrchr (endpoint, ':');
-  if (colon == NULL)
-    return g_strdup (endpoint);
+  if (colon == NULL || strchr (endpoint, ':') != colon)
+    return g_strdup (endpoint);  /* no port, or a bare IPv6 address */
   *port = (guint) g_ascii_strtoull (colon + 1, NULL, 10);
   return g_strndup (endpoint, colon - endpoint);
 }
 
-/* Addresses grouped by network: /24 for IPv4, /64 for IPv6. */
+/* Without a topology (a capture, the live lab): addresses grouped by /24 or /64. */
 static char *
 zone_for_address (const char *address)
 {
@@ -129,6 +129,48 @@ add_role (MsLayoutNode *node,
 }
 
 static guint
+zone_index_by_name (MsTraceLayout *layout,
+                    const char    *name)
+{
+  for (guint z = 0; z < layout->zones->len; z++)
+    if (g_strcmp0 (((MsLayoutZone *) layout->zones->pdata[z])->name, name) == 0)
+      return z;
+  return G_MAXUINT;
+}
+
+/* A zone for a guessed prefix (no topology), created on first use. */
+static guint
+guessed_zone (MsTraceLayout *layout,
+              const char    *address)
+{
+  g_autofree char *prefix = zone_for_address (address);
+  guint z = zone_index_by_name (layout, prefix);
+  MsLayoutZone *zone;
+
+  if (z != G_MAXUINT)
+    return z;
+  zone = g_new0 (MsLayoutZone, 1);
+  zone->name = g_strdup (prefix);
+  if (prefix[0] != '\0')
+    {
+      char *cidrs[] = { prefix, NULL };
+
+      zone->cidrs = g_strdupv (cidrs);
+    }
+  g_ptr_array_add (layout->zones, zone);
+  return layout->zones->len - 1;
+}
+
+static void
+index_address (MsTraceLayout *layout,
+               const char    *address,
+               guint          index)
+{
+  if (address != NULL && !g_hash_table_contains (layout->by_address, address))
+    g_hash_table_insert (layout->by_address, g_strdup (address), GUINT_TO_POINTER (index + 1));
+}
+
+static guint
 layout_add_node (MsTraceLayout *layout,
                  const char    *name,
                  const char    *address)
@@ -142,19 +184,25 @@ layout_add_node (MsTraceLayout *layout,
       if (node->address == NULL && address != NULL)
         {
           node->address = g_strdup (address);
-          g_free (node->zone);
-          node->zone = zone_for_address (address);
+          if (!layout->has_topology)
+            {
+              node->zone_index = guessed_zone (layout, address);
+              g_free (node->zone);
+              node->zone = g_strdup (((MsLayoutZone *) layout->zones->pdata[node->zone_index])->name);
+            }
+          index_address (layout, address, GPOINTER_TO_UINT (found) - 1);
         }
       return GPOINTER_TO_UINT (found) - 1;
     }
   node = g_new0 (MsLayoutNode, 1);
   node->name = g_strdup (name);
   node->address = g_strdup (address);
-  node->zone = zone_for_address (address);
+  node->zone_right = G_MAXUINT;
+  node->zone_index = guessed_zone (layout, address);
+  node->zone = g_strdup (((MsLayoutZone *) layout->zones->pdata[node->zone_index])->name);
   g_ptr_array_add (layout->nodes, node);
   g_hash_table_insert (layout->by_name, node->name, GUINT_TO_POINTER (layout->nodes->len));
-  if (address != NULL && !g_hash_table_contains (layout->by_address, address))
-    g_hash_table_insert (layout->by_address, node->address, GUINT_TO_POINTER (layout->nodes->len));
+  index_address (layout, address, layout->nodes->len - 1);
   return layout->nodes->len - 1;
 }
 
@@ -172,100 +220,319 @@ server_role (MsProtocol protocol,
     case MS_PROTOCOL_DNS:
       return "DNS";
     case MS_PROTOCOL_HTTP:
-      return "Web";
+      return "webmail";
     case MS_PROTOCOL_UNKNOWN:
     default:
       return NULL;
     }
 }
 
-/* The node a dropped packet came from: its "src" address (a blocked event names the
- * router, the packet carries the rest). */
-static guint
-blocked_source (MsTraceLayout *layout,
-                MsTraceEvent  *event)
+static const char *
+json_string (JsonObject *object,
+             const char *name)
 {
-  const char *src = json_object_get_string_member_with_default (event->fields, "src", NULL);
-  guint port;
-  g_autofree char *address = endpoint_address (src, &port);
-  gpointer found = address ? g_hash_table_lookup (layout->by_address, address) : NULL;
-
-  return found ? GPOINTER_TO_UINT (found) - 1 : G_MAXUINT;
+  return object != NULL ? json_object_get_string_member_with_default (object, name, NULL) : NULL;
 }
 
-static guint
-remap (const guint *map,
-       guint        index)
+static GStrv
+json_strv (JsonObject *object,
+           const char *name)
 {
-  return index == G_MAXUINT ? G_MAXUINT : map[index];
-}
+  JsonNode *member = object ? json_object_get_member (object, name) : NULL;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
 
-/* Routers go right after the node whose packets they dropped: between the PC and the
- * Internet, as on the wire. */
-static void
-place_routers (MsTraceLayout *layout,
-               const guint   *router_source)
-{
-  guint n = layout->nodes->len;
-  g_autofree guint *map = g_new0 (guint, MAX (n, 1));
-  g_autoptr(GPtrArray) ordered = g_ptr_array_new_full (n, layout_node_free);
-  g_autoptr(GPtrArray) old = NULL;
-
-  for (guint i = 0; i < n; i++)
+  if (member != NULL && JSON_NODE_HOLDS_VALUE (member)
+      && json_node_get_value_type (member) == G_TYPE_STRING)
+    g_strv_builder_add (builder, json_node_get_string (member));
+  else if (member != NULL && JSON_NODE_HOLDS_ARRAY (member))
     {
-      MsLayoutNode *node = g_ptr_array_index (layout->nodes, i);
+      JsonArray *array = json_node_get_array (member);
 
-      if (node->is_router)
-        continue;
-      map[i] = ordered->len;
-      g_ptr_array_add (ordered, node);
-      for (guint r = 0; r < n; r++)
+      for (guint i = 0; i < json_array_get_length (array); i++)
         {
-          MsLayoutNode *router = g_ptr_array_index (layout->nodes, r);
+          JsonNode *element = json_array_get_element (array, i);
 
-          if (router->is_router && (router_source[r] == i
-                                    || (router_source[r] == G_MAXUINT && i == 0)))
-            {
-              map[r] = ordered->len;
-              g_ptr_array_add (ordered, router);
-            }
+          if (JSON_NODE_HOLDS_VALUE (element)
+              && json_node_get_value_type (element) == G_TYPE_STRING)
+            g_strv_builder_add (builder, json_node_get_string (element));
         }
     }
-  for (guint r = 0; r < n; r++)
-    if (((MsLayoutNode *) g_ptr_array_index (layout->nodes, r))->is_router
-        && router_source[r] != G_MAXUINT && router_source[r] >= n)
-      {
-        map[r] = ordered->len;
-        g_ptr_array_add (ordered, g_ptr_array_index (layout->nodes, r));
-      }
-  if (ordered->len != n)
+  return g_strv_builder_end (builder);
+}
+
+/* The trace's topology (a scenario's networks and nodes): zones, every node with its
+ * roles, addresses and ports, and the routers between zones. */
+static void
+load_topology (MsTraceLayout *layout,
+               JsonObject    *topology)
+{
+  JsonArray *networks = json_object_get_array_member (topology, "networks");
+  JsonArray *nodes = json_object_get_array_member (topology, "nodes");
+
+  layout->has_topology = TRUE;
+  for (guint i = 0; networks != NULL && i < json_array_get_length (networks); i++)
     {
-      /* every node placed exactly once, or leave the order alone */
-      g_ptr_array_set_free_func (ordered, NULL);
-      return;
+      JsonObject *net = json_array_get_object_element (networks, i);
+      MsLayoutZone *zone;
+
+      if (net == NULL || json_string (net, "name") == NULL)
+        continue;
+      zone = g_new0 (MsLayoutZone, 1);
+      zone->name = g_strdup (json_string (net, "name"));
+      zone->kind = json_string (net, "kind") && json_string (net, "kind")[0]
+                   ? g_strdup (json_string (net, "kind")) : NULL;
+      zone->cidrs = json_strv (net, "cidr");
+      g_ptr_array_add (layout->zones, zone);
     }
-  g_ptr_array_set_free_func (layout->nodes, NULL);
-  old = layout->nodes;
-  layout->nodes = g_steal_pointer (&ordered);
-  g_ptr_array_set_free_func (layout->nodes, layout_node_free);
-  g_hash_table_remove_all (layout->by_name);
-  g_hash_table_remove_all (layout->by_address);
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; nodes != NULL && i < json_array_get_length (nodes); i++)
+    {
+      JsonObject *spec = json_array_get_object_element (nodes, i);
+      JsonObject *addresses = spec ? json_object_get_object_member (spec, "addresses") : NULL;
+      g_autoptr(GList) nets = addresses ? json_object_get_members (addresses) : NULL;
+      g_auto(GStrv) roles = json_strv (spec, "roles");
+      g_autoptr(GStrvBuilder) all = g_strv_builder_new ();
+      g_autoptr(GArray) zones = g_array_new (FALSE, FALSE, sizeof (guint));
+      MsLayoutNode *node;
+      guint index;
+
+      if (spec == NULL || json_string (spec, "name") == NULL
+          || g_hash_table_contains (layout->by_name, json_string (spec, "name")))
+        continue;
+      node = g_new0 (MsLayoutNode, 1);
+      node->name = g_strdup (json_string (spec, "name"));
+      node->hostname = g_strdup (json_string (spec, "hostname"));
+      node->ports = json_strv (spec, "ports");
+      node->zone_index = G_MAXUINT;
+      node->zone_right = G_MAXUINT;
+      for (guint k = 0; roles[k] != NULL; k++)
+        {
+          g_autofree char *upper = g_ascii_strup (roles[k], -1);
+          gboolean lower = strcmp (roles[k], "router") == 0 || strcmp (roles[k], "webmail") == 0;
+
+          node->is_router |= strcmp (roles[k], "router") == 0;
+          add_role (node, lower ? roles[k] : upper);
+        }
+      for (GList *l = nets; l != NULL; l = l->next)
+        {
+          const char *address = json_object_get_string_member_with_default (addresses,
+                                                                           l->data, NULL);
+          guint z = zone_index_by_name (layout, l->data);
+
+          if (address == NULL)
+            continue;
+          g_strv_builder_add (all, address);
+          if (node->address == NULL)
+            node->address = g_strdup (address);
+          if (z != G_MAXUINT)
+            g_array_append_val (zones, z);
+        }
+      node->addresses = g_strv_builder_end (g_steal_pointer (&all));
+      all = g_strv_builder_new ();
+      if (zones->len > 0)
+        node->zone_index = g_array_index (zones, guint, 0);
+      else
+        node->zone_index = guessed_zone (layout, node->address);
+      node->zone = g_strdup (((MsLayoutZone *) layout->zones->pdata[node->zone_index])->name);
+      g_ptr_array_add (layout->nodes, node);
+      index = layout->nodes->len - 1;
+      g_hash_table_insert (layout->by_name, node->name, GUINT_TO_POINTER (index + 1));
+      for (guint k = 0; node->addresses[k] != NULL; k++)
+        index_address (layout, node->addresses[k], index);
+      /* a router joins each pair of its networks */
+      if (node->is_router)
+        for (guint a = 0; a < zones->len; a++)
+          for (guint b = a + 1; b < zones->len; b++)
+            {
+              g_array_append_val (layout->zone_edges, g_array_index (zones, guint, a));
+              g_array_append_val (layout->zone_edges, g_array_index (zones, guint, b));
+              g_array_append_val (layout->edge_router, index);
+            }
+    }
+}
+
+/* The routers on the way from node @from to node @to, over the topology. */
+static GArray *
+node_path (MsTraceLayout *layout,
+           guint          from,
+           guint          to)
+{
+  GArray *path = g_array_new (FALSE, FALSE, sizeof (guint));
+  MsLayoutNode *a = g_ptr_array_index (layout->nodes, from);
+  MsLayoutNode *b = g_ptr_array_index (layout->nodes, to);
+
+  g_array_append_val (path, from);
+  if (layout->has_topology && from != to)
+    {
+      g_autoptr(GArray) routers = g_array_new (FALSE, FALSE, sizeof (guint));
+      /* a router starts or ends the walk in whichever of its zones is nearer */
+      guint za[2] = { a->zone_index, a->zone_right }, zb[2] = { b->zone_index, b->zone_right };
+      guint best = G_MAXUINT;
+
+      for (guint i = 0; i < 2; i++)
+        for (guint j = 0; j < 2; j++)
+          {
+            g_autoptr(GArray) tried = g_array_new (FALSE, FALSE, sizeof (guint));
+
+            if (za[i] == G_MAXUINT || zb[j] == G_MAXUINT
+                || !ms_net_route (layout->zones->len, (guint *) (gpointer) layout->zone_edges->data,
+                                  (guint *) (gpointer) layout->edge_router->data,
+                                  layout->edge_router->len, za[i], zb[j], tried)
+                || tried->len >= best)
+              continue;
+            best = tried->len;
+            g_array_set_size (routers, 0);
+            g_array_append_vals (routers, tried->data, tried->len);
+          }
+      for (guint i = 0; i < routers->len; i++)
+        {
+          guint r = g_array_index (routers, guint, i);
+
+          if (r != from && r != to)
+            g_array_append_val (path, r);
+        }
+    }
+  if (to != from)
+    g_array_append_val (path, to);
+  return path;
+}
+
+static guint
+add_link (MsTraceLayout *layout,
+          guint          from,
+          guint          to,
+          MsProtocol     protocol,
+          guint          port,
+          gboolean       tls,
+          guint          router)
+{
+  g_autofree char *key = g_strdup_printf ("%u>%u:%d:%u:%u", from, to, protocol, port, router);
+  gpointer found = g_hash_table_lookup (layout->link_by_key, key);
+  LayoutLink link = { from, to, protocol, port, tls, NULL };
+
+  if (found != NULL)
+    {
+      LayoutLink *old = &g_array_index (layout->links, LayoutLink, GPOINTER_TO_UINT (found) - 1);
+
+      old->tls |= tls;
+      return GPOINTER_TO_UINT (found) - 1;
+    }
+  if (router != G_MAXUINT)
+    {
+      /* a dropped packet's way: up to the router that dropped it */
+      g_autoptr(GArray) full = node_path (layout, from, to);
+
+      link.path = g_array_new (FALSE, FALSE, sizeof (guint));
+      for (guint i = 0; i < full->len; i++)
+        {
+          guint n = g_array_index (full, guint, i);
+
+          if (i + 1 == full->len && n != router)
+            break;
+          g_array_append_val (link.path, n);
+          if (n == router)
+            break;
+        }
+      if (g_array_index (link.path, guint, link.path->len - 1) != router)
+        g_array_append_val (link.path, router);
+    }
+  else
+    link.path = node_path (layout, from, to);
+  g_array_append_val (layout->links, link);
+  g_hash_table_insert (layout->link_by_key, g_steal_pointer (&key),
+                       GUINT_TO_POINTER (layout->links->len));
+  return layout->links->len - 1;
+}
+
+/* Zones left to right so that a router sits between the two networks it joins. */
+static void
+order_zones (MsTraceLayout *layout)
+{
+  guint n = layout->zones->len;
+  g_autofree guint *order = g_new0 (guint, MAX (n, 1));
+  g_autofree guint *position = g_new0 (guint, MAX (n, 1));
+  g_autoptr(GPtrArray) zones = g_ptr_array_new_with_free_func (layout_zone_free);
+  guint *edges = (guint *) (gpointer) layout->zone_edges->data;
+
+  ms_net_order_zones (n, edges, layout->edge_router->len, order);
+  for (guint p = 0; p < n; p++)
+    {
+      position[order[p]] = p;
+      g_ptr_array_add (zones, layout->zones->pdata[order[p]]);
+    }
+  g_ptr_array_set_free_func (layout->zones, NULL);
+  g_ptr_array_unref (layout->zones);
+  layout->zones = g_steal_pointer (&zones);
+  for (guint k = 0; k < layout->zone_edges->len; k++)
+    edges[k] = position[edges[k]];
+  for (guint i = 0; i < layout->nodes->len; i++)
     {
       MsLayoutNode *node = g_ptr_array_index (layout->nodes, i);
 
-      g_hash_table_insert (layout->by_name, node->name, GUINT_TO_POINTER (i + 1));
-      if (node->address != NULL && !g_hash_table_contains (layout->by_address, node->address))
-        g_hash_table_insert (layout->by_address, node->address, GUINT_TO_POINTER (i + 1));
+      if (node->zone_index < n)
+        node->zone_index = position[node->zone_index];
     }
-  for (guint s = 0; s < layout->sessions->len; s++)
+  /* a router between two zones side by side: drawn on their border */
+  for (guint k = 0; k < layout->edge_router->len; k++)
     {
-      LayoutSession *ls = &g_array_index (layout->sessions, LayoutSession, s);
+      MsLayoutNode *router = g_ptr_array_index (layout->nodes,
+                                                g_array_index (layout->edge_router, guint, k));
+      guint a = MIN (edges[2 * k], edges[2 * k + 1]), b = MAX (edges[2 * k], edges[2 * k + 1]);
 
-      ls->client = remap (map, ls->client);
-      ls->server = remap (map, ls->server);
-      ls->router = remap (map, ls->router);
+      if (b == a + 1 && router->zone_right == G_MAXUINT)
+        {
+          router->zone_index = a;
+          router->zone_right = b;
+        }
     }
+}
+
+static void
+add_participant (GArray *participants,
+                 guint   index)
+{
+  for (guint i = 0; i < participants->len; i++)
+    if (g_array_index (participants, guint, i) == index)
+      return;
+  g_array_append_val (participants, index);
+}
+
+static MsTraceLayout *layout_for_sort;
+
+/* Lifelines in the order the network view shows them: by zone, routers on the border. */
+static gint
+compare_lifelines (gconstpointer a,
+                   gconstpointer b)
+{
+  guint ia = *(const guint *) a, ib = *(const guint *) b;
+  MsLayoutNode *na = g_ptr_array_index (layout_for_sort->nodes, ia);
+  MsLayoutNode *nb = g_ptr_array_index (layout_for_sort->nodes, ib);
+  guint ra = na->zone_right != G_MAXUINT ? 2 * na->zone_index + 2 : 2 * na->zone_index + 1;
+  guint rb = nb->zone_right != G_MAXUINT ? 2 * nb->zone_index + 2 : 2 * nb->zone_index + 1;
+
+  if (ra != rb)
+    return ra < rb ? -1 : 1;
+  return ia < ib ? -1 : ia > ib ? 1 : 0;
+}
+
+static guint
+find_tls_start (MsTraceSession *session)
+{
+  if (session->tls == MS_TLS_IMPLICIT)
+    return 0;
+  if (session->tls != MS_TLS_STARTTLS)
+    return G_MAXUINT;
+  /* RFC 3207 §4 / RFC 2595 §4: TLS begins after the reply to STARTTLS/STLS */
+  for (guint i = 0; i + 1 < session->lines->len; i++)
+    {
+      MsTraceLine *line = g_ptr_array_index (session->lines, i);
+
+      if (line->dir == MS_DIR_CLIENT
+          && (g_strcmp0 (line->command, "STARTTLS") == 0 || g_strcmp0 (line->command, "STLS") == 0))
+        for (guint k = i + 1; k < session->lines->len; k++)
+          if (((MsTraceLine *) g_ptr_array_index (session->lines, k))->dir == MS_DIR_SERVER)
+            return k + 1;
+    }
+  return G_MAXUINT;
 }
 
 MsTraceLayout *
@@ -275,70 +542,62 @@ ms_trace_layout_new (MsPlaybackModel *model)
   MsTrace *trace = ms_playback_model_get_trace (model);
   guint n_sessions = trace ? ms_trace_get_n_sessions (trace) : 0;
   guint n_events = trace ? ms_trace_get_n_events (trace) : 0;
-  g_autoptr(GHashTable) zones = g_hash_table_new (g_str_hash, g_str_equal);
-  GArray *router_source;
+  g_autoptr(GArray) participants = g_array_new (FALSE, FALSE, sizeof (guint));
 
   layout->nodes = g_ptr_array_new_with_free_func (layout_node_free);
   layout->by_name = g_hash_table_new (g_str_hash, g_str_equal);
-  layout->by_address = g_hash_table_new (g_str_hash, g_str_equal);
+  layout->by_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   layout->sessions = g_array_new (FALSE, TRUE, sizeof (LayoutSession));
   layout->by_id = g_hash_table_new (NULL, NULL);
-  layout->zones = g_ptr_array_new_with_free_func (g_free);
+  layout->zones = g_ptr_array_new_with_free_func (layout_zone_free);
+  layout->zone_edges = g_array_new (FALSE, FALSE, sizeof (guint));
+  layout->edge_router = g_array_new (FALSE, FALSE, sizeof (guint));
+  layout->lifelines = g_array_new (FALSE, FALSE, sizeof (guint));
+  layout->links = g_array_new (FALSE, TRUE, sizeof (LayoutLink));
+  g_array_set_clear_func (layout->links, layout_link_clear);
+  layout->link_by_key = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  layout->event_peer = g_new (guint, MAX (n_events, 1));
+  layout->event_link = g_new (guint, MAX (n_events, 1));
+  for (guint e = 0; e < n_events; e++)
+    layout->event_peer[e] = layout->event_link[e] = G_MAXUINT;
+
+  if (trace != NULL && ms_trace_get_topology (trace) != NULL)
+    load_topology (layout, ms_trace_get_topology (trace));
 
   for (guint s = 0; s < n_sessions; s++)
     {
       MsTraceSession *session = ms_trace_get_session (trace, s);
-      LayoutSession ls = { 0, 0, G_MAXUINT, G_MAXUINT };
-      guint cport, sport;
-      g_autofree char *caddr = endpoint_address (session->client, &cport);
-      g_autofree char *saddr = endpoint_address (session->server, &sport);
+      LayoutSession ls = { 0, 0, 0, G_MAXUINT, G_MAXUINT, G_MAXUINT };
+      guint cport;
+      g_autofree char *caddr = ms_render_endpoint_address (session->client, &cport);
+      g_autofree char *saddr = ms_render_endpoint_address (session->server, &ls.port);
       const char *cname = session->client_node ? session->client_node : caddr;
       const char *sname = session->server_node ? session->server_node : saddr;
+      guint known;
 
       /* a lab on one machine: both ends on 127.0.0.1, the server known by its port */
       if (session->client_node == NULL && session->server_node == NULL
           && g_strcmp0 (caddr, saddr) == 0)
         sname = session->server;
-      /* clients on the left: the message travels left to right */
+      /* a capture of a scenario's network: the node that has the address */
+      if (session->client_node == NULL && (known = ms_render_node_by_address (layout, caddr)) != G_MAXUINT)
+        cname = ((MsLayoutNode *) layout->nodes->pdata[known])->name;
+      if (session->server_node == NULL && sname == saddr
+          && (known = ms_render_node_by_address (layout, saddr)) != G_MAXUINT)
+        sname = ((MsLayoutNode *) layout->nodes->pdata[known])->name;
       ls.client = layout_add_node (layout, cname ? cname : "?", caddr);
       ls.server = layout_add_node (layout, sname ? sname : "?", saddr);
-      add_role (g_ptr_array_index (layout->nodes, ls.server),
-                server_role (session->protocol, sport));
-
-      if (session->tls == MS_TLS_IMPLICIT)
-        ls.tls_from = 0;
-      else if (session->tls == MS_TLS_STARTTLS)
-        {
-          /* RFC 3207 §4 / RFC 2595 §4: TLS begins after the reply to STARTTLS/STLS */
-          for (guint i = 0; i + 1 < session->lines->len; i++)
-            {
-              MsTraceLine *line = g_ptr_array_index (session->lines, i);
-
-              if (line->dir == MS_DIR_CLIENT
-                  && (g_strcmp0 (line->command, "STARTTLS") == 0
-                      || g_strcmp0 (line->command, "STLS") == 0))
-                {
-                  for (guint k = i + 1; k < session->lines->len; k++)
-                    {
-                      MsTraceLine *reply = g_ptr_array_index (session->lines, k);
-
-                      if (reply->dir == MS_DIR_SERVER)
-                        {
-                          ls.tls_from = k + 1;
-                          break;
-                        }
-                    }
-                  break;
-                }
-            }
-        }
+      if (!layout->has_topology)
+        add_role (g_ptr_array_index (layout->nodes, ls.server),
+                  server_role (session->protocol, ls.port));
+      ls.tls_from = find_tls_start (session);
       g_array_append_val (layout->sessions, ls);
       g_hash_table_insert (layout->by_id, GUINT_TO_POINTER (session->id),
                            GUINT_TO_POINTER (s + 1));
     }
 
-  /* clients: MUA, or MTA when they are a mail server themselves */
-  for (guint s = 0; s < n_sessions; s++)
+  /* without a topology, clients are MUAs, or MTAs when they are mail servers themselves */
+  for (guint s = 0; s < n_sessions && !layout->has_topology; s++)
     {
       MsTraceSession *session = ms_trace_get_session (trace, s);
       LayoutSession *ls = &g_array_index (layout->sessions, LayoutSession, s);
@@ -352,53 +611,148 @@ ms_trace_layout_new (MsPlaybackModel *model)
         add_role (client, "MUA");
     }
 
-  /* routers that dropped something */
-  router_source = g_array_new (FALSE, TRUE, sizeof (guint));
+  /* routers that dropped something, and the DNS servers asked */
   for (guint e = 0; e < n_events; e++)
     {
       MsTraceEvent *event = ms_trace_get_event (trace, e);
       gpointer s;
 
-      if (g_strcmp0 (event->type, "blocked") != 0 || event->node == NULL)
-        continue;
-      if (g_hash_table_lookup (layout->by_name, event->node) == NULL)
+      if (g_strcmp0 (event->type, "blocked") == 0 && event->node != NULL)
         {
-          guint r = layout_add_node (layout, event->node, NULL);
-          MsLayoutNode *router = g_ptr_array_index (layout->nodes, r);
-          guint source = blocked_source (layout, event);
+          guint r = ms_render_node_index (layout, event->node);
+          guint source = ms_render_node_by_address (
+            layout, json_object_get_string_member_with_default (event->fields, "src", NULL));
+          MsLayoutNode *router;
 
-          router->is_router = TRUE;
-          add_role (router, "router");
-          /* index + 1 of the source node, 0 when unknown */
-          g_array_set_size (router_source, layout->nodes->len);
-          g_array_index (router_source, guint, r) = source == G_MAXUINT ? 0 : source + 1;
+          if (r == G_MAXUINT)
+            {
+              r = layout_add_node (layout, event->node, NULL);
+              router = g_ptr_array_index (layout->nodes, r);
+              router->is_router = TRUE;
+              add_role (router, "router");
+              /* drawn beside the node whose packets it dropped */
+              if (source != G_MAXUINT)
+                {
+                  router->zone_index = ((MsLayoutNode *) layout->nodes->pdata[source])->zone_index;
+                  g_free (router->zone);
+                  router->zone = g_strdup (((MsLayoutNode *) layout->nodes->pdata[source])->zone);
+                }
+            }
+          layout->event_peer[e] = source;
+          s = g_hash_table_lookup (layout->by_id, GUINT_TO_POINTER (event->session));
+          if (s != NULL)
+            g_array_index (layout->sessions, LayoutSession, GPOINTER_TO_UINT (s) - 1).router = r;
         }
-      s = g_hash_table_lookup (layout->by_id, GUINT_TO_POINTER (event->session));
-      if (s != NULL)
-        g_array_index (layout->sessions, LayoutSession, GPOINTER_TO_UINT (s) - 1).router =
-          GPOINTER_TO_UINT (g_hash_table_lookup (layout->by_name, event->node)) - 1;
+      else if (g_strcmp0 (event->type, "dns") == 0 && event->node != NULL)
+        {
+          const char *server = json_object_get_string_member_with_default (event->fields,
+                                                                           "server", NULL);
+          guint at = ms_render_node_by_address (layout, server);
+
+          if (ms_render_node_index (layout, event->node) == G_MAXUINT)
+            layout_add_node (layout, event->node, NULL);
+          if (at == G_MAXUINT && server != NULL)
+            {
+              guint port;
+              g_autofree char *address = ms_render_endpoint_address (server, &port);
+
+              at = layout_add_node (layout, address, address);
+              add_role (g_ptr_array_index (layout->nodes, at), "DNS");
+            }
+          layout->event_peer[e] = at;
+        }
     }
 
-  {
-    g_autofree guint *sources = g_new (guint, MAX (layout->nodes->len, 1));
+  if (layout->has_topology)
+    order_zones (layout);
 
-    for (guint i = 0; i < layout->nodes->len; i++)
-      sources[i] = i < router_source->len && g_array_index (router_source, guint, i) != 0
-                   ? g_array_index (router_source, guint, i) - 1 : G_MAXUINT;
-    g_array_unref (router_source);
-    place_routers (layout, sources);
-  }
-
-  for (guint i = 0; i < layout->nodes->len; i++)
+  /* links (after the zones are ordered: the paths walk them) */
+  for (guint s = 0; s < n_sessions; s++)
     {
-      MsLayoutNode *node = g_ptr_array_index (layout->nodes, i);
+      MsTraceSession *session = ms_trace_get_session (trace, s);
+      LayoutSession *ls = &g_array_index (layout->sessions, LayoutSession, s);
 
-      if (!g_hash_table_contains (zones, node->zone))
+      add_participant (participants, ls->client);
+      add_participant (participants, ls->server);
+      if (ms_playback_model_is_mirror (model, s))
+        continue;
+      ls->link = add_link (layout, ls->client, ls->server, session->protocol, ls->port,
+                           session->tls != MS_TLS_NONE,
+                           layout->has_topology ? G_MAXUINT : ls->router);
+    }
+  for (guint e = 0; e < n_events; e++)
+    {
+      MsTraceEvent *event = ms_trace_get_event (trace, e);
+      guint at = ms_render_node_index (layout, event->node);
+      guint peer = layout->event_peer[e];
+
+      if (at == G_MAXUINT || peer == G_MAXUINT)
+        continue;
+      if (g_strcmp0 (event->type, "dns") == 0)
         {
-          g_hash_table_add (zones, node->zone);
-          g_ptr_array_add (layout->zones, g_strdup (node->zone));
+          add_participant (participants, at);
+          add_participant (participants, peer);
+          layout->event_link[e] = add_link (layout, at, peer, MS_PROTOCOL_DNS, 53, FALSE,
+                                            G_MAXUINT);
+        }
+      else if (g_strcmp0 (event->type, "blocked") == 0)
+        {
+          guint port;
+          g_autofree char *dst = ms_render_endpoint_address (
+            json_object_get_string_member_with_default (event->fields, "dst", NULL), &port);
+          guint to = ms_render_node_by_address (layout, dst);
+
+          add_participant (participants, peer);
+          add_participant (participants, at);
+          layout->event_link[e] = add_link (layout, peer, to != G_MAXUINT ? to : at,
+                                            MS_PROTOCOL_UNKNOWN, port, FALSE, at);
         }
     }
+
+  /* lifelines: the nodes that take part, by zone */
+  g_array_append_vals (layout->lifelines, participants->data, participants->len);
+  layout_for_sort = layout;
+  g_array_sort (layout->lifelines, compare_lifelines);
+  layout_for_sort = NULL;
+  layout->column_of = g_new (guint, MAX (layout->nodes->len, 1));
+  for (guint i = 0; i < layout->nodes->len; i++)
+    layout->column_of[i] = G_MAXUINT;
+  for (guint c = 0; c < layout->lifelines->len; c++)
+    layout->column_of[g_array_index (layout->lifelines, guint, c)] = c;
+
+  /* the network view shows the nodes that take part and the routers on their ways (a
+   * scenario's idle hosts would only make the picture smaller), and their zones */
+  layout->node_shown = g_new0 (gboolean, MAX (layout->nodes->len, 1));
+  layout->zone_shown = g_new0 (gboolean, MAX (layout->zones->len, 1));
+  {
+    gboolean any = FALSE;
+
+    for (guint l = 0; l < layout->links->len; l++)
+      {
+        GArray *path = g_array_index (layout->links, LayoutLink, l).path;
+
+        for (guint k = 0; k < path->len; k++)
+          layout->node_shown[g_array_index (path, guint, k)] = TRUE;
+      }
+    for (guint i = 0; i < layout->nodes->len; i++)
+      {
+        layout->node_shown[i] |= layout->column_of[i] != G_MAXUINT;
+        any |= layout->node_shown[i];
+      }
+    for (guint i = 0; i < layout->nodes->len; i++)
+      {
+        MsLayoutNode *node = g_ptr_array_index (layout->nodes, i);
+
+        if (!any)
+          layout->node_shown[i] = TRUE;
+        if (!layout->node_shown[i])
+          continue;
+        if (node->zone_index < layout->zones->len)
+          layout->zone_shown[node->zone_index] = TRUE;
+        if (node->zone_right < layout->zones->len)
+          layout->zone_shown[node->zone_right] = TRUE;
+      }
+  }
   return layout;
 }
 
@@ -407,12 +761,24 @@ ms_trace_layout_free (MsTraceLayout *layout)
 {
   if (layout == NULL)
     return;
+  if (layout->net_cache != NULL && layout->net_cache_free != NULL)
+    layout->net_cache_free (layout->net_cache);
   g_ptr_array_unref (layout->nodes);
   g_hash_table_unref (layout->by_name);
   g_hash_table_unref (layout->by_address);
   g_array_unref (layout->sessions);
   g_hash_table_unref (layout->by_id);
   g_ptr_array_unref (layout->zones);
+  g_array_unref (layout->zone_edges);
+  g_array_unref (layout->edge_router);
+  g_array_unref (layout->lifelines);
+  g_array_unref (layout->links);
+  g_hash_table_unref (layout->link_by_key);
+  g_free (layout->column_of);
+  g_free (layout->node_shown);
+  g_free (layout->zone_shown);
+  g_free (layout->event_peer);
+  g_free (layout->event_link);
   g_free (layout);
 }
 
@@ -429,23 +795,105 @@ ms_trace_layout_get_node (MsTraceLayout *layout,
   return g_ptr_array_index (layout->nodes, index);
 }
 
-static guint
-node_index (MsTraceLayout *layout,
-            const char    *name)
+guint
+ms_trace_layout_get_n_zones (MsTraceLayout *layout)
+{
+  return layout->zones->len;
+}
+
+const MsLayoutZone *
+ms_trace_layout_get_zone (MsTraceLayout *layout,
+                          guint          index)
+{
+  return g_ptr_array_index (layout->zones, index);
+}
+
+gboolean
+ms_trace_layout_is_shown (MsTraceLayout *layout,
+                          guint          node)
+{
+  return node < layout->nodes->len && layout->node_shown[node];
+}
+
+guint
+ms_trace_layout_get_n_lifelines (MsTraceLayout *layout)
+{
+  return layout->lifelines->len;
+}
+
+guint
+ms_trace_layout_get_lifeline (MsTraceLayout *layout,
+                              guint          column)
+{
+  return g_array_index (layout->lifelines, guint, column);
+}
+
+guint
+ms_render_node_index (MsTraceLayout *layout,
+                      const char    *name)
 {
   gpointer found = name ? g_hash_table_lookup (layout->by_name, name) : NULL;
 
   return found ? GPOINTER_TO_UINT (found) - 1 : G_MAXUINT;
 }
 
-static const LayoutSession *
-layout_session_by_id (MsTraceLayout *layout,
-                      guint          id)
+/* The node with this address ("ADDR" or "ADDR:PORT"), or G_MAXUINT. */
+guint
+ms_render_node_by_address (MsTraceLayout *layout,
+                           const char    *endpoint)
+{
+  guint port;
+  g_autofree char *address = ms_render_endpoint_address (endpoint, &port);
+  gpointer found = address ? g_hash_table_lookup (layout->by_address, address) : NULL;
+
+  return found ? GPOINTER_TO_UINT (found) - 1 : G_MAXUINT;
+}
+
+const LayoutSession *
+ms_render_session_by_id (MsTraceLayout *layout,
+                         guint          id)
 {
   gpointer found = g_hash_table_lookup (layout->by_id, GUINT_TO_POINTER (id));
 
   return found ? &g_array_index (layout->sessions, LayoutSession,
                                  GPOINTER_TO_UINT (found) - 1) : NULL;
+}
+
+guint
+ms_render_event_node (MsTraceLayout *layout,
+                      MsTraceEvent  *event)
+{
+  guint at = ms_render_node_index (layout, event->node);
+
+  if (at == G_MAXUINT)
+    {
+      const LayoutSession *ls = ms_render_session_by_id (layout, event->session);
+
+      if (ls != NULL)
+        at = ls->server;
+    }
+  return at;
+}
+
+const char *
+ms_render_zone_kind_label (const char *kind)
+{
+  if (kind == NULL)
+    return NULL;
+  if (strcmp (kind, "home-pool") == 0)
+    /* TRANSLATORS: a network zone: home lines in an ISP's dynamic address pool */
+    return _("Home ISP pool");
+  if (strcmp (kind, "isp") == 0)
+    /* TRANSLATORS: a network zone: the Internet service provider's own servers */
+    return _("ISP");
+  if (strcmp (kind, "internet") == 0)
+    return _("Internet");
+  if (strcmp (kind, "dmz") == 0)
+    /* TRANSLATORS: a network zone between two firewalls */
+    return _("DMZ");
+  if (strcmp (kind, "lan") == 0)
+    return _("Internal LAN");
+  return NULL;
 }
 
 /* Colours: readable on white and on near-black; high contrast saturates and darkens. */
@@ -473,7 +921,16 @@ ms_render_color (const MsRenderStyle *style,
     { 0.75, 0.00, 0.00 }, { 0.00, 0.35, 0.35 },
   };
 
-  if (style->dark)
+  static const MsRgb dark_contrast[MS_N_COLORS] = {
+    { 0.00, 0.00, 0.00 }, { 1.00, 1.00, 1.00 }, { 0.82, 0.82, 0.84 }, { 0.62, 0.63, 0.68 },
+    { 0.80, 0.88, 1.00 }, { 0.45, 0.95, 0.50 }, { 0.55, 0.78, 1.00 }, { 1.00, 0.80, 0.30 },
+    { 1.00, 0.48, 0.45 }, { 0.42, 0.38, 0.06 }, { 0.13, 0.14, 0.17 }, { 0.24, 0.28, 0.36 },
+    { 1.00, 0.35, 0.35 }, { 0.30, 0.95, 0.95 },
+  };
+
+  if (style->dark && style->high_contrast)
+    *rgb = dark_contrast[color];
+  else if (style->dark)
     *rgb = dark[color];
   else if (style->high_contrast)
     *rgb = contrast[color];
@@ -504,10 +961,11 @@ ms_render_color_for_line (const MsTraceLine *line)
   return MS_COLOR_FG;
 }
 
-static void
-set_color (cairo_t             *cr,
-           const MsRenderStyle *style,
-           MsColor              color)
+
+void
+ms_render_set_color (cairo_t             *cr,
+                     const MsRenderStyle *style,
+                     MsColor              color)
 {
   MsRgb rgb;
 
@@ -515,17 +973,17 @@ set_color (cairo_t             *cr,
   cairo_set_source_rgb (cr, rgb.r, rgb.g, rgb.b);
 }
 
-static double
-line_width (const MsRenderStyle *style)
+double
+ms_render_line_width (const MsRenderStyle *style)
 {
   return (style->high_contrast ? 2.5 : 1.4) * style->scale;
 }
 
-static PangoLayout *
-new_text (cairo_t             *cr,
-          const MsRenderStyle *style,
-          double               size,
-          gboolean             bold)
+PangoLayout *
+ms_render_new_text (cairo_t             *cr,
+                    const MsRenderStyle *style,
+                    double               size,
+                    gboolean             bold)
 {
   PangoLayout *layout = pango_cairo_create_layout (cr);
   g_autoptr(PangoFontDescription) font =
@@ -541,14 +999,14 @@ new_text (cairo_t             *cr,
 }
 
 /* Draws text with its top-left (align 0), centre (0.5) or right (1) at x. */
-static double
-draw_text (cairo_t     *cr,
-           PangoLayout *layout,
-           const char  *text,
-           double       x,
-           double       y,
-           double       max_width,
-           double       align)
+double
+ms_render_text (cairo_t     *cr,
+                PangoLayout *layout,
+                const char  *text,
+                double       x,
+                double       y,
+                double       max_width,
+                double       align)
 {
   int w, h;
 
@@ -560,24 +1018,24 @@ draw_text (cairo_t     *cr,
   return w;
 }
 
-static void
-text_size (PangoLayout *layout,
-           const char  *text,
-           int         *w,
-           int         *h)
+void
+ms_render_text_size (PangoLayout *layout,
+                     const char  *text,
+                     int         *w,
+                     int         *h)
 {
   pango_layout_set_text (layout, text, -1);
   pango_layout_set_width (layout, -1);
   pango_layout_get_pixel_size (layout, w, h);
 }
 
-static void
-rounded_rect (cairo_t *cr,
-              double   x,
-              double   y,
-              double   w,
-              double   h,
-              double   r)
+void
+ms_render_rounded_rect (cairo_t *cr,
+                        double   x,
+                        double   y,
+                        double   w,
+                        double   h,
+                        double   r)
 {
   cairo_new_sub_path (cr);
   cairo_arc (cr, x + w - r, y + r, r, -G_PI / 2, 0);
@@ -587,70 +1045,104 @@ rounded_rect (cairo_t *cr,
   cairo_close_path (cr);
 }
 
-/* A padlock: the line went over TLS. */
-static void
-draw_lock (cairo_t             *cr,
-           const MsRenderStyle *style,
-           double               x,
-           double               y)
+/* A padlock: TLS is on. */
+void
+ms_render_lock (cairo_t             *cr,
+                const MsRenderStyle *style,
+                double               x,
+                double               y,
+                double               size)
 {
-  double s = 5.0 * style->scale;
+  double s = size / 2;
 
-  set_color (cr, style, MS_COLOR_TLS);
-  cairo_set_line_width (cr, 1.6 * style->scale);
+  ms_render_set_color (cr, style, MS_COLOR_TLS);
+  cairo_set_line_width (cr, MAX (1.5, s * 0.32));
   cairo_new_path (cr);
-  cairo_arc (cr, x, y - s * 0.3, s * 0.65, G_PI, 2 * G_PI);
+  cairo_arc (cr, x, y - s * 0.3, s * 0.62, G_PI, 2 * G_PI);
   cairo_stroke (cr);
-  cairo_rectangle (cr, x - s, y - s * 0.3, 2 * s, 1.5 * s);
+  ms_render_rounded_rect (cr, x - s, y - s * 0.3, 2 * s, 1.5 * s, s * 0.2);
   cairo_fill (cr);
 }
 
-static void
-draw_cross (cairo_t             *cr,
-            const MsRenderStyle *style,
-            double               x,
-            double               y,
-            double               size)
+void
+ms_render_cross (cairo_t             *cr,
+                 const MsRenderStyle *style,
+                 double               x,
+                 double               y,
+                 double               size)
 {
-  set_color (cr, style, MS_COLOR_BLOCK);
-  cairo_set_line_width (cr, 3.0 * style->scale);
+  ms_render_set_color (cr, style, MS_COLOR_BLOCK);
+  cairo_set_line_width (cr, MAX (3.0 * style->scale, size * 0.3));
+  cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
   cairo_move_to (cr, x - size, y - size);
   cairo_line_to (cr, x + size, y + size);
   cairo_move_to (cr, x + size, y - size);
   cairo_line_to (cr, x - size, y + size);
   cairo_stroke (cr);
+  cairo_set_line_cap (cr, CAIRO_LINE_CAP_BUTT);
 }
 
-static void
-draw_arrow (cairo_t *cr,
-            double   x1,
-            double   x2,
-            double   y,
-            double   head,
-            gboolean dashed,
-            gboolean with_head)
+/* An envelope @size wide centred on x, y. */
+void
+ms_render_envelope (cairo_t             *cr,
+                    const MsRenderStyle *style,
+                    double               x,
+                    double               y,
+                    double               size)
 {
-  double dir = x2 >= x1 ? 1.0 : -1.0;
-  static const double dash[] = { 6.0, 4.0 };
+  double w = size, h = size * 0.68;
 
-  if (dashed)
-    cairo_set_dash (cr, dash, 2, 0);
-  cairo_move_to (cr, x1, y);
-  cairo_line_to (cr, x2 - dir * head * 0.6, y);
+  cairo_set_line_width (cr, MAX (1.5, size * 0.07));
+  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+  ms_render_set_color (cr, style, MS_COLOR_CURRENT);
+  ms_render_rounded_rect (cr, x - w / 2, y - h / 2, w, h, size * 0.06);
+  cairo_fill_preserve (cr);
+  ms_render_set_color (cr, style, MS_COLOR_FG);
   cairo_stroke (cr);
-  cairo_set_dash (cr, NULL, 0, 0);
-  if (!with_head)
-    return;
-  cairo_move_to (cr, x2, y);
-  cairo_line_to (cr, x2 - dir * head, y - head * 0.55);
-  cairo_line_to (cr, x2 - dir * head, y + head * 0.55);
-  cairo_close_path (cr);
-  cairo_fill (cr);
+  cairo_move_to (cr, x - w / 2 + size * 0.04, y - h / 2 + size * 0.04);
+  cairo_line_to (cr, x, y + h * 0.12);
+  cairo_line_to (cr, x + w / 2 - size * 0.04, y - h / 2 + size * 0.04);
+  cairo_stroke (cr);
+  cairo_set_line_join (cr, CAIRO_LINE_JOIN_MITER);
+}
+
+void
+ms_render_badge (cairo_t             *cr,
+                 PangoLayout         *text,
+                 const MsRenderStyle *style,
+                 const char          *label,
+                 double               x,
+                 double               y,
+                 double               max_width,
+                 double               min_left,
+                 double               max_right,
+                 MsColor              color)
+{
+  int w, h;
+  double pad = 5 * style->scale;
+  MsRgb rgb;
+
+  ms_render_text_size (text, label, &w, &h);
+  w = MIN (w, (int) max_width);
+  /* keep the whole badge inside [min_left, max_right] */
+  if (max_right > 0 && x + w / 2.0 + pad > max_right)
+    x = max_right - w / 2.0 - pad;
+  if (x - w / 2.0 - pad < min_left)
+    x = min_left + w / 2.0 + pad;
+  ms_render_color (style, color, &rgb);
+  ms_render_set_color (cr, style, MS_COLOR_BG);
+  ms_render_rounded_rect (cr, x - w / 2.0 - pad, y - h / 2.0 - pad / 2, w + 2 * pad, h + pad,
+                          4 * style->scale);
+  cairo_fill_preserve (cr);
+  cairo_set_source_rgb (cr, rgb.r, rgb.g, rgb.b);
+  cairo_set_line_width (cr, ms_render_line_width (style));
+  cairo_stroke (cr);
+  ms_render_text (cr, text, label, x - w / 2.0, y - h / 2.0, max_width, 0);
 }
 
 /* The narration in the language of the messages (LANGUAGE=ja → "ja"). */
-static const char *
-event_text_for_language (MsTraceEvent *event)
+const char *
+ms_render_event_text_for_language (MsTraceEvent *event)
 {
   const char * const *langs = g_get_language_names ();
   const char *ja = json_object_get_string_member_with_default (event->fields, "ja", NULL);
@@ -659,679 +1151,235 @@ event_text_for_language (MsTraceEvent *event)
 
   if (langs[0] != NULL && g_str_has_prefix (langs[0], "ja") && ja != NULL)
     return ja;
-  return en ? en : text ? text : ja;
+  return en ? en : text ? text : ja ? ja : "";
 }
 
-/* A short description of an event for a badge: "spf=fail", "blocked: op25b". */
-static char *
-event_summary (MsTraceEvent *event)
+static const char *
+field (MsTraceEvent *event,
+       const char   *name)
 {
-  g_autoptr(GList) members = json_object_get_members (event->fields);
-  GString *out;
+  return json_object_get_string_member_with_default (event->fields, name, NULL);
+}
 
-  if (g_strcmp0 (event->type, "narration") == 0)
-    return g_strdup (event_text_for_language (event));
-  if (g_strcmp0 (event->type, "blocked") == 0)
-    {
-      const char *reason = json_object_get_string_member_with_default (event->fields,
-                                                                       "reason", "?");
-      /* TRANSLATORS: a packet dropped by a router, with the rule's name (op25b) */
-      return g_strdup_printf (_("✕ blocked: %s"), reason);
-    }
-  if (g_strcmp0 (event->type, "policy") == 0 && json_object_has_member (event->fields, "check"))
-    return g_strdup_printf ("%s: %s",
-                            json_object_get_string_member_with_default (event->fields,
-                                                                        "check", ""),
-                            json_object_get_string_member_with_default (event->fields,
-                                                                        "result", ""));
-  out = g_string_new (event->type);
-  for (GList *l = members; l != NULL && out->len < 80; l = l->next)
-    {
-      JsonNode *value = json_object_get_member (event->fields, l->data);
-
-      if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING)
-        g_string_append_printf (out, " %s=%s", (char *) l->data, json_node_get_string (value));
-      else if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_INT64)
-        g_string_append_printf (out, " %s=%" G_GINT64_FORMAT, (char *) l->data,
-                                json_node_get_int (value));
-    }
-  return g_string_free (out, FALSE);
+static const char *
+or_default (const char *value,
+            const char *fallback)
+{
+  return value != NULL ? value : fallback;
 }
 
 static gboolean
-event_failed (MsTraceEvent *event)
+field_is (MsTraceEvent *event,
+          const char   *name,
+          const char   *value)
+{
+  return g_strcmp0 (field (event, name), value) == 0;
+}
+
+/* A policy decision in a few words. */
+static char *
+policy_label (MsTraceEvent *event)
+{
+  const char *check = field (event, "check");
+  const char *result = field (event, "result");
+
+  if (check == NULL || result == NULL)
+    return NULL;
+  if (strcmp (check, "auth") == 0)
+    return g_strdup (strcmp (result, "ok") == 0 ? _("AUTH ok") : _("AUTH failed"));
+  if (strcmp (check, "relay") == 0)
+    return g_strdup (strcmp (result, "allowed") == 0 ? _("relay allowed") : _("relay denied"));
+  if (strcmp (check, "spf") == 0)
+    /* TRANSLATORS: %s is the SPF result as RFC 7208 names it (pass, fail, softfail...) */
+    return g_strdup_printf (_("SPF %s"), result);
+  if (strcmp (check, "spf-action") == 0)
+    return g_strdup (strcmp (result, "rejected") == 0 ? _("SPF: rejected")
+                                                      : _("SPF: marked in the header"));
+  if (strcmp (check, "message-id") == 0)
+    return g_strdup (_("Message-ID added"));
+  if (strcmp (check, "mx") == 0)
+    return g_strdup_printf (_("MX: %s"), result);
+  if (strcmp (check, "recipient") == 0)
+    return g_strdup_printf (strcmp (result, "accepted") == 0 ? _("recipient %s accepted")
+                                                             : _("recipient %s rejected"),
+                            field (event, "recipient") ? field (event, "recipient") : "");
+  if (strcmp (check, "transport") == 0)
+    return g_strdup_printf (_("transport → %s"), result);
+  if (strcmp (check, "tempfail") == 0)
+    return g_strdup (_("greylisted: 451, try later"));
+  if (strcmp (check, "pop-before-smtp") == 0)
+    return g_strdup (_("POP before SMTP: relaying opened"));
+  return g_strdup_printf ("%s: %s", check, result);
+}
+
+static char *
+dns_label (MsTraceEvent *event)
+{
+  const char *name = field (event, "name") ? field (event, "name") : "?";
+  const char *qtype = field (event, "qtype") ? field (event, "qtype") : "";
+  JsonNode *answers = json_object_get_member (event->fields, "answers");
+
+  if (field_is (event, "direction", "query"))
+    /* TRANSLATORS: a DNS question: the type (MX, A, TXT) and the name asked about */
+    return g_strdup_printf (_("DNS query: %s %s?"), qtype, name);
+  if (answers != NULL && JSON_NODE_HOLDS_ARRAY (answers)
+      && json_array_get_length (json_node_get_array (answers)) > 0)
+    {
+      JsonArray *array = json_node_get_array (answers);
+      g_autoptr(GString) list = g_string_new (NULL);
+
+      for (guint i = 0; i < json_array_get_length (array) && i < 3; i++)
+        g_string_append_printf (list, "%s%s", i ? ", " : "",
+                                json_array_get_string_element (array, i));
+      if (json_array_get_length (array) > 3)
+        g_string_append (list, ", …");
+      /* TRANSLATORS: a DNS answer: the type asked for, then the records */
+      return g_strdup_printf (_("DNS answer: %s %s"), qtype, list->str);
+    }
+  return g_strdup_printf (_("DNS answer: %s %s"), qtype,
+                          field (event, "status") ? field (event, "status") : "?");
+}
+
+char *
+ms_render_event_label (MsTraceEvent *event)
+{
+  const char *type = event->type;
+
+  if (strcmp (type, "narration") == 0)
+    return g_strdup (ms_render_event_text_for_language (event));
+  if (strcmp (type, "blocked") == 0)
+    /* TRANSLATORS: a packet dropped by a router, with the rule's name (op25b) */
+    return g_strdup_printf (_("✕ blocked: %s"), field (event, "reason") ? field (event, "reason")
+                                                                         : "?");
+  if (strcmp (type, "policy") == 0 && field (event, "check") != NULL)
+    return policy_label (event);
+  if (strcmp (type, "dns") == 0)
+    return dns_label (event);
+  if (strcmp (type, "compose") == 0)
+    /* TRANSLATORS: a mail program writes a message: sender → recipients */
+    return g_strdup_printf (_("new message: %s → %s"), or_default (field (event, "from"), ""),
+                            or_default (field (event, "recipients"), ""));
+  if (strcmp (type, "queued") == 0)
+    return g_strdup_printf (_("queued as %s"), or_default (field (event, "queue_id"), "?"));
+  if (strcmp (type, "relayed") == 0)
+    return g_strdup_printf (_("relayed to %s"), or_default (field (event, "relay"), or_default (field (event, "address"), "?")));
+  if (strcmp (type, "delivered") == 0)
+    return g_strdup_printf (_("delivered to %s"), or_default (field (event, "recipient"), "?"));
+  if (strcmp (type, "submitted") == 0)
+    return g_strdup (field_is (event, "result", "accepted") ? _("submission accepted")
+                                                           : _("submission failed"));
+  if (strcmp (type, "connect-failed") == 0)
+    return g_strdup (_("connection failed: no answer"));
+  if (strcmp (type, "fetched") == 0)
+    return g_strdup_printf (_("messages fetched: %s"), or_default (field (event, "messages"), "0"));
+  if (strcmp (type, "bounced") == 0)
+    return g_strdup_printf (_("bounced: %s"), or_default (field (event, "recipient"), "?"));
+  if (strcmp (type, "deferred") == 0)
+    return g_strdup_printf (_("deferred, retry in %s s"), or_default (field (event, "retry_in_s"), "?"));
+  if (strcmp (type, "nat") == 0)
+    return g_strdup_printf (_("NAT: %s → %s"), or_default (field (event, "inside"), "?"),
+                            or_default (field (event, "outside"), "?"));
+  if (strcmp (type, "switch") == 0)
+    return g_strdup_printf (_("switch: %s = %s"), or_default (field (event, "name"), "?"),
+                            or_default (field (event, "value"), "?"));
+  if (strcmp (type, "mojibake") == 0)
+    return g_strdup_printf (_("garbled %s header"), or_default (field (event, "header"), ""));
+  return g_strdup (type);
+}
+
+gboolean
+ms_render_event_failed (MsTraceEvent *event)
 {
   return ms_step_mark_for_event (event) != MS_STEP_MARK_NONE;
 }
 
-double
-ms_sequence_row_height (const MsRenderStyle *style)
+char *
+ms_render_badge_label (MsTraceEvent *event,
+                       gboolean     *bad)
 {
-  return SEQ_ROW_HEIGHT * style->scale;
-}
+  const char *check = field (event, "check");
 
-double
-ms_sequence_header_height (const MsRenderStyle *style)
-{
-  return SEQ_HEADER_HEIGHT * style->scale;
-}
-
-double
-ms_sequence_content_height (MsPlaybackModel     *model,
-                            const MsRenderStyle *style)
-{
-  return ms_sequence_header_height (style)
-         + ms_playback_model_get_n_steps (model) * ms_sequence_row_height (style)
-         + ms_sequence_row_height (style);
-}
-
-guint
-ms_sequence_step_at (MsPlaybackModel     *model,
-                     const MsRenderStyle *style,
-                     double               y,
-                     double               scroll_y)
-{
-  double row;
-
-  if (y < ms_sequence_header_height (style))
-    return G_MAXUINT;
-  row = (y + scroll_y - ms_sequence_header_height (style)) / ms_sequence_row_height (style);
-  if (row < 0 || row >= ms_playback_model_get_n_steps (model))
-    return G_MAXUINT;
-  return (guint) row;
-}
-
-static double
-lifeline_x (MsTraceLayout *layout,
-            guint          index,
-            double         width,
-            double         scale)
-{
-  double left = SEQ_TIME_COLUMN * scale;
-  double n = MAX (layout->nodes->len, 1);
-
-  return left + (index + 0.5) * (width - left) / n;
-}
-
-static void
-render_badge (cairo_t             *cr,
-              PangoLayout         *text,
-              const MsRenderStyle *style,
-              const char          *label,
-              double               x,
-              double               y,
-              double               max_width,
-              double               min_left,
-              double               max_right,
-              MsColor              color)
-{
-  int w, h;
-  double pad = 5 * style->scale;
-  MsRgb rgb;
-
-  text_size (text, label, &w, &h);
-  w = MIN (w, (int) max_width);
-  /* keep the whole badge inside [min_left, ...) */
-  if (max_right > 0 && x + w / 2.0 + pad > max_right)
-    x = max_right - w / 2.0 - pad;
-  if (x - w / 2.0 - pad < min_left)
-    x = min_left + w / 2.0 + pad;
-  ms_render_color (style, color, &rgb);
-  set_color (cr, style, MS_COLOR_BG);
-  rounded_rect (cr, x - w / 2.0 - pad, y - h / 2.0 - pad / 2, w + 2 * pad, h + pad, 4 * style->scale);
-  cairo_fill_preserve (cr);
-  cairo_set_source_rgb (cr, rgb.r, rgb.g, rgb.b);
-  cairo_set_line_width (cr, line_width (style));
-  cairo_stroke (cr);
-  draw_text (cr, text, label, x - w / 2.0, y - h / 2.0, max_width, 0);
-}
-
-void
-ms_sequence_render (cairo_t             *cr,
-                    MsPlaybackModel     *model,
-                    MsTraceLayout       *layout,
-                    const MsRenderStyle *style,
-                    double               width,
-                    double               height,
-                    double               scroll_y)
-{
-  double row_h = ms_sequence_row_height (style);
-  double header_h = ms_sequence_header_height (style);
-  double scale = style->scale;
-  guint n_steps = ms_playback_model_get_n_steps (model);
-  guint cursor = ms_playback_model_get_cursor (model);
-  guint first, last;
-  g_autoptr(PangoLayout) text = new_text (cr, style, BASE_FONT_SIZE, FALSE);
-  g_autoptr(PangoLayout) small = new_text (cr, style, BASE_FONT_SIZE * 0.85, FALSE);
-  g_autoptr(PangoLayout) bold = new_text (cr, style, BASE_FONT_SIZE * 1.05, TRUE);
-  MsTrace *trace = ms_playback_model_get_trace (model);
-  double column = (width - SEQ_TIME_COLUMN * scale) / MAX (layout->nodes->len, 1);
-
-  set_color (cr, style, MS_COLOR_BG);
-  cairo_paint (cr);
-  if (n_steps == 0)
+  *bad = ms_render_event_failed (event);
+  if (strcmp (event->type, "policy") == 0 && check != NULL
+      && (strcmp (check, "auth") == 0 || strcmp (check, "relay") == 0
+          || strcmp (check, "spf") == 0 || strcmp (check, "tempfail") == 0
+          || strcmp (check, "pop-before-smtp") == 0
+          || (strcmp (check, "recipient") == 0 && !field_is (event, "result", "accepted"))
+          || (strcmp (check, "spf-action") == 0 && field_is (event, "result", "rejected"))))
     {
-      set_color (cr, style, MS_COLOR_DIM);
-      draw_text (cr, text, _("Nothing to draw: this trace has no protocol lines or events."),
-                 width / 2, height / 2, width - 40, 0.5);
-      return;
+      if (strcmp (check, "spf") == 0)
+        *bad = !field_is (event, "result", "pass");
+      return policy_label (event);
     }
-
-  /* only the rows in view */
-  first = (guint) MAX (0.0, floor (scroll_y / row_h));
-  last = (guint) MIN ((double) n_steps, ceil ((scroll_y + height) / row_h) + 1);
-
-  cairo_save (cr);
-  cairo_rectangle (cr, 0, header_h, width, height - header_h);
-  cairo_clip (cr);
-
-  /* lifelines */
-  set_color (cr, style, MS_COLOR_LIFELINE);
-  cairo_set_line_width (cr, line_width (style));
-  for (guint i = 0; i < layout->nodes->len; i++)
+  if (strcmp (event->type, "delivered") == 0 || strcmp (event->type, "bounced") == 0
+      || strcmp (event->type, "deferred") == 0)
     {
-      double x = round (lifeline_x (layout, i, width, scale)) + 0.5;
-
-      cairo_move_to (cr, x, header_h);
-      cairo_line_to (cr, x, height);
+      *bad = strcmp (event->type, "delivered") != 0;
+      return ms_render_event_label (event);
     }
-  cairo_stroke (cr);
-
-  for (guint r = first; r < last; r++)
-    {
-      const MsStep *step = ms_playback_model_get_step (model, r);
-      double top = header_h + r * row_h - scroll_y;
-      double y = top + row_h * 0.62;
-      char time[32];
-
-      if (r == cursor)
-        {
-          set_color (cr, style, MS_COLOR_CURRENT);
-          cairo_rectangle (cr, 0, top, width, row_h);
-          cairo_fill (cr);
-          set_color (cr, style, MS_COLOR_FG);
-          cairo_rectangle (cr, 0, top, 4 * scale, row_h);
-          cairo_fill (cr);
-        }
-      g_snprintf (time, sizeof time, "%.3f s", step->t_us / 1e6);
-      set_color (cr, style, MS_COLOR_DIM);
-      draw_text (cr, small, time, SEQ_TIME_COLUMN * scale - 8 * scale, top + row_h * 0.25,
-                 -1, 1.0);
-
-      if (step->kind == MS_STEP_LINE)
-        {
-          MsTraceLine *line = ms_playback_model_get_step_line (model, step);
-          const LayoutSession *ls = &g_array_index (layout->sessions, LayoutSession,
-                                                    step->session_index);
-          guint from = line->dir == MS_DIR_CLIENT ? ls->client : ls->server;
-          guint to = line->dir == MS_DIR_CLIENT ? ls->server : ls->client;
-          double x1 = lifeline_x (layout, from, width, scale);
-          double x2 = lifeline_x (layout, to, width, scale);
-          gboolean tls = step->index >= ls->tls_from;
-          g_autofree char *label = ms_text_format_line_text (step->session->protocol, line,
-                                                             style->show_secrets);
-          double span = fabs (x2 - x1);
-
-          set_color (cr, style, ms_render_color_for_line (line));
-          cairo_set_line_width (cr, line_width (style) * (r == cursor ? 1.8 : 1.0));
-          if (from == to)
-            {
-              /* both ends on one lifeline: a short loop */
-              cairo_move_to (cr, x1, y - 6 * scale);
-              cairo_line_to (cr, x1 + 24 * scale, y - 6 * scale);
-              cairo_line_to (cr, x1 + 24 * scale, y);
-              cairo_stroke (cr);
-              draw_arrow (cr, x1 + 24 * scale, x1, y, 8 * scale, FALSE, TRUE);
-              x1 = x1 + 28 * scale;
-              x2 = x1 + MAX (column - 40 * scale, 120 * scale);
-              span = fabs (x2 - x1);
-            }
-          else
-            draw_arrow (cr, x1, x2, y, 9 * scale, line->kind == MS_LINE_DATA, TRUE);
-          if (tls)
-            draw_lock (cr, style, MIN (x1, x2) + 10 * scale, y - 9 * scale);
-          /* the text may run past the arrow to the right edge: a row holds one line */
-          set_color (cr, style, ms_render_color_for_line (line));
-          draw_text (cr, r == cursor ? bold : text, label,
-                     MIN (x1, x2) + (tls ? 20 : 8) * scale, top + 1 * scale,
-                     MAX (span, width - MIN (x1, x2)) - (tls ? 28 : 16) * scale, 0);
-        }
-      else
-        {
-          MsTraceEvent *event = ms_playback_model_get_step_event (model, step);
-          const LayoutSession *ls = layout_session_by_id (layout, event->session);
-          guint at = node_index (layout, event->node);
-          g_autofree char *summary = event_summary (event);
-
-          if (at == G_MAXUINT && ls != NULL)
-            at = ls->server;
-          if (g_strcmp0 (event->type, "blocked") == 0 && at != G_MAXUINT)
-            {
-              guint from = ls ? ls->client : blocked_source (layout, event);
-              double x2 = lifeline_x (layout, at, width, scale);
-              double x1 = from != G_MAXUINT ? lifeline_x (layout, from, width, scale)
-                                            : x2 - column / 2;
-
-              set_color (cr, style, MS_COLOR_BLOCK);
-              cairo_set_line_width (cr, line_width (style) * 1.5);
-              draw_arrow (cr, x1, x2, y, 9 * scale, TRUE, FALSE);
-              draw_cross (cr, style, x2, y, 7 * scale);
-              set_color (cr, style, MS_COLOR_BLOCK);
-              if (width - x2 > column)
-                draw_text (cr, bold, summary, x2 + 12 * scale, top + 2 * scale,
-                           width - x2 - 16 * scale, 0);
-              else
-                draw_text (cr, bold, summary, MIN (x1, x2) - 8 * scale, top + 2 * scale,
-                           MIN (x1, x2) - SEQ_TIME_COLUMN * scale, 1.0);
-            }
-          else if (g_strcmp0 (event->type, "narration") == 0 || at == G_MAXUINT)
-            {
-              set_color (cr, style, MS_COLOR_DIM);
-              pango_layout_set_attributes (text, NULL);
-              draw_text (cr, text, summary, SEQ_TIME_COLUMN * scale + 8 * scale,
-                         top + 4 * scale, width - SEQ_TIME_COLUMN * scale - 16 * scale, 0);
-            }
-          else
-            {
-              double x = lifeline_x (layout, at, width, scale);
-
-              set_color (cr, style, event_failed (event) ? MS_COLOR_5XX : MS_COLOR_FG);
-              render_badge (cr, small, style, summary, x, top + row_h / 2, column * 1.6,
-                            SEQ_TIME_COLUMN * scale + 4 * scale, width - 4 * scale,
-                            event_failed (event) ? MS_COLOR_5XX : MS_COLOR_2XX);
-            }
-        }
-    }
-  cairo_restore (cr);
-
-  /* the header stays in place while the rows scroll */
-  set_color (cr, style, MS_COLOR_ZONE);
-  cairo_rectangle (cr, 0, 0, width, header_h);
-  cairo_fill (cr);
-  set_color (cr, style, MS_COLOR_LIFELINE);
-  cairo_set_line_width (cr, 1.0);
-  cairo_move_to (cr, 0, header_h - 0.5);
-  cairo_line_to (cr, width, header_h - 0.5);
-  cairo_stroke (cr);
-  for (guint i = 0; i < layout->nodes->len; i++)
-    {
-      MsLayoutNode *node = g_ptr_array_index (layout->nodes, i);
-      double x = lifeline_x (layout, i, width, scale);
-      g_autofree char *sub = NULL;
-
-      set_color (cr, style, MS_COLOR_FG);
-      draw_text (cr, bold, node->name, x, 6 * scale, column - 8 * scale, 0.5);
-      if (node->role != NULL && node->address != NULL && g_strcmp0 (node->address, node->name) != 0)
-        sub = g_strdup_printf ("%s · %s", node->role, node->address);
-      else
-        sub = g_strdup (node->role ? node->role : node->address ? node->address : "");
-      set_color (cr, style, MS_COLOR_DIM);
-      draw_text (cr, small, sub, x, 6 * scale + BASE_FONT_SIZE * 1.9 * scale, column - 8 * scale, 0.5);
-    }
-  (void) trace;
+  return NULL;
 }
 
-/* ---- network view ---- */
-
-typedef struct
+char *
+ms_render_step_tooltip (MsPlaybackModel *model,
+                        guint            index,
+                        gboolean         show_secrets)
 {
-  double x, y;  /* centre */
-} Point;
+  const MsStep *step;
+  GString *out;
 
-/* Zones side by side; inside a zone, nodes in as many rows as fit under one another
- * (node_h plus room for a badge), then in more columns. Returns the width of the
- * narrowest cell, which bounds the node boxes. */
-static double
-place_nodes (MsTraceLayout *layout,
-             double         width,
-             double         height,
-             double         scale,
-             double         node_h,
-             Point         *points,
-             double        *zone_x,
-             double        *zone_w)
-{
-  guint n_zones = MAX (layout->zones->len, 1);
-  double margin = 16 * scale;
-  double col_w = (width - 2 * margin) / n_zones;
-  double top = 36 * scale, avail = height - 96 * scale;
-  guint rows_fit = (guint) MAX (1.0, floor (avail / (node_h + 30 * scale)));
-  double narrowest = col_w;
-
-  for (guint z = 0; z < layout->zones->len; z++)
+  if (index >= ms_playback_model_get_n_steps (model))
+    return NULL;
+  step = ms_playback_model_get_step (model, index);
+  if (step->kind == MS_STEP_LINE)
     {
-      const char *zone = g_ptr_array_index (layout->zones, z);
-      guint n_in = 0, k = 0, rows, cols;
+      MsTraceLine *line = ms_playback_model_get_step_line (model, step);
+      g_autofree char *text = ms_text_format_line_text (step->session->protocol, line,
+                                                        show_secrets);
 
-      zone_x[z] = margin + z * col_w;
-      zone_w[z] = col_w;
-      for (guint i = 0; i < layout->nodes->len; i++)
-        n_in += strcmp (((MsLayoutNode *) g_ptr_array_index (layout->nodes, i))->zone, zone) == 0;
-      rows = MIN (MAX (n_in, 1), rows_fit);
-      cols = (MAX (n_in, 1) + rows - 1) / rows;
-      narrowest = MIN (narrowest, col_w / cols);
-      for (guint i = 0; i < layout->nodes->len; i++)
-        {
-          MsLayoutNode *node = g_ptr_array_index (layout->nodes, i);
-          guint row = k % rows, col = k / rows;
-
-          if (strcmp (node->zone, zone) != 0)
-            continue;
-          points[i].x = zone_x[z] + (col + 0.5) * col_w / cols;
-          points[i].y = top + (row + 0.5) * avail / rows;
-          k++;
-        }
+      return g_strdup_printf ("%s %s → %s\n%s",
+                              line->dir == MS_DIR_CLIENT ? "C:" : "S:",
+                              line->dir == MS_DIR_CLIENT ? step->session->client
+                                                         : step->session->server,
+                              line->dir == MS_DIR_CLIENT ? step->session->server
+                                                         : step->session->client,
+                              text);
     }
-  return narrowest;
-}
-
-static void
-draw_envelope (cairo_t             *cr,
-               const MsRenderStyle *style,
-               double               x,
-               double               y)
-{
-  double w = 26 * style->scale, h = 18 * style->scale;
-
-  cairo_set_line_width (cr, 1.8 * style->scale);
-  set_color (cr, style, MS_COLOR_CURRENT);
-  cairo_rectangle (cr, x - w / 2, y - h / 2, w, h);
-  cairo_fill_preserve (cr);
-  set_color (cr, style, MS_COLOR_FG);
-  cairo_stroke (cr);
-  cairo_move_to (cr, x - w / 2, y - h / 2);
-  cairo_line_to (cr, x, y + h * 0.1);
-  cairo_line_to (cr, x + w / 2, y - h / 2);
-  cairo_stroke (cr);
-}
-
-/* The path of a session: client → (router →) server. */
-static guint
-session_path (const LayoutSession *ls,
-              const Point         *points,
-              Point               *path)
-{
-  guint n = 0;
-
-  path[n++] = points[ls->client];
-  if (ls->router != G_MAXUINT)
-    path[n++] = points[ls->router];
-  path[n++] = points[ls->server];
-  return n;
-}
-
-static Point
-point_along (const Point *path,
-             guint        n,
-             double       phase)
-{
-  double total = 0, want, walked = 0;
-  Point p = path[0];
-
-  for (guint i = 0; i + 1 < n; i++)
-    total += hypot (path[i + 1].x - path[i].x, path[i + 1].y - path[i].y);
-  want = CLAMP (phase, 0.0, 1.0) * total;
-  for (guint i = 0; i + 1 < n; i++)
+  else
     {
-      double seg = hypot (path[i + 1].x - path[i].x, path[i + 1].y - path[i].y);
-
-      if (walked + seg >= want && seg > 0)
-        {
-          double f = (want - walked) / seg;
-
-          p.x = path[i].x + f * (path[i + 1].x - path[i].x);
-          p.y = path[i].y + f * (path[i + 1].y - path[i].y);
-          return p;
-        }
-      walked += seg;
-    }
-  return path[n - 1];
-}
-
-void
-ms_network_render (cairo_t             *cr,
-                   MsPlaybackModel     *model,
-                   MsTraceLayout       *layout,
-                   const MsRenderStyle *style,
-                   double               width,
-                   double               height,
-                   double               phase)
-{
-  double scale = style->scale;
-  guint n_nodes = layout->nodes->len;
-  g_autofree Point *points = g_new0 (Point, MAX (n_nodes, 1));
-  g_autofree double *zone_x = g_new0 (double, MAX (layout->zones->len, 1));
-  g_autofree double *zone_w = g_new0 (double, MAX (layout->zones->len, 1));
-  g_autofree char **badges = g_new0 (char *, MAX (n_nodes, 1));
-  g_autofree gboolean *badge_bad = g_new0 (gboolean, MAX (n_nodes, 1));
-  g_autoptr(GHashTable) drawn = g_hash_table_new (NULL, NULL);
-  g_autoptr(GHashTable) blocked_paths = g_hash_table_new (NULL, NULL);
-  g_autoptr(PangoLayout) text = new_text (cr, style, BASE_FONT_SIZE, FALSE);
-  g_autoptr(PangoLayout) small = new_text (cr, style, BASE_FONT_SIZE * 0.85, FALSE);
-  g_autoptr(PangoLayout) bold = new_text (cr, style, BASE_FONT_SIZE * 1.05, TRUE);
-  const MsStep *current = ms_playback_model_get_current (model);
-  MsTrace *trace = ms_playback_model_get_trace (model);
-  guint cursor = ms_playback_model_get_cursor (model);
-  double node_w = NET_NODE_WIDTH * scale, node_h = NET_NODE_HEIGHT * scale;
-  guint n_event_steps;
-  const guint *event_steps = ms_playback_model_get_event_steps (model, &n_event_steps);
-
-  set_color (cr, style, MS_COLOR_BG);
-  cairo_paint (cr);
-  if (n_nodes == 0)
-    {
-      set_color (cr, style, MS_COLOR_DIM);
-      draw_text (cr, text, _("No network yet: the trace has no sessions."), width / 2,
-                 height / 2, width - 40, 0.5);
-      return;
-    }
-  {
-    double cell = place_nodes (layout, width, height, scale, node_h, points, zone_x, zone_w);
-
-    /* room between the boxes for the links and their labels */
-    node_w = MIN (node_w, cell * 0.8);
-  }
-
-  /* zones */
-  for (guint z = 0; z < layout->zones->len; z++)
-    {
-      const char *zone = g_ptr_array_index (layout->zones, z);
-
-      if (zone[0] == '\0')
-        continue;
-      set_color (cr, style, MS_COLOR_ZONE);
-      rounded_rect (cr, zone_x[z] + 4 * scale, 6 * scale, zone_w[z] - 8 * scale,
-                    height - 12 * scale, 10 * scale);
-      cairo_fill_preserve (cr);
-      set_color (cr, style, MS_COLOR_LIFELINE);
-      cairo_set_line_width (cr, 1.0 * scale);
-      cairo_stroke (cr);
-      set_color (cr, style, MS_COLOR_DIM);
-      draw_text (cr, small, zone, zone_x[z] + zone_w[z] / 2, 10 * scale,
-                 zone_w[z] - 16 * scale, 0.5);
-    }
-
-  /* links, one per client/server pair (the hash keys on the pair) */
-  for (guint s = 0; s < layout->sessions->len; s++)
-    {
-      const LayoutSession *ls = &g_array_index (layout->sessions, LayoutSession, s);
-      MsTraceSession *session = ms_trace_get_session (trace, s);
-      guint key = ls->client * 65521u + ls->server * 31u + (ls->router != G_MAXUINT);
-      Point path[3];
-      guint n, port;
-      g_autofree char *addr = endpoint_address (session->server, &port);
-      g_autofree char *label = NULL;
-      gboolean is_current = current != NULL && current->session == session;
-
-      if (ms_playback_model_is_mirror (model, s)
-          || (g_hash_table_contains (drawn, GUINT_TO_POINTER (key)) && !is_current))
-        continue;
-      g_hash_table_add (drawn, GUINT_TO_POINTER (key));
-      n = session_path (ls, points, path);
-      set_color (cr, style, is_current ? MS_COLOR_COMMAND : MS_COLOR_LIFELINE);
-      cairo_set_line_width (cr, line_width (style) * (is_current ? 2.2 : 1.0));
-      cairo_move_to (cr, path[0].x, path[0].y);
-      for (guint i = 1; i < n; i++)
-        cairo_line_to (cr, path[i].x, path[i].y);
-      cairo_stroke (cr);
-      label = g_strdup_printf ("%s :%u%s", ms_protocol_to_string (session->protocol), port,
-                               session->tls != MS_TLS_NONE ? " TLS" : "");
-      {
-        Point mid = point_along (path, n, 0.5);
-
-        set_color (cr, style, is_current ? MS_COLOR_FG : MS_COLOR_DIM);
-        draw_text (cr, small, label, mid.x, mid.y + 8 * scale, -1, 0.5);
-      }
-    }
-
-  /* packets a router dropped: the attempted path, dashed, up to the cursor */
-  for (guint k = 0; k < n_event_steps && event_steps[k] <= cursor; k++)
-    {
-      MsTraceEvent *event = ms_playback_model_get_step_event (
-        model, ms_playback_model_get_step (model, event_steps[k]));
-      guint from, at;
-      static const double dash[] = { 7.0, 5.0 };
-
-      if (event == NULL || g_strcmp0 (event->type, "blocked") != 0)
-        continue;
-      from = blocked_source (layout, event);
-      at = node_index (layout, event->node);
-      /* each attempted path once, however many packets were dropped on it */
-      if (from == G_MAXUINT || at == G_MAXUINT
-          || !g_hash_table_add (blocked_paths, GUINT_TO_POINTER (from * 65521u + at + 1)))
-        continue;
-      set_color (cr, style, MS_COLOR_BLOCK);
-      cairo_set_line_width (cr, line_width (style) * 1.5);
-      cairo_set_dash (cr, dash, 2, 0);
-      cairo_move_to (cr, points[from].x, points[from].y);
-      cairo_line_to (cr, points[at].x, points[at].y);
-      cairo_stroke (cr);
-      cairo_set_dash (cr, NULL, 0, 0);
-    }
-
-  /* policy results up to the cursor, as badges on the node that decided */
-  for (guint k = 0; k < n_event_steps && event_steps[k] <= cursor; k++)
-    {
-      const MsStep *step = ms_playback_model_get_step (model, event_steps[k]);
       MsTraceEvent *event = ms_playback_model_get_step_event (model, step);
-      guint at;
+      g_autofree char *label = ms_render_event_label (event);
+      g_autoptr(GList) members = json_object_get_members (event->fields);
 
-      if (event == NULL || g_strcmp0 (event->type, "policy") != 0)
-        continue;
-      at = node_index (layout, event->node);
-      if (at == G_MAXUINT)
+      out = g_string_new (label);
+      if (strcmp (event->type, "narration") == 0)
+        return g_string_free (out, FALSE);
+      g_string_append_printf (out, "\n%s%s%s", event->type, event->node ? " @ " : "",
+                              event->node ? event->node : "");
+      for (GList *l = members; l != NULL; l = l->next)
         {
-          const LayoutSession *ls = layout_session_by_id (layout, event->session);
+          JsonNode *value = json_object_get_member (event->fields, l->data);
 
-          if (ls == NULL)
-            continue;
-          at = ls->server;
-        }
-      g_free (badges[at]);
-      badges[at] = event_summary (event);
-      badge_bad[at] = event_failed (event);
-    }
-
-  /* nodes */
-  for (guint i = 0; i < n_nodes; i++)
-    {
-      MsLayoutNode *node = g_ptr_array_index (layout->nodes, i);
-      double x = points[i].x - node_w / 2, y = points[i].y - node_h / 2;
-
-      set_color (cr, style, MS_COLOR_NODE);
-      if (node->is_router)
-        {
-          cairo_move_to (cr, points[i].x, y - 6 * scale);
-          cairo_line_to (cr, x + node_w, points[i].y);
-          cairo_line_to (cr, points[i].x, y + node_h + 6 * scale);
-          cairo_line_to (cr, x, points[i].y);
-          cairo_close_path (cr);
-        }
-      else
-        rounded_rect (cr, x, y, node_w, node_h, 8 * scale);
-      cairo_fill_preserve (cr);
-      set_color (cr, style, MS_COLOR_FG);
-      cairo_set_line_width (cr, line_width (style));
-      cairo_stroke (cr);
-      draw_text (cr, bold, node->name, points[i].x, y + 5 * scale, node_w - 8 * scale, 0.5);
-      set_color (cr, style, MS_COLOR_DIM);
-      draw_text (cr, small, node->role ? node->role : "", points[i].x,
-                 y + 5 * scale + BASE_FONT_SIZE * 1.7 * scale, node_w - 12 * scale, 0.5);
-      if (node->address != NULL && g_strcmp0 (node->address, node->name) != 0)
-        draw_text (cr, small, node->address, points[i].x,
-                   y + 5 * scale + BASE_FONT_SIZE * 3.1 * scale, node_w - 12 * scale, 0.5);
-      if (badges[i] != NULL)
-        render_badge (cr, small, style, badges[i], points[i].x, y + node_h + 14 * scale,
-                      node_w * 1.2, 0, width, badge_bad[i] ? MS_COLOR_5XX : MS_COLOR_2XX);
-    }
-
-  /* a packet dropped at this step: stopped at the router, with the reason */
-  {
-    MsTraceEvent *event = ms_playback_model_get_step_event (model, current);
-    guint at = event ? node_index (layout, event->node) : G_MAXUINT;
-
-    if (event != NULL && g_strcmp0 (event->type, "blocked") == 0 && at != G_MAXUINT)
-      {
-        g_autofree char *summary = event_summary (event);
-        Point p = points[at];
-        double ex = p.x - node_w / 2 - 18 * scale;
-
-        draw_envelope (cr, style, ex, p.y);
-        draw_cross (cr, style, ex, p.y, 11 * scale);
-        set_color (cr, style, MS_COLOR_BLOCK);
-        draw_text (cr, bold, summary, p.x, p.y + node_h / 2 + 12 * scale,
-                   zone_w[0] * 1.6, 0.5);
-      }
-  }
-
-  /* the current step on its link */
-  if (current != NULL && current->session != NULL)
-    {
-      const LayoutSession *ls = layout_session_by_id (layout, current->session->id);
-      MsTraceEvent *event = ms_playback_model_get_step_event (model, current);
-      MsTraceLine *line = ms_playback_model_get_step_line (model, current);
-      Point path[3];
-      guint n;
-
-      if (ls != NULL)
-        {
-          n = session_path (ls, points, path);
-          if (event != NULL && g_strcmp0 (event->type, "blocked") == 0 && ls->router != G_MAXUINT)
+          if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING)
+            g_string_append_printf (out, "\n%s: %s", (char *) l->data, json_node_get_string (value));
+          else if (JSON_NODE_HOLDS_VALUE (value))
+            g_string_append_printf (out, "\n%s: %" G_GINT64_FORMAT, (char *) l->data,
+                                    json_node_get_int (value));
+          else if (JSON_NODE_HOLDS_ARRAY (value))
             {
-              /* stopped at the router, with the reason */
-              Point at = points[ls->router];
-              g_autofree char *summary = event_summary (event);
+              JsonArray *array = json_node_get_array (value);
 
-              draw_envelope (cr, style, at.x - 30 * scale, at.y - node_h / 2 - 18 * scale);
-              draw_cross (cr, style, at.x - 30 * scale, at.y - node_h / 2 - 18 * scale,
-                          11 * scale);
-              set_color (cr, style, MS_COLOR_BLOCK);
-              draw_text (cr, bold, summary, at.x, at.y + node_h / 2 + 10 * scale,
-                         zone_w[0] * 1.5, 0.5);
-            }
-          else if (line != NULL)
-            {
-              Point p;
-              g_autofree char *label = ms_text_format_line_text (current->session->protocol,
-                                                                 line, style->show_secrets);
-
-              if (line->dir == MS_DIR_SERVER)
+              g_string_append_printf (out, "\n%s:", (char *) l->data);
+              for (guint i = 0; i < json_array_get_length (array); i++)
                 {
-                  Point reversed[3];
+                  JsonNode *element = json_array_get_element (array, i);
 
-                  for (guint i = 0; i < n; i++)
-                    reversed[i] = path[n - 1 - i];
-                  p = point_along (reversed, n, phase);
+                  if (JSON_NODE_HOLDS_VALUE (element)
+                      && json_node_get_value_type (element) == G_TYPE_STRING)
+                    g_string_append_printf (out, " %s", json_node_get_string (element));
                 }
-              else
-                p = point_along (path, n, phase);
-              draw_envelope (cr, style, p.x, p.y);
-              set_color (cr, style, ms_render_color_for_line (line));
-              /* the line itself as a caption under the map: it would hide a node */
-              render_badge (cr, text, style, label, width / 2, height - 24 * scale,
-                            width - 40 * scale, 4 * scale, width - 4 * scale,
-                            ms_render_color_for_line (line));
             }
         }
+      return g_string_free (out, FALSE);
     }
 }

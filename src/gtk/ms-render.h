@@ -56,16 +56,48 @@ typedef struct
   char       *name;      /* node name, or the address */
   char       *address;   /* without the port, or NULL */
   char       *role;      /* "MUA" "MSA" "MTA" "MRA" "router" ..., or NULL */
-  char       *zone;      /* the group it is drawn in */
-  gboolean    is_router; /* named by a "blocked" event only */
+  char       *zone;      /* the name of the zone it is drawn in */
+  gboolean    is_router; /* a router of the topology, or named by a "blocked" event */
+  char       *hostname;  /* from the topology, or NULL */
+  GStrv       ports;     /* listening ports ("25/tcp"), or NULL */
+  GStrv       addresses; /* every address (a router has one per network), or NULL */
+  guint       zone_index;  /* index into the zones */
+  guint       zone_right;  /* a router between two zones side by side: the right one,
+                            * else G_MAXUINT */
 } MsLayoutNode;
+
+/* A network drawn as a zone */
+typedef struct
+{
+  char       *name;      /* the scenario's network name, or the guessed prefix */
+  char       *kind;      /* home-pool, isp, internet, dmz, lan ..., or NULL */
+  GStrv       cidrs;
+} MsLayoutZone;
 
 MsTraceLayout *ms_trace_layout_new            (MsPlaybackModel *model);
 void           ms_trace_layout_free           (MsTraceLayout   *layout);
 guint          ms_trace_layout_get_n_nodes    (MsTraceLayout   *layout);
 const MsLayoutNode *ms_trace_layout_get_node  (MsTraceLayout   *layout,
                                                guint            index);
+guint          ms_trace_layout_get_n_zones    (MsTraceLayout   *layout);
+const MsLayoutZone *ms_trace_layout_get_zone  (MsTraceLayout   *layout,
+                                               guint            index);
+/* Drawn in the network view: the node takes part in the trace or is on a way between two
+ * that do. */
+gboolean       ms_trace_layout_is_shown       (MsTraceLayout   *layout,
+                                               guint            node);
+/* The lifelines of the sequence diagram, left to right, as node indices. */
+guint          ms_trace_layout_get_n_lifelines (MsTraceLayout  *layout);
+guint          ms_trace_layout_get_lifeline   (MsTraceLayout   *layout,
+                                               guint            column);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MsTraceLayout, ms_trace_layout_free)
+
+/* "Internet" / "インターネット" for a network kind; NULL for an unknown kind. */
+const char    *ms_render_zone_kind_label      (const char      *kind);
+/* The full text of a step for a tooltip (the line as sent, or every field of an event). */
+char          *ms_render_step_tooltip         (MsPlaybackModel *model,
+                                               guint            index,
+                                               gboolean         show_secrets);
 
 void     ms_render_color               (const MsRenderStyle *style,
                                         MsColor              color,
@@ -91,7 +123,8 @@ void     ms_sequence_render            (cairo_t             *cr,
                                         double               scroll_y);
 
 /* Network view: zones, nodes, links; the current step's message on its link at phase
- * 0..1 (an envelope), stopped at the router when the step was blocked. */
+ * 0..1 (an envelope), stopped at the router when the step was blocked. The picture is
+ * scaled to fill width × height. */
 void     ms_network_render             (cairo_t             *cr,
                                         MsPlaybackModel     *model,
                                         MsTraceLayout       *layout,

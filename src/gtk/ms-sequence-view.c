@@ -167,6 +167,33 @@ on_pressed (GtkGestureClick *gesture,
   gtk_widget_grab_focus (GTK_WIDGET (self));
 }
 
+/* The full line or every field of the event under the pointer: the rows show a short
+ * label only. */
+static gboolean
+on_query_tooltip (GtkWidget  *widget,
+                  int         x,
+                  int         y,
+                  gboolean    keyboard,
+                  GtkTooltip *tooltip,
+                  gpointer    user_data)
+{
+  MsSequenceView *self = MS_SEQUENCE_VIEW (widget);
+  guint step;
+  g_autofree char *text = NULL;
+
+  if (self->model == NULL || self->vadjustment == NULL)
+    return FALSE;
+  step = keyboard ? ms_playback_model_get_cursor (self->model)
+                  : ms_sequence_step_at (self->model, &self->style, y,
+                                         gtk_adjustment_get_value (self->vadjustment));
+  text = step != G_MAXUINT ? ms_render_step_tooltip (self->model, step,
+                                                     self->style.show_secrets) : NULL;
+  if (text == NULL)
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
+}
+
 static void
 ms_sequence_view_get_property (GObject    *object,
                                guint       prop_id,
@@ -265,6 +292,8 @@ ms_sequence_view_init (MsSequenceView *self)
 {
   self->style.scale = 1.0;
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
+  g_signal_connect (self, "query-tooltip", G_CALLBACK (on_query_tooltip), NULL);
 }
 
 void

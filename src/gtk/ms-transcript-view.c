@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "ms-explain.h"
+#include "ms-explain-event.h"
 #include "ms-text-format.h"
 #include "ms-transcript-view.h"
 
@@ -63,6 +64,8 @@ ensure_tags (MsTranscriptView *self)
       gtk_text_buffer_create_tag (buffer, "gutter-s", "weight", 700, NULL);
       gtk_text_buffer_create_tag (buffer, "server", "left-margin", 28, NULL);
       gtk_text_buffer_create_tag (buffer, "current", NULL);
+      /* lines not sent yet, while the learner predicts */
+      gtk_text_buffer_create_tag (buffer, "future", "invisible", TRUE, NULL);
     }
   {
     MsRgb rgb;
@@ -127,12 +130,79 @@ session_title (MsTraceSession *session)
                           session->server_node ? session->server_node : session->server, tls);
 }
 
+/* An event's fields as Pango markup: one "Label: value" a line, or, @inline, all on
+ * one small line (beside a session's transcript, under the explanation). */
+static void
+append_event_fields (GString      *out,
+                     MsTraceEvent *event,
+                     gboolean      inline_)
+{
+  g_autoptr(GList) members = event->fields ? json_object_get_members (event->fields) : NULL;
+  g_autofree char *node = g_markup_escape_text (event->node ? event->node : "—", -1);
+  const char *sep = inline_ ? " · " : "\n";
+
+  if (g_strcmp0 (event->type, "narration") == 0)
+    return;
+  g_string_append_printf (out, "%s%s: %s", inline_ ? "<small>" : "",
+                          ms_explain_event_field_label ("node"), node);
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      g_autofree char *value = NULL;
+      g_autofree char *label = NULL;
+      g_autofree char *escaped = NULL;
+
+      if (ms_explain_event_field_is_internal (l->data))
+        continue;
+      value = ms_explain_event_field_text (event, l->data);
+      if (value == NULL || *value == '\0')
+        continue;
+      label = g_markup_escape_text (ms_explain_event_field_label (l->data), -1);
+      escaped = g_markup_escape_text (value, -1);
+      g_string_append_printf (out, "%s%s: %s", sep, label, escaped);
+    }
+  g_string_append (out, inline_ ? "</small>" : "\n");
+}
+
+/* "Title" (when asked) and the event's one-sentence summary, as Pango markup. */
+static void
+append_event_summary (GString      *out,
+                      MsTraceEvent *event,
+                      gboolean      with_title)
+{
+  g_autofree char *title = ms_explain_event_title (event);
+  g_autofree char *summary = ms_explain_event_summary (event);
+  g_autofree char *t = g_markup_escape_text (title, -1);
+  g_autofree char *text = g_markup_escape_text (summary, -1);
+
+  if (with_title)
+    g_string_append_printf (out, "<b>%s</b>: ", t);
+  g_string_append_printf (out, "%s\n", text);
+}
+
+/* An event outside any session: its summary and fields fill the transcript area. */
+static void
+show_event (MsTranscriptView *self,
+            MsTraceEvent     *event)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->text);
+  g_autoptr(GString) markup = g_string_new (NULL);
+  GtkTextIter end;
+
+  append_event_summary (markup, event, FALSE);
+  g_string_append_c (markup, '\n');
+  append_event_fields (markup, event, FALSE);
+  gtk_text_buffer_set_text (buffer, "", 0);
+  gtk_text_buffer_get_end_iter (buffer, &end);
+  gtk_text_buffer_insert_markup (buffer, &end, markup->str, -1);
+}
+
 static void
 explain (MsTranscriptView *self,
          const MsStep     *step)
 {
   MsExplanation parts[MS_EXPLAIN_MAX_PARTS];
   GString *out = g_string_new (NULL);
+  MsTraceEvent *fields_of = NULL;
   guint n = 0;
 
   if (step == NULL)
@@ -156,7 +226,23 @@ explain (MsTranscriptView *self,
       n = ms_explain_line_parts (step->session->protocol, line, previous, parts);
     }
   else
-    n = ms_explain_event_parts (ms_playback_model_get_step_event (self->model, step), parts);
+    {
+      MsTraceEvent *event = ms_playback_model_get_step_event (self->model, step);
+
+      /* a session's event: its summary, explanation and fields here, the lines above */
+      if (step->session != NULL)
+        append_event_summary (out, event, TRUE);
+      n = ms_explain_event_parts (event, parts);
+      /* no decision to explain: what this kind of event is */
+      if (n == 0 && ms_explain_event_type (event->type) != NULL)
+        {
+          parts[0].key = event->type;
+          parts[0].text = ms_explain_event_type (event->type);
+          n = 1;
+        }
+      if (step->session != NULL)
+        fields_of = event;
+    }
 
   for (guint i = 0; i < n; i++)
     {
@@ -167,6 +253,11 @@ explain (MsTranscriptView *self,
     }
   if (step != NULL && n == 0)
     g_string_append (out, _("No explanation for this line in the catalogue."));
+  if (fields_of != NULL)
+    {
+      g_string_append_c (out, '\n');
+      append_event_fields (out, fields_of, TRUE);
+    }
   gtk_label_set_markup (self->explanation, out->str);
   g_string_free (out, TRUE);
 }
@@ -182,7 +273,16 @@ update (MsTranscriptView *self)
   ensure_tags (self);
   if (session != self->shown || ms_playback_model_get_show_secrets (self->model) != self->shown_secrets)
     fill_buffer (self, session);
-  if (session == NULL)
+  if (session == NULL && step != NULL && step->kind == MS_STEP_EVENT)
+    {
+      MsTraceEvent *event = ms_playback_model_get_step_event (self->model, step);
+      g_autofree char *title = ms_explain_event_title (event);
+
+      gtk_label_set_text (self->title, title);
+      show_event (self, event);
+      self->shown = NULL;
+    }
+  else if (session == NULL)
     {
       gtk_label_set_text (self->title, _("No session at this step"));
       gtk_text_buffer_set_text (buffer,
@@ -198,6 +298,27 @@ update (MsTranscriptView *self)
     }
   gtk_text_buffer_get_bounds (buffer, &start, &end);
   gtk_text_buffer_remove_tag_by_name (buffer, "current", &start, &end);
+  gtk_text_buffer_remove_tag_by_name (buffer, "future", &start, &end);
+  if (session != NULL && ms_playback_model_get_hide_future (self->model))
+    {
+      guint shown = 0;
+
+      /* the session's lines up to this step */
+      if (step->kind == MS_STEP_LINE)
+        shown = step->index + 1;
+      else
+        while (shown < session->lines->len
+               && ((MsTraceLine *) g_ptr_array_index (session->lines, shown))->t_us <= step->t_us)
+          shown++;
+      if (shown < self->offsets->len)
+        {
+          GtkTextIter from;
+
+          gtk_text_buffer_get_iter_at_offset (buffer, &from,
+                                              g_array_index (self->offsets, int, shown));
+          gtk_text_buffer_apply_tag_by_name (buffer, "future", &from, &end);
+        }
+    }
   if (step != NULL && step->kind == MS_STEP_LINE && step->index < self->offsets->len)
     {
       GtkTextMark *mark;

@@ -9,9 +9,13 @@
 #include <glib/gi18n.h>
 
 #include "ms-demo.h"
+#include "ms-dns-view.h"
+#include "ms-explain-event.h"
 #include "ms-export.h"
 #include "ms-header-view.h"
+#include "ms-mailbox-view.h"
 #include "ms-network-view.h"
+#include "ms-quiz-view.h"
 #include "ms-render.h"
 #include "ms-scenario-runner.h"
 #include "ms-scenario.h"
@@ -45,6 +49,10 @@ struct _MsWindow
   MsTranscriptView  *transcript_view;
   MsHeaderView      *header_view;
   MsTimeline        *timeline;
+  /* panes: mailboxes, DNS, quiz */
+  MsMailboxView     *mailbox_view;
+  MsDnsView         *dns_view;
+  MsQuizView        *quiz_view;
 
   GSettings         *settings;
   MsPlaybackModel   *model;
@@ -144,8 +152,19 @@ describe_step (MsWindow     *self,
       return g_strdup_printf (_("%s: %s → %s"), ms_protocol_to_string (s->protocol), from, to);
     }
   if (event != NULL)
-    /* TRANSLATORS: a trace event at a node: "policy at mail.example.com" */
-    return g_strdup_printf (_("%s at %s"), event->type, event->node ? event->node : "—");
+    {
+      g_autofree char *title = ms_explain_event_title (event);
+      const char *number = json_object_get_string_member_with_default (event->fields, "step",
+                                                                        NULL);
+
+      if (g_strcmp0 (event->type, "narration") == 0 && number != NULL)
+        /* TRANSLATORS: a narration step's detail line: "Scenario step 2 begins" */
+        return g_strdup_printf (_("Scenario step %s begins"), number);
+      if (event->node == NULL)
+        return g_steal_pointer (&title);
+      /* TRANSLATORS: a trace event at a node: "Packet dropped at router" */
+      return g_strdup_printf (_("%s at %s"), title, event->node);
+    }
   return g_strdup ("");
 }
 
@@ -264,6 +283,9 @@ ms_window_open_scenario (MsWindow    *self,
   scenario = ms_scenario_load_file (path, error);
   if (scenario == NULL)
     return FALSE;
+  /* the zone as the scenario starts: the run changes its switches */
+  ms_dns_view_set_scenario (self->dns_view, scenario);
+  ms_mailbox_view_set_scenario (self->mailbox_view, scenario);
   runner = ms_scenario_runner_new (scenario);
   if (!ms_scenario_runner_run (runner, error))
     return FALSE;
@@ -656,6 +678,9 @@ ms_window_class_init (MsWindowClass *klass)
   g_type_ensure (MS_TYPE_TRANSCRIPT_VIEW);
   g_type_ensure (MS_TYPE_HEADER_VIEW);
   g_type_ensure (MS_TYPE_TIMELINE);
+  g_type_ensure (MS_TYPE_MAILBOX_VIEW);
+  g_type_ensure (MS_TYPE_DNS_VIEW);
+  g_type_ensure (MS_TYPE_QUIZ_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/mailsim/MailSim/ms-window.ui");
@@ -676,6 +701,9 @@ ms_window_class_init (MsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MsWindow, transcript_view);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, header_view);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, timeline);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, mailbox_view);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, dns_view);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, quiz_view);
   gtk_widget_class_bind_template_callback (widget_class, on_speed_selected);
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
@@ -712,6 +740,9 @@ ms_window_init (MsWindow *self)
   ms_transcript_view_set_model (self->transcript_view, self->model);
   ms_header_view_set_model (self->header_view, self->model);
   ms_timeline_set_model (self->timeline, self->model);
+  ms_mailbox_view_set_model (self->mailbox_view, self->model);
+  ms_dns_view_set_model (self->dns_view, self->model);
+  ms_quiz_view_set_model (self->quiz_view, self->model);
   g_signal_connect (self->model, "cursor-changed", G_CALLBACK (on_cursor_changed), self);
   g_signal_connect (self->model, "notify::playing", G_CALLBACK (on_playing_changed), self);
   g_signal_connect (self->model, "notify::show-secrets", G_CALLBACK (on_show_secrets), self);

@@ -8,8 +8,11 @@
 #include <string.h>
 
 #include "ms-demo.h"
+#include "ms-dns-view.h"
 #include "ms-export.h"
 #include "ms-header-view.h"
+#include "ms-mailbox-view.h"
+#include "ms-predict.h"
 #include "ms-playback-model.h"
 #include "ms-render.h"
 
@@ -285,4 +288,93 @@ Test (gtk_model, exports_in_three_formats)
   }
   cr_expect (!ms_export_network (model, layout, &style, "x.gif", &error));
   g_rmdir (dir);
+}
+
+/* ---- panes: the gate of "predict the next reply", events before a step, DNS ---- */
+
+static gboolean
+hold_server_replies (MsPlaybackModel *model,
+                     guint            target,
+                     gpointer         data)
+{
+  const MsStep *step = ms_playback_model_get_step (model, target);
+  MsTraceLine *line = ms_playback_model_get_step_line (model, step);
+  const char *command;
+
+  if (line == NULL)
+    return TRUE;
+  command = ms_predict_command_for (step->session, step->index);
+  if (!ms_predict_applies (step->session->protocol, line, command))
+    return TRUE;
+  (*(guint *) data)++;
+  return FALSE;
+}
+
+Test (gtk_model, a_gate_holds_the_step_onto_a_reply)
+{
+  g_autoptr(MsPlaybackModel) model = demo_model ();
+  guint held = 0;
+  guint cursor;
+
+  ms_playback_model_set_gate (model, hold_server_replies, &held);
+  /* the demo starts with a server greeting: held before it, at step 0 ... */
+  for (guint i = 0; i < 20 && held == 0; i++)
+    ms_playback_model_step (model, 1);
+  cr_assert_eq (held, 1);
+  cursor = ms_playback_model_get_cursor (model);
+  ms_playback_model_step (model, 1);
+  cr_expect_eq (ms_playback_model_get_cursor (model), cursor, "held again");
+  /* ... playing stops there too, going back and jumping are never held */
+  ms_playback_model_set_playing (model, TRUE);
+  ms_playback_model_step (model, 1);
+  cr_expect_not (ms_playback_model_get_playing (model));
+  ms_playback_model_set_cursor (model, cursor + 1);
+  cr_expect_eq (ms_playback_model_get_cursor (model), cursor + 1);
+  ms_playback_model_step (model, -1);
+  cr_expect_eq (ms_playback_model_get_cursor (model), cursor);
+  ms_playback_model_set_gate (model, NULL, NULL);
+  ms_playback_model_step (model, 1);
+  cr_expect_eq (ms_playback_model_get_cursor (model), cursor + 1);
+}
+
+Test (gtk_model, events_before_a_step)
+{
+  g_autoptr(MsPlaybackModel) model = demo_model ();
+  guint n = ms_playback_model_get_n_steps (model);
+  guint seen = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      if (ms_playback_model_get_step (model, i)->kind == MS_STEP_EVENT)
+        seen++;
+      cr_expect_eq (ms_playback_events_before (model, i), seen, "step %u", i);
+    }
+  cr_expect_eq (seen, ms_trace_get_n_events (ms_playback_model_get_trace (model)));
+}
+
+Test (gtk_model, dns_records_match_their_answers)
+{
+  g_autoptr(MsDnsViewRecord) mx = ms_dns_view_record_parse ("example.net MX 10 mx.example.net");
+  g_autoptr(MsDnsViewRecord) txt = NULL;
+  g_autoptr(MsDnsViewRecord) answer = ms_dns_view_record_parse ("mx.example.net. A 192.0.2.25");
+  g_autoptr(GHashTable) values = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree char *line = NULL;
+
+  cr_assert_not_null (mx);
+  cr_expect_str_eq (mx->type, "MX");
+  cr_expect_str_eq (mx->value, "10 mx.example.net");
+  cr_expect (ms_dns_view_record_matches (mx, "example.net.", "MX", "10 mx.example.net."));
+  cr_expect (ms_dns_view_record_matches (mx, "EXAMPLE.net", "mx", NULL));
+  cr_expect_not (ms_dns_view_record_matches (mx, "example.net", "MX", "20 mx2.example.net."));
+  cr_expect_not (ms_dns_view_record_matches (mx, "example.net", "A", NULL));
+  cr_expect_str_eq (answer->value, "192.0.2.25");
+  cr_expect_null (ms_dns_view_record_parse ("example.net MX"));
+
+  /* the SPF record follows the switch in force */
+  g_hash_table_insert (values, "spf_record", "v=spf1 ip4:198.51.100.0/24 -all");
+  line = ms_dns_view_expand ("isp.example TXT \"${spf_record}\" $$5", values);
+  cr_expect_str_eq (line, "isp.example TXT \"v=spf1 ip4:198.51.100.0/24 -all\" $5");
+  txt = ms_dns_view_record_parse (line);
+  cr_expect (ms_dns_view_record_matches (txt, "isp.example", "TXT",
+                                         "v=spf1 ip4:198.51.100.0/24 -all $5"));
 }

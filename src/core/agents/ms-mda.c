@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ms-agents-private.h"
+#include "ms-mailbox-recorder.h"
 
 struct _MsMda
 {
@@ -54,6 +55,7 @@ ms_mda_new (MsNode      *node,
   self->network = g_object_ref (ms_node_get_network (node));
   self->node = node;
   self->store = g_object_ref (store);
+  _ms_mailbox_recorder_attach (node, store);
   return self;
 }
 
@@ -134,6 +136,7 @@ ms_mda_deliver (MsMda       *self,
   const guint8 *data;
   MsTrace *trace = _ms_agent_trace (self->node);
   const char *rcpts[] = { recipient, NULL };
+  MsStoredMessage *stored;
 
   g_return_val_if_fail (MS_IS_MDA (self), FALSE);
 
@@ -164,15 +167,26 @@ ms_mda_deliver (MsMda       *self,
   g_byte_array_append (copy, (const guint8 *) top, strlen (top));
   g_byte_array_append (copy, data, len);
   bytes = g_byte_array_free_to_bytes (g_steal_pointer (&copy));
-  if (ms_mail_store_deliver (self->store, user, bytes, error) == NULL)
+  _ms_mailbox_recorder_set_delivering (self->store, TRUE);
+  stored = ms_mail_store_deliver (self->store, user, bytes, error);
+  _ms_mailbox_recorder_set_delivering (self->store, FALSE);
+  if (stored == NULL)
     return FALSE;
 
   self->n_delivered++;
   if (trace != NULL)
     {
+      g_autofree char *uid = g_strdup_printf ("%u", stored->uid);
+      g_autofree char *subject = NULL;
+      g_autofree char *from = NULL;
+
+      /* uid, subject and from: what the window's mailbox pane lists */
+      _ms_mailbox_describe_message (bytes, &subject, &from);
       ms_trace_add_event (trace, "delivered", ms_node_get_name (self->node), session,
                           "recipient", user, "mailbox", "INBOX",
-                          "reason", "stored with Return-Path and Delivered-To", NULL);
+                          "reason", "stored with Return-Path and Delivered-To",
+                          "uid", uid, "subject", subject ? subject : "",
+                          "from", from ? from : "", NULL);
       ms_trace_add_message (trace, session, ms_node_get_name (self->node),
                             reverse_path != NULL ? reverse_path : "", rcpts, bytes);
     }

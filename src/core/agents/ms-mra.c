@@ -5,6 +5,7 @@
 #include "ms-mra.h"
 
 #include "ms-agents-private.h"
+#include "ms-mailbox-recorder.h"
 #include "ms-imap-server.h"
 #include "ms-pop3-server.h"
 
@@ -92,6 +93,7 @@ on_accept (MsSimTcpEndpoint *ep,
       server = ms_pop3_server_new (&config, self->store);
       g_signal_connect_object (server, "state-changed", G_CALLBACK (on_pop3_state), self, 0);
       ms_sim_tcp_attach_engine (ep, MS_ENGINE (server), MS_PROTOCOL_POP3);
+      _ms_mailbox_recorder_add_engine (self->store, MS_ENGINE (server));
     }
   else
     {
@@ -105,6 +107,7 @@ on_accept (MsSimTcpEndpoint *ep,
       server = ms_imap_server_new (&config, self->store);
       g_signal_connect_object (server, "state-changed", G_CALLBACK (on_imap_state), self, 0);
       ms_sim_tcp_attach_engine (ep, MS_ENGINE (server), MS_PROTOCOL_IMAP);
+      _ms_mailbox_recorder_add_engine (self->store, MS_ENGINE (server));
     }
 }
 
@@ -175,6 +178,7 @@ ms_mra_new (MsNode             *node,
   self->network = g_object_ref (ms_node_get_network (node));
   self->hostname = g_strdup (config->hostname);
   self->store = g_object_ref (config->store);
+  _ms_mailbox_recorder_attach (node, self->store);
   self->mta = config->pop_before_smtp != NULL ? g_object_ref (config->pop_before_smtp) : NULL;
   self->starttls = config->starttls;
   if (config->pop3 && !listen_port (self, MS_MRA_POP3_PORT, error))

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "ms-explain.h"
+#include "ms-explain-event.h"
 
 typedef struct
 {
@@ -1197,7 +1198,20 @@ ms_explain_event_parts (const MsTraceEvent *event,
     }
   if (check != NULL && (row = FIND (events, MS_PROTOCOL_SMTP, check)) != NULL)
     return add_part (parts, 0, check, row);
-  return add_part (parts, 0, event->type, FIND (events, MS_PROTOCOL_SMTP, event->type));
+  if ((row = FIND (events, MS_PROTOCOL_SMTP, event->type)) != NULL)
+    return add_part (parts, 0, event->type, row);
+  /* other decisions and mailbox changes: ms-explain-event.c; what a type of event is
+   * in general (ms_explain_event_type) would only repeat itself in a transcript */
+  {
+    const char *key = NULL;
+    const char *text = ms_explain_event_detail (event, &key);
+
+    if (text == NULL || g_strcmp0 (key, event->type) == 0)
+      return 0;
+    parts[0].key = key;
+    parts[0].text = text;
+    return 1;
+  }
 }
 
 /**

@@ -240,3 +240,45 @@ ms_node_next_port (MsNode *self)
     }
   g_return_val_if_reached (0);
 }
+
+static gint
+compare_port (gconstpointer a,
+              gconstpointer b)
+{
+  return (gint) GPOINTER_TO_UINT (*(gpointer *) a) - (gint) GPOINTER_TO_UINT (*(gpointer *) b);
+}
+
+static void
+append_ports (GStrvBuilder *builder,
+              GHashTable   *table,
+              const char   *protocol)
+{
+  g_autoptr(GPtrArray) ports = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer key;
+
+  if (table == NULL)
+    return;
+  g_hash_table_iter_init (&iter, table);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (ports, key);
+  g_ptr_array_sort (ports, compare_port);
+  for (guint i = 0; i < ports->len; i++)
+    {
+      g_autofree char *service = g_strdup_printf ("%u/%s", GPOINTER_TO_UINT (ports->pdata[i]),
+                                                  protocol);
+
+      g_strv_builder_add (builder, service);
+    }
+}
+
+GStrv
+ms_node_dup_services (MsNode *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  g_return_val_if_fail (self != NULL, NULL);
+  append_ports (builder, self->tcp_listeners, "tcp");
+  append_ports (builder, self->udp_bindings, "udp");
+  return g_strv_builder_end (builder);
+}

@@ -29,5 +29,7 @@ gboolean    ms_node_has_address     (MsNode      *self,
 void        ms_node_set_forwarding  (MsNode      *self,
                                      gboolean     forwarding);
 gboolean    ms_node_get_forwarding  (MsNode      *self);
+/* The ports something listens on, ascending: "25/tcp", "53/udp" (for pictures). */
+GStrv       ms_node_dup_services    (MsNode      *self);
 
 G_END_DECLS

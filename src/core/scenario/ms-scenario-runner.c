@@ -1196,6 +1196,48 @@ step_set (MsScenarioRunner  *self,
   return apply_switches (self, error);
 }
 
+static void
+add_text (JsonBuilder          *b,
+          const char           *name,
+          const MsScenarioText *text)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "ja");
+  json_builder_add_string_value (b, ms_scenario_text_get (text, "ja"));
+  json_builder_set_member_name (b, "en");
+  json_builder_add_string_value (b, ms_scenario_text_get (text, "en"));
+  json_builder_end_object (b);
+}
+
+/* {"question": {"ja", "en"}, "choices": [{"ja", "en"} ...], "answer": N,
+ *  "explanation": {"ja", "en"}} */
+static JsonNode *
+quiz_to_json (const MsScenarioQuiz *quiz)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  add_text (b, "question", &quiz->question);
+  json_builder_set_member_name (b, "choices");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < quiz->n_choices; i++)
+    {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "ja");
+      json_builder_add_string_value (b, ms_scenario_text_get (&quiz->choices[i], "ja"));
+      json_builder_set_member_name (b, "en");
+      json_builder_add_string_value (b, ms_scenario_text_get (&quiz->choices[i], "en"));
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "answer");
+  json_builder_add_int_value (b, quiz->answer);
+  add_text (b, "explanation", &quiz->explanation);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
 static gboolean
 run_step (MsScenarioRunner  *self,
           MsScenarioStep    *step,
@@ -1203,13 +1245,17 @@ run_step (MsScenarioRunner  *self,
 {
   g_autofree char *number = g_strdup_printf ("%u", self->step_index);
   g_autofree char *comment = NULL;
+  MsTraceEvent *event;
 
-  ms_trace_add_event (self->trace, "narration", NULL, 0,
-                      "step", number,
-                      "action", ms_scenario_step_action_to_string (step->action),
-                      "ja", step->narration.ja,
-                      "en", step->narration.en,
-                      NULL);
+  event = ms_trace_add_event (self->trace, "narration", NULL, 0,
+                              "step", number,
+                              "action", ms_scenario_step_action_to_string (step->action),
+                              "ja", step->narration.ja,
+                              "en", step->narration.en,
+                              NULL);
+  /* the step's quiz travels with its narration, for the window and JSON readers */
+  if (step->quiz != NULL)
+    json_object_set_member (event->fields, "quiz", quiz_to_json (step->quiz));
   comment = g_strdup_printf ("step %u (%s): %s", self->step_index,
                              ms_scenario_step_action_to_string (step->action), step->narration.en);
   ms_network_add_packet_comment (self->network, comment);
@@ -1524,6 +1570,79 @@ check_expectations (MsScenarioRunner *self)
     }
 }
 
+/* The network as built, into the trace for the pictures (docs/cli.md "topology"):
+ * networks with their kind, nodes with their roles, addresses and listening ports. */
+static void
+record_topology (MsScenarioRunner *self)
+{
+  static const char * const role_names[] = {
+    "mua", "msa", "mta", "mda", "mra", "dns", "router", "webmail",
+  };
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "networks");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < self->scenario->networks->len; i++)
+    {
+      MsScenarioNetwork *net = self->scenario->networks->pdata[i];
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, net->name);
+      json_builder_set_member_name (b, "kind");
+      json_builder_add_string_value (b, net->kind != NULL ? net->kind : "");
+      json_builder_set_member_name (b, "cidr");
+      json_builder_begin_array (b);
+      for (guint k = 0; net->cidrs != NULL && net->cidrs[k] != NULL; k++)
+        json_builder_add_string_value (b, net->cidrs[k]);
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "nodes");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < self->scenario->nodes->len; i++)
+    {
+      MsScenarioNode *spec = self->scenario->nodes->pdata[i];
+      RunnerNode *rn = get_node (self, spec->name);
+      g_auto(GStrv) services = rn != NULL ? ms_node_dup_services (rn->node) : NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, spec->name);
+      json_builder_set_member_name (b, "hostname");
+      json_builder_add_string_value (b, spec->hostname != NULL ? spec->hostname : spec->name);
+      json_builder_set_member_name (b, "roles");
+      json_builder_begin_array (b);
+      for (guint k = 0; k < G_N_ELEMENTS (role_names); k++)
+        if (spec->roles & (1u << k))
+          json_builder_add_string_value (b, role_names[k]);
+      json_builder_end_array (b);
+      json_builder_set_member_name (b, "addresses");
+      json_builder_begin_object (b);
+      for (guint k = 0; k < spec->addresses->len; k++)
+        {
+          MsScenarioAddress *addr = spec->addresses->pdata[k];
+
+          json_builder_set_member_name (b, addr->network);
+          json_builder_add_string_value (b, addr->address);
+        }
+      json_builder_end_object (b);
+      json_builder_set_member_name (b, "ports");
+      json_builder_begin_array (b);
+      for (guint k = 0; services != NULL && services[k] != NULL; k++)
+        json_builder_add_string_value (b, services[k]);
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  ms_trace_set_topology (self->trace, json_node_get_object (root));
+}
+
 gboolean
 ms_scenario_runner_run (MsScenarioRunner  *self,
                         GError           **error)
@@ -1533,6 +1652,7 @@ ms_scenario_runner_run (MsScenarioRunner  *self,
   if (!build_networks (self, error) || !build_nodes (self, error) || !build_zone (self, error)
       || !build_agents (self, error))
     return FALSE;
+  record_topology (self);
   for (guint i = 0; i < self->scenario->steps->len; i++)
     {
       self->step_index = i + 1;

@@ -264,6 +264,10 @@ load_document (Loader      *loader,
                GError     **error)
 {
   const char *names[] = { "sessions", "messages", "events", "expectations" };
+  JsonNode *topology = json_object_get_member (root, "topology");
+
+  if (topology != NULL && JSON_NODE_HOLDS_OBJECT (topology))
+    ms_trace_set_topology (loader->trace, json_node_get_object (topology));
 
   for (guint k = 0; k < G_N_ELEMENTS (names); k++)
     {

@@ -236,6 +236,15 @@ ms_trace_to_json (MsTrace *self)
   set_text (b, "name", ms_trace_get_source_name (self));
   json_builder_end_object (b);
 
+  if (ms_trace_get_topology (self) != NULL)
+    {
+      JsonNode *topology = json_node_new (JSON_NODE_OBJECT);
+
+      json_node_set_object (topology, ms_trace_get_topology (self));
+      json_builder_set_member_name (b, "topology");
+      json_builder_add_value (b, topology);
+    }
+
   json_builder_set_member_name (b, "sessions");
   json_builder_begin_array (b);
   n = ms_trace_get_n_sessions (self);

@@ -28,6 +28,7 @@ struct _MsTrace
   GPtrArray        *expect_texts;  /* char* */
   GArray           *expect_ok;     /* gboolean */
   guint64           current_frame; /* stamped on new lines (captures) */
+  JsonObject       *topology;      /* the simulated network, or NULL */
 };
 
 enum {
@@ -105,6 +106,7 @@ ms_trace_finalize (GObject *object)
   g_ptr_array_unref (self->messages);
   g_ptr_array_unref (self->expect_texts);
   g_array_unref (self->expect_ok);
+  g_clear_pointer (&self->topology, json_object_unref);
 
   G_OBJECT_CLASS (ms_trace_parent_class)->finalize (object);
 }
@@ -637,4 +639,25 @@ ms_format_endpoint (const char *address,
   if (address != NULL && strchr (address, ':') != NULL)
     return g_strdup_printf ("[%s]:%u", address, port);
   return g_strdup_printf ("%s:%u", address ? address : "0.0.0.0", port);
+}
+
+/* The simulated network the trace was recorded on (docs/cli.md "topology"): networks with
+ * their kind and CIDRs, nodes with roles, addresses and listening ports. Takes a
+ * reference; NULL clears it. Captures and the live lab have none. */
+void
+ms_trace_set_topology (MsTrace    *self,
+                       JsonObject *topology)
+{
+  g_return_if_fail (MS_IS_TRACE (self));
+  if (topology != NULL)
+    json_object_ref (topology);
+  g_clear_pointer (&self->topology, json_object_unref);
+  self->topology = topology;
+}
+
+JsonObject *
+ms_trace_get_topology (MsTrace *self)
+{
+  g_return_val_if_fail (MS_IS_TRACE (self), NULL);
+  return self->topology;
 }

@@ -162,6 +162,11 @@ const char     *ms_trace_get_expectation     (MsTrace          *self,
                                               guint             index,
                                               gboolean         *ok);
 
+/* The simulated network (networks, nodes, roles, ports), or NULL */
+void            ms_trace_set_topology        (MsTrace          *self,
+                                              JsonObject       *topology);
+JsonObject     *ms_trace_get_topology        (MsTrace          *self);
+
 /* Sessions */
 MsTraceLine    *ms_trace_session_add_line    (MsTraceSession   *session,
                                               MsDirection       dir,

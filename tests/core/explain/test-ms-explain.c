@@ -315,7 +315,14 @@ Test (explain, ports_and_events)
   e = ms_trace_add_event (trace, "delivered", "mx.b.example", 0, "mailbox", "bob", NULL);
   cr_assert_eq (ms_explain_event_parts (e, parts), 1);
   cr_expect_str_eq (parts[0].key, "delivered");
+  /* decisions of ms-explain-event.c too; the general sense of a type is not repeated at
+   * every event of a transcript (ms_explain_event_type has it) */
   e = ms_trace_add_event (trace, "dns", "ns", 0, "query", "MX b.example", NULL);
+  cr_expect_eq (ms_explain_event_parts (e, parts), 0);
+  e = ms_trace_add_event (trace, "policy", "mx", 0, "check", "auth", "result", "ok", NULL);
+  cr_assert_eq (ms_explain_event_parts (e, parts), 1);
+  cr_expect_str_eq (parts[0].key, "auth=ok");
+  e = ms_trace_add_event (trace, "no-such-type", "ns", 0, NULL, NULL);
   cr_expect_eq (ms_explain_event_parts (e, parts), 0);
 }
 
