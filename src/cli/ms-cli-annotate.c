@@ -173,6 +173,53 @@ ms_cli_notes_format_rest (GString *out,
     }
 }
 
+/* "note" and "frame_note" (on the first line of that frame) on a session's JSON lines. */
+static void
+add_notes_to_session (NoteView       *view,
+                      JsonObject     *session_json,
+                      MsTraceSession *session)
+{
+  JsonArray *lines = json_object_get_array_member (session_json, "lines");
+
+  anchor_once (view, session);
+  for (guint k = 0; lines != NULL && k < json_array_get_length (lines); k++)
+    {
+      JsonObject *line = json_array_get_object_element (lines, k);
+      const char *note = ms_annotations_get_line_note (view->notes, session->id, k);
+      gint64 frame = json_object_get_int_member_with_default (line, "frame", 0);
+
+      if (note != NULL)
+        json_object_set_string_member (line, "note", note);
+      if (first_on_frame (view, (guint64) MAX (frame, 0)))
+        json_object_set_string_member (line, "frame_note",
+                                       ms_annotations_get_frame_note (view->notes,
+                                                                      (guint64) frame));
+    }
+}
+
+/* The notes of frames no line showed, or NULL. */
+static JsonArray *
+rest_json (NoteView *view)
+{
+  JsonArray *rest = NULL;
+
+  for (guint i = 0; i < ms_annotations_get_n_notes (view->notes); i++)
+    {
+      const MsAnnotation *a = ms_annotations_get_note (view->notes, i);
+      JsonObject *o;
+
+      if (a->kind != MS_ANNOTATION_FRAME || g_hash_table_contains (view->frames_shown, &a->frame))
+        continue;
+      if (rest == NULL)
+        rest = json_array_new ();
+      o = json_object_new ();
+      json_object_set_int_member (o, "frame", (gint64) a->frame);
+      json_object_set_string_member (o, "note", a->note);
+      json_array_add_object_element (rest, o);
+    }
+  return rest;
+}
+
 /* "note" on the JSON lines of `analyze`, "frame_note" on the first line of its frame,
  * and "frame_notes" for frames without a line. */
 void
@@ -182,56 +229,49 @@ ms_cli_notes_add_to_json (JsonNode *root,
   NoteView *view = g_object_get_data (G_OBJECT (trace), NOTES_KEY);
   JsonObject *top = json_node_get_object (root);
   JsonArray *sessions = json_object_get_array_member (top, "sessions");
-  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-  JsonArray *rest = NULL;
+  JsonArray *rest;
 
   if (view == NULL || sessions == NULL)
     return;
   for (guint s = 0; s < json_array_get_length (sessions); s++)
     {
       JsonObject *session = json_array_get_object_element (sessions, s);
-      JsonArray *lines = json_object_get_array_member (session, "lines");
-      guint id = (guint) json_object_get_int_member (session, "id");
-      MsTraceSession *s_trace = ms_trace_find_session (trace, id);
+      MsTraceSession *s_trace = ms_trace_find_session (trace,
+                                                       (guint) json_object_get_int_member (session,
+                                                                                           "id"));
 
       if (s_trace != NULL)
-        anchor_once (view, s_trace);
-      for (guint k = 0; lines != NULL && k < json_array_get_length (lines); k++)
-        {
-          JsonObject *line = json_array_get_object_element (lines, k);
-          const char *note = ms_annotations_get_line_note (view->notes, id, k);
-          gint64 frame = json_object_get_int_member_with_default (line, "frame", 0);
-
-          if (note != NULL)
-            json_object_set_string_member (line, "note", note);
-          note = frame > 0 ? ms_annotations_get_frame_note (view->notes, (guint64) frame) : NULL;
-          if (note != NULL && !g_hash_table_contains (seen, &frame))
-            {
-              gint64 *key = g_new (gint64, 1);
-
-              *key = frame;
-              g_hash_table_add (seen, key);
-              json_object_set_string_member (line, "frame_note", note);
-            }
-        }
+        add_notes_to_session (view, session, s_trace);
     }
-  for (guint i = 0; i < ms_annotations_get_n_notes (view->notes); i++)
-    {
-      const MsAnnotation *a = ms_annotations_get_note (view->notes, i);
-      JsonObject *o;
+  rest = rest_json (view);
+  if (rest != NULL)
+    json_object_set_array_member (top, "frame_notes", rest);
+}
 
-      if (a->kind != MS_ANNOTATION_FRAME || g_hash_table_contains (seen, &a->frame))
-        continue;
-      if (rest == NULL)
-        {
-          rest = json_array_new ();
-          json_object_set_array_member (top, "frame_notes", rest);
-        }
-      o = json_object_new ();
-      json_object_set_int_member (o, "frame", (gint64) a->frame);
-      json_object_set_string_member (o, "note", a->note);
-      json_array_add_object_element (rest, o);
-    }
+char *
+ms_cli_notes_session_json (MsTrace        *trace,
+                           MsTraceSession *session)
+{
+  NoteView *view = g_object_get_data (G_OBJECT (trace), NOTES_KEY);
+  g_autoptr(JsonNode) node = ms_trace_session_to_json (session);
+
+  if (view != NULL)
+    add_notes_to_session (view, json_node_get_object (node), session);
+  return json_to_string (node, FALSE);
+}
+
+char *
+ms_cli_notes_rest_json (MsTrace *trace)
+{
+  NoteView *view = g_object_get_data (G_OBJECT (trace), NOTES_KEY);
+  g_autoptr(JsonNode) node = NULL;
+  JsonArray *rest;
+
+  if (view == NULL || (rest = rest_json (view)) == NULL)
+    return NULL;
+  node = json_node_new (JSON_NODE_ARRAY);
+  json_node_take_array (node, rest);
+  return json_to_string (node, FALSE);
 }
 
 static void

@@ -47,6 +47,10 @@ char *ms_cli_notes_for_line (MsTraceSession *session, guint line_index, MsTraceL
                              gpointer user_data);
 void  ms_cli_notes_format_rest (GString *out, MsTrace *trace);
 void  ms_cli_notes_add_to_json (JsonNode *root, MsTrace *trace);
+/* For output written session by session: the session's JSON with "note"/"frame_note"
+ * on its lines, and at the end the "frame_notes" array (NULL when empty). */
+char *ms_cli_notes_session_json (MsTrace *trace, MsTraceSession *session);
+char *ms_cli_notes_rest_json (MsTrace *trace);
 
 /* --lang ja|en: switches the language of explanations and messages. */
 void ms_cli_set_language (const char *lang);

@@ -1022,7 +1022,6 @@ ms_text_format_trace (GString                   *out,
         {
           MsTraceLine *line = g_ptr_array_index (session->lines, st.next);
           LineContext ctx;
-
           guint index = st.next;
 
           flush_session_events (out, trace, session, &next_own, line->t_us - 1, options);
