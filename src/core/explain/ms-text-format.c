@@ -970,6 +970,36 @@ flush_session_events (GString                   *out,
 }
 
 /**
+ * ms_text_format_session:
+ *
+ * One session of @trace as ms_text_format_trace shows it: the header, the lines in
+ * context and the session's own events (a streaming reader calls it as each closes).
+ */
+void
+ms_text_format_session (GString                   *out,
+                        MsTrace                   *trace,
+                        MsTraceSession            *session,
+                        const MsTextFormatOptions *options)
+{
+  FormatState st;
+  guint next_own = 0;
+
+  ms_text_format_session_header (out, session, options);
+  format_state_init (&st, session);
+  while (st.next < session->lines->len)
+    {
+      MsTraceLine *line = g_ptr_array_index (session->lines, st.next);
+      LineContext ctx;
+
+      flush_session_events (out, trace, session, &next_own, line->t_us - 1, options);
+      format_state_step (&st, &ctx, TRUE);
+      format_line_in_context (out, session, line, &ctx, options);
+    }
+  format_state_clear (&st);
+  flush_session_events (out, trace, session, &next_own, G_MAXINT64, options);
+}
+
+/**
  * ms_text_format_trace:
  * @out: where to append
  * @trace: the trace
@@ -994,26 +1024,11 @@ ms_text_format_trace (GString                   *out,
   for (guint s = 0; s < n_sessions; s++)
     {
       MsTraceSession *session = ms_trace_get_session (trace, s);
-      FormatState st;
-      guint next_own = 0;
 
       flush_global_events (out, trace, &next_global, session->opened_us, options);
       if (s > 0 || out->len > 0)
         g_string_append_c (out, '\n');
-      ms_text_format_session_header (out, session, options);
-
-      format_state_init (&st, session);
-      while (st.next < session->lines->len)
-        {
-          MsTraceLine *line = g_ptr_array_index (session->lines, st.next);
-          LineContext ctx;
-
-          flush_session_events (out, trace, session, &next_own, line->t_us - 1, options);
-          format_state_step (&st, &ctx, TRUE);
-          format_line_in_context (out, session, line, &ctx, options);
-        }
-      format_state_clear (&st);
-      flush_session_events (out, trace, session, &next_own, G_MAXINT64, options);
+      ms_text_format_session (out, trace, session, options);
     }
   flush_global_events (out, trace, &next_global, G_MAXINT64, options);
 

@@ -102,6 +102,7 @@ struct _MsMailObserver
 
   MsTrace    *trace;
   gboolean    show_secrets;
+  gboolean    forget_closed;
   gboolean    have_base;
   gint64      base_us;
   gint64      now_us;
@@ -236,6 +237,14 @@ ms_mail_observer_set_show_secrets (MsMailObserver *self,
 {
   g_return_if_fail (MS_IS_MAIL_OBSERVER (self));
   self->show_secrets = show;
+}
+
+void
+ms_mail_observer_set_forget_closed (MsMailObserver *self,
+                                    gboolean        forget)
+{
+  g_return_if_fail (MS_IS_MAIL_OBSERVER (self));
+  self->forget_closed = forget;
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -1680,6 +1689,10 @@ close_conn (MsMailObserver *self,
     }
   note_tls (conn);
   ms_trace_close_session (self->trace, conn->session);
+  /* "session-closed" has let a streaming reader write it out */
+  if (self->forget_closed)
+    ms_trace_forget_session (self->trace, conn->session);
+  conn->session = NULL;
 }
 
 void
@@ -1699,20 +1712,40 @@ ms_mail_observer_closed (MsMailObserver *self,
   g_hash_table_remove (self->conns, info);
 }
 
+static gint
+compare_conns (gconstpointer a,
+               gconstpointer b)
+{
+  const Conn *x = *(Conn * const *) a;
+  const Conn *y = *(Conn * const *) b;
+  gint64 ix = x->session != NULL ? x->session->id : G_MAXUINT;
+  gint64 iy = y->session != NULL ? y->session->id : G_MAXUINT;
+
+  if (ix != iy)
+    return ix < iy ? -1 : 1;
+  return x->first_us < y->first_us ? -1 : x->first_us > y->first_us;
+}
+
 void
 ms_mail_observer_finish (MsMailObserver *self,
                          gint64          t_us)
 {
   GHashTableIter iter;
   gpointer value;
+  g_autoptr(GPtrArray) conns = NULL;
 
   g_return_if_fail (MS_IS_MAIL_OBSERVER (self));
 
   if (t_us > 0)
     advance_clock (self, t_us);
+  /* in session order, so that a streaming reader's output does not depend on hashing */
+  conns = g_ptr_array_new ();
   g_hash_table_iter_init (&iter, self->conns);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    close_conn (self, value);
+    g_ptr_array_add (conns, value);
+  g_ptr_array_sort (conns, compare_conns);
+  for (guint i = 0; i < conns->len; i++)
+    close_conn (self, g_ptr_array_index (conns, i));
   g_hash_table_remove_all (self->conns);
 }
 
@@ -1830,4 +1863,73 @@ ms_observer_add_message_details (JsonObject *object,
       json_array_add_object_element (array, o);
     }
   json_object_set_array_member (object, "hops", array);
+}
+
+static void
+write_parts_and_hops (MsJsonWriter *w,
+                      GPtrArray    *parts,
+                      GPtrArray    *hops)
+{
+  ms_json_writer_key (w, "parts");
+  ms_json_writer_begin_array (w);
+  for (guint i = 0; parts != NULL && i < parts->len; i++)
+    {
+      MsMimePart *part = g_ptr_array_index (parts, i);
+
+      ms_json_writer_begin_object (w);
+      ms_json_writer_member_string (w, "part", part->part_number);
+      ms_json_writer_member_string (w, "content_type", part->content_type);
+      ms_json_writer_member_string (w, "filename",
+                                    part->filename != NULL
+                                    && g_utf8_validate (part->filename, -1, NULL)
+                                    ? part->filename : NULL);
+      ms_json_writer_member_int (w, "size", (gint64) part->size);
+      ms_json_writer_end_object (w);
+    }
+  ms_json_writer_end_array (w);
+
+  ms_json_writer_key (w, "hops");
+  ms_json_writer_begin_array (w);
+  for (guint i = 0; hops != NULL && i < hops->len; i++)
+    {
+      MsReceivedHop *hop = g_ptr_array_index (hops, i);
+      const char *fields[][2] = {
+        { "from", hop->from }, { "by", hop->by }, { "with", hop->with },
+      };
+
+      ms_json_writer_begin_object (w);
+      for (guint k = 0; k < G_N_ELEMENTS (fields); k++)
+        ms_json_writer_member_string (w, fields[k][0],
+                                      fields[k][1] != NULL
+                                      && g_utf8_validate (fields[k][1], -1, NULL)
+                                      ? fields[k][1] : NULL);
+      if (hop->date != NULL)
+        {
+          g_autofree char *date = g_date_time_format_iso8601 (hop->date);
+
+          ms_json_writer_member_string (w, "date", date);
+        }
+      else
+        ms_json_writer_member_string (w, "date", NULL);
+      ms_json_writer_end_object (w);
+    }
+  ms_json_writer_end_array (w);
+}
+
+void
+ms_observer_write_message_details (MsJsonWriter *w,
+                                   GBytes       *raw)
+{
+  g_autoptr(MsMessage) message = NULL;
+  g_autoptr(GPtrArray) parts = NULL;
+  g_autoptr(GPtrArray) hops = NULL;
+
+  if (raw == NULL)
+    return;
+  message = ms_message_new_from_bytes (raw, NULL);
+  if (message == NULL)
+    return;
+  parts = ms_message_dup_parts (message);
+  hops = ms_message_dup_received_hops (message);
+  write_parts_and_hops (w, parts, hops);
 }

@@ -245,6 +245,28 @@ ms_trace_close_session (MsTrace        *self,
   g_signal_emit (self, signals[SESSION_CLOSED], 0, session);
 }
 
+/* A streaming reader has written @session and its messages out: both are freed, so
+ * memory is bounded by the open sessions. Session ids are never reused. */
+void
+ms_trace_forget_session (MsTrace        *self,
+                         MsTraceSession *session)
+{
+  guint id;
+
+  g_return_if_fail (MS_IS_TRACE (self));
+  g_return_if_fail (session != NULL);
+
+  id = session->id;
+  for (guint i = self->messages->len; i > 0; i--)
+    {
+      MsTraceMessage *message = g_ptr_array_index (self->messages, i - 1);
+
+      if (message->session == id)
+        g_ptr_array_remove_index (self->messages, i - 1);
+    }
+  g_ptr_array_remove (self->sessions, session);
+}
+
 guint
 ms_trace_get_n_sessions (MsTrace *self)
 {
