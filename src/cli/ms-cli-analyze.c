@@ -46,7 +46,6 @@ format_message (GString        *out,
                 guint           number,
                 MsTraceMessage *m)
 {
-  g_autoptr(MsMessage) message = NULL;
   g_autoptr(GPtrArray) parts = NULL;
   g_autoptr(GPtrArray) hops = NULL;
   g_autofree char *subject = NULL;
@@ -61,12 +60,8 @@ format_message (GString        *out,
 
       g_string_append_printf (out, _("     envelope: from <%s> to %s\n"), m->mail_from, rcpt);
     }
-  if (m->raw == NULL)
+  if (m->raw == NULL || !ms_observer_message_outline (m->raw, TRUE, &parts, &hops))
     return;
-  message = ms_message_new_from_bytes (m->raw, NULL);
-  if (message == NULL)
-    return;
-  parts = ms_message_dup_parts (message);
   for (guint k = 0; parts != NULL && k < parts->len; k++)
     {
       MsMimePart *part = g_ptr_array_index (parts, k);
@@ -78,7 +73,6 @@ format_message (GString        *out,
                               part->filename ? "  " : "",
                               part->filename ? part->filename : "");
     }
-  hops = ms_message_dup_received_hops (message);
   if (hops != NULL && hops->len > 0)
     {
       g_string_append_printf (out, "     %s\n", _("path (origin first):"));

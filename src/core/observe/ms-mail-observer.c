@@ -1920,16 +1920,9 @@ void
 ms_observer_write_message_details (MsJsonWriter *w,
                                    GBytes       *raw)
 {
-  g_autoptr(MsMessage) message = NULL;
   g_autoptr(GPtrArray) parts = NULL;
   g_autoptr(GPtrArray) hops = NULL;
 
-  if (raw == NULL)
-    return;
-  message = ms_message_new_from_bytes (raw, NULL);
-  if (message == NULL)
-    return;
-  parts = ms_message_dup_parts (message);
-  hops = ms_message_dup_received_hops (message);
-  write_parts_and_hops (w, parts, hops);
+  if (raw != NULL && ms_observer_message_outline (raw, TRUE, &parts, &hops))
+    write_parts_and_hops (w, parts, hops);
 }

@@ -72,5 +72,17 @@ void            ms_observer_add_message_details (JsonObject            *message,
 /* The same "parts" and "hops" members through a streaming writer. */
 void            ms_observer_write_message_details (MsJsonWriter        *w,
                                                    GBytes              *raw);
+/* The MIME parts (MsMimePart) and Received hops (MsReceivedHop) of a message, as
+ * MsMessage gives them; with @allow_fast a well-formed message is read in one pass
+ * without GMime (ms-observer-mime.c). FALSE when MsMessage refuses the message. */
+gboolean        ms_observer_message_outline     (GBytes               *raw,
+                                                 gboolean              allow_fast,
+                                                 GPtrArray           **parts,
+                                                 GPtrArray           **hops);
+/* The one-pass reader alone: FALSE when it leaves the message to MsMessage (tests). */
+gboolean        ms_observer_message_outline_fast (const guint8        *data,
+                                                  gsize                len,
+                                                  GPtrArray          **parts,
+                                                  GPtrArray          **hops);
 
 G_END_DECLS
