@@ -36,6 +36,8 @@ typedef struct
 {
   GByteArray *buf;
   gsize       pos;
+  GString    *line;            /* the line being handled, NUL-terminated */
+  gsize       body_hint;       /* the last message's size: the next one's first guess */
   DirMode     mode;
   CountedKind counted_kind;
   gsize       remaining;
@@ -146,6 +148,8 @@ dir_state_clear (DirState *d)
 {
   g_clear_pointer (&d->buf, g_byte_array_unref);
   g_clear_pointer (&d->body, g_byte_array_unref);
+  if (d->line != NULL)
+    g_string_free (g_steal_pointer (&d->line), TRUE);
 }
 
 static void
@@ -404,7 +408,9 @@ body_begin (DirState *d,
             gboolean  wanted)
 {
   g_clear_pointer (&d->body, g_byte_array_unref);
-  d->body = g_byte_array_new ();
+  /* sized like the last message of this direction: few reallocations */
+  d->body = g_byte_array_sized_new ((guint) MIN (d->body_hint + d->body_hint / 4 + 256,
+                                                 1024 * 1024));
   d->body_wanted = wanted;
   d->body_secret = FALSE;
   d->body_show = FALSE;
@@ -478,6 +484,7 @@ extract_message (Conn        *conn,
         }
     }
   g_ptr_array_add (rcpt, NULL);
+  d->body_hint = d->body->len;
   raw = g_byte_array_free_to_bytes (g_steal_pointer (&d->body));
   ms_trace_add_message (conn->self->trace, conn->session->id, NULL,
                         mail_from ? mail_from : "",
@@ -1250,16 +1257,21 @@ body_line (Conn         *conn,
   d->midline = !complete;
 }
 
-static void
-process_dir (Conn        *conn,
-             MsDirection  dir)
+/* Reads what it can of @bytes (the direction's buffer or, when that is empty, a
+ * segment straight from the reassembler); returns how much, the rest waits for more. */
+static gsize
+process_bytes (Conn         *conn,
+               MsDirection   dir,
+               const guint8 *bytes,
+               gsize         len)
 {
   DirState *d = dir_state (conn, dir);
+  gsize pos = 0;
 
-  while (d->buf != NULL && d->pos < d->buf->len)
+  while (pos < len)
     {
-      const guint8 *data = d->buf->data + d->pos;
-      gsize avail = d->buf->len - d->pos;
+      const guint8 *data = bytes + pos;
+      gsize avail = len - pos;
       const guint8 *lf;
       gsize n;
 
@@ -1267,15 +1279,15 @@ process_dir (Conn        *conn,
         {
         case MODE_TLS:
           count_tls (d, data, avail);
-          d->pos += avail;
+          pos += avail;
           continue;
         case MODE_HOLD:
-          goto compact;
+          return pos;
         case MODE_COUNTED:
           n = MIN (avail, d->remaining);
           if (d->body != NULL)
             body_append (d, data, n);
-          d->pos += n;
+          pos += n;
           d->remaining -= n;
           if (d->remaining == 0)
             counted_end (conn, dir);
@@ -1291,53 +1303,69 @@ process_dir (Conn        *conn,
         {
           if (lf == NULL)
             {
-              d->pos += MIN (avail, (gsize) MS_OBSERVER_MAX_LINE);
+              pos += MIN (avail, (gsize) MS_OBSERVER_MAX_LINE);
               continue;
             }
-          d->pos += (gsize) (lf - data) + 1;
+          pos += (gsize) (lf - data) + 1;
           d->resync = FALSE;
           continue;
         }
       if (lf == NULL)
         {
           if (avail < MS_OBSERVER_MAX_LINE)
-            goto compact;
+            return pos;
           /* an over-long line: the body keeps it, a command line is cut */
           if (d->mode == MODE_BODY)
             {
               body_line (conn, dir, data, MS_OBSERVER_MAX_LINE, FALSE);
-              d->pos += MS_OBSERVER_MAX_LINE;
+              pos += MS_OBSERVER_MAX_LINE;
               continue;
             }
           n = MS_OBSERVER_MAX_LINE;
-          d->pos += n;
+          pos += n;
           d->resync = TRUE;
           note (conn, dir, "(line longer than %u bytes: cut)", (guint) MS_OBSERVER_MAX_LINE);
         }
       else
         {
           n = (gsize) (lf - data) + 1;
-          d->pos += n;
+          pos += n;
         }
 
       if (d->mode == MODE_BODY)
         body_line (conn, dir, data, n, lf != NULL);
       else
         {
-          g_autofree char *line = NULL;
-          gsize len = n;
+          gsize text_len = n;
+          const guint8 *nul;
 
-          if (len > 0 && data[len - 1] == '\n')
-            len--;
-          if (len > 0 && data[len - 1] == '\r')
-            len--;
-          line = g_strndup ((const char *) data, len);
+          if (text_len > 0 && data[text_len - 1] == '\n')
+            text_len--;
+          if (text_len > 0 && data[text_len - 1] == '\r')
+            text_len--;
           /* an embedded NUL ends the text: the line is recorded up to it */
-          handle_line (conn, dir, line, strlen (line));
+          nul = memchr (data, '\0', text_len);
+          if (nul != NULL)
+            text_len = (gsize) (nul - data);
+          /* a NUL-terminated copy in the direction's own scratch (no allocation) */
+          g_string_truncate (d->line, 0);
+          g_string_append_len (d->line, (const char *) data, (gssize) text_len);
+          handle_line (conn, dir, d->line->str, text_len);
         }
     }
-compact:
-  if (d->buf != NULL && d->pos > 0)
+  return pos;
+}
+
+static void
+process_dir (Conn        *conn,
+             MsDirection  dir)
+{
+  DirState *d = dir_state (conn, dir);
+
+  if (d->buf == NULL || d->pos >= d->buf->len)
+    return;
+  d->pos += process_bytes (conn, dir, d->buf->data + d->pos, d->buf->len - d->pos);
+  if (d->pos > 0)
     {
       g_byte_array_remove_range (d->buf, 0, (guint) d->pos);
       d->pos = 0;
@@ -1551,6 +1579,8 @@ ms_mail_observer_opened (MsMailObserver *self,
   conn->first_us = info->first_us;
   conn->c.buf = g_byte_array_new ();
   conn->s.buf = g_byte_array_new ();
+  conn->c.line = g_string_sized_new (256);
+  conn->s.line = g_string_sized_new (256);
   g_queue_init (&conn->pending);
   g_hash_table_insert (self->conns, info, conn);
 }
@@ -1576,6 +1606,15 @@ ms_mail_observer_data (MsMailObserver *self,
   if (d->mode == MODE_TLS && d->pos == d->buf->len)
     {
       count_tls (d, bytes, len);  /* no copy for the encrypted bulk */
+      return;
+    }
+  if (conn->classified && d->pos == d->buf->len)
+    {
+      /* nothing waiting: read the segment where it is, keep only an unfinished line */
+      gsize used = process_bytes (conn, dir, bytes, len);
+
+      if (used < len)
+        g_byte_array_append (d->buf, bytes + used, (guint) (len - used));
       return;
     }
   g_byte_array_append (d->buf, bytes, (guint) len);
