@@ -37,7 +37,6 @@ typedef struct
   GByteArray *buf;
   gsize       pos;
   GString    *line;            /* the line being handled, NUL-terminated */
-  gsize       body_hint;       /* the last message's size: the next one's first guess */
   DirMode     mode;
   CountedKind counted_kind;
   gsize       remaining;
@@ -105,6 +104,7 @@ struct _MsMailObserver
   MsTrace    *trace;
   gboolean    show_secrets;
   gboolean    forget_closed;
+  gsize       body_hint;   /* the last message's size, the next one's first guess */
   gboolean    have_base;
   gint64      base_us;
   gint64      now_us;
@@ -213,6 +213,7 @@ static void
 ms_mail_observer_init (MsMailObserver *self)
 {
   self->conns = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) conn_free);
+  self->body_hint = 16 * 1024;
 }
 
 MsMailObserver *
@@ -404,13 +405,15 @@ note_challenge (Conn       *conn,
 /* Messages */
 
 static void
-body_begin (DirState *d,
+body_begin (Conn     *conn,
+            DirState *d,
             gboolean  wanted)
 {
+  gsize hint = conn->self->body_hint;
+
   g_clear_pointer (&d->body, g_byte_array_unref);
-  /* sized like the last message of this direction: few reallocations */
-  d->body = g_byte_array_sized_new ((guint) MIN (d->body_hint + d->body_hint / 4 + 256,
-                                                 1024 * 1024));
+  /* sized like the last message: few reallocations */
+  d->body = g_byte_array_sized_new ((guint) MIN (hint + hint / 2, 1024 * 1024));
   d->body_wanted = wanted;
   d->body_secret = FALSE;
   d->body_show = FALSE;
@@ -484,7 +487,7 @@ extract_message (Conn        *conn,
         }
     }
   g_ptr_array_add (rcpt, NULL);
-  d->body_hint = d->body->len;
+  conn->self->body_hint = MAX (d->body->len, 1024);
   raw = g_byte_array_free_to_bytes (g_steal_pointer (&d->body));
   ms_trace_add_message (conn->self->trace, conn->session->id, NULL,
                         mail_from ? mail_from : "",
@@ -691,7 +694,7 @@ smtp_client_line (Conn       *conn,
     {
       /* RFC 5321 §4.1.1.4: the body follows the 354 (or is refused: see the reply) */
       conn->c.mode = MODE_BODY;
-      body_begin (&conn->c, TRUE);
+      body_begin (conn, &conn->c, TRUE);
     }
   else if (strcmp (cmd->verb, "BDAT") == 0)
     {
@@ -705,7 +708,7 @@ smtp_client_line (Conn       *conn,
         {
           conn->bdat_last = words[1] != NULL && g_ascii_strcasecmp (words[1], "LAST") == 0;
           if (conn->c.body == NULL)
-            body_begin (&conn->c, TRUE);
+            body_begin (conn, &conn->c, TRUE);
           enter_counted (&conn->c, COUNTED_BDAT, (gsize) size);
           if (size == 0)
             smtp_bdat_end (conn);  /* "BDAT 0 LAST" ends the message with no octets */
@@ -928,7 +931,7 @@ pop3_server_line (Conn       *conn,
   if (ok && pop3_multiline (cmd))
     {
       conn->s.mode = MODE_BODY;
-      body_begin (&conn->s, pop3_message_cmd (cmd));
+      body_begin (conn, &conn->s, pop3_message_cmd (cmd));
       conn->body_cmd = cmd;
       return;
     }
@@ -1041,7 +1044,7 @@ imap_client_line (Conn       *conn,
       gboolean append = cmd != NULL && (strcmp (cmd->verb, "APPEND") == 0);
 
       enter_counted (d, COUNTED_LITERAL, size);
-      body_begin (d, append);
+      body_begin (conn, d, append);
       if (cmd != NULL && strcmp (cmd->verb, "LOGIN") == 0)
         {
           /* RFC 3501 §6.2.3: LOGIN userid password */
@@ -1131,7 +1134,7 @@ imap_server_line (Conn       *conn,
   if (literal)
     {
       enter_counted (d, COUNTED_LITERAL, size);
-      body_begin (d, imap_message_literal (line, len));
+      body_begin (conn, d, imap_message_literal (line, len));
       if (size == 0)
         counted_end (conn, MS_DIR_SERVER);
     }
