@@ -451,6 +451,7 @@ extract_message (Conn        *conn,
   g_autoptr(GPtrArray) rcpt = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *missing = NULL;
   g_autofree char *mail_from = NULL;
+  MsTraceMessage *message;
 
   if (d->body == NULL || !d->body_wanted)
     goto out;
@@ -489,9 +490,12 @@ extract_message (Conn        *conn,
   g_ptr_array_add (rcpt, NULL);
   conn->self->body_hint = MAX (d->body->len, 1024);
   raw = g_byte_array_free_to_bytes (g_steal_pointer (&d->body));
-  ms_trace_add_message (conn->self->trace, conn->session->id, NULL,
-                        mail_from ? mail_from : "",
-                        (const char * const *) rcpt->pdata, raw);
+  message = ms_trace_add_message (conn->self->trace, conn->session->id, NULL,
+                                  mail_from ? mail_from : "",
+                                  (const char * const *) rcpt->pdata, raw);
+  /* streaming: "message-added" has let the reader write it out; the headers stay */
+  if (conn->self->forget_closed)
+    g_clear_pointer (&message->raw, g_bytes_unref);
 out:
   g_clear_pointer (&d->body, g_byte_array_unref);
 }

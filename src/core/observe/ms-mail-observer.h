@@ -34,7 +34,8 @@ void            ms_mail_observer_set_show_secrets (MsMailObserver      *self,
                                                    gboolean             show);
 /* Streaming: each session, with the messages it carried, is dropped from the trace
  * right after the trace's "session-closed" signal (whose handlers write it out), so
- * memory is bounded by the open connections. Off by default: the window keeps all. */
+ * memory is bounded by the open connections; a message's raw bytes are released as
+ * soon as "message-added" has been emitted. Off by default: the window keeps all. */
 void            ms_mail_observer_set_forget_closed (MsMailObserver     *self,
                                                     gboolean            forget);
 /* Fills callbacks (user_data = self) for ms_capture_reader_set_callbacks. */
