@@ -1264,6 +1264,30 @@ body_line (Conn         *conn,
   d->midline = !complete;
 }
 
+/* Complete lines at @data up to the next line that starts with "." (or up to the last
+ * line end): their length (0 when there is none) and their number in @lines. */
+static gsize
+body_run (const guint8 *data,
+          gsize         avail,
+          guint        *lines)
+{
+  const guint8 *end = data + avail;
+  const guint8 *p = data;
+  const guint8 *last = NULL;
+  const guint8 *lf;
+
+  *lines = 0;
+  while ((lf = memchr (p, '\n', (gsize) (end - p))) != NULL)
+    {
+      (*lines)++;
+      last = lf;
+      p = lf + 1;
+      if (p < end && *p == '.')
+        break;
+    }
+  return last != NULL ? (gsize) (last - data) + 1 : 0;
+}
+
 /* Reads what it can of @bytes (the direction's buffer or, when that is empty, a
  * segment straight from the reassembler); returns how much, the rest waits for more. */
 static gsize
@@ -1303,6 +1327,23 @@ process_bytes (Conn         *conn,
         case MODE_BODY:
         default:
           break;
+        }
+
+      if (d->mode == MODE_BODY && !d->resync && !d->midline && data[0] != '.'
+          && (conn->protocol != MS_PROTOCOL_POP3 || d->body_wanted))
+        {
+          /* message text: only a line that starts with "." needs a look (the end, or
+           * dot-stuffing); the complete lines before it are taken in one piece */
+          guint lines;
+          gsize run = body_run (data, avail, &lines);
+
+          if (run > 0)
+            {
+              body_append (d, data, run);
+              d->body_lines += lines;
+              pos += run;
+              continue;
+            }
         }
 
       lf = memchr (data, '\n', MIN (avail, (gsize) MS_OBSERVER_MAX_LINE));
