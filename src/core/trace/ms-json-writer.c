@@ -24,18 +24,44 @@ ms_json_writer_init (MsJsonWriter *w,
   w->depth = depth;
 }
 
+/* g_string_append_len without its checks (not inline in GLib 2.74): the writer appends
+ * many short pieces. */
+static inline void
+put (GString    *out,
+     const char *s,
+     gsize       n)
+{
+  if (G_UNLIKELY (out->len + n >= out->allocated_len))
+    {
+      gsize len = out->len;
+
+      g_string_set_size (out, len + n);  /* grows the buffer */
+      out->len = len;
+    }
+  memcpy (out->str + out->len, s, n);
+  out->len += n;
+  out->str[out->len] = '\0';
+}
+
+static inline void
+put_c (GString *out,
+       char     c)
+{
+  put (out, &c, 1);
+}
+
 static void
 indent (MsJsonWriter *w,
         guint         depth)
 {
   static const char spaces[] = "                                                                ";
 
-  g_string_append_c (w->out, '\n');
+  put_c (w->out, '\n');
   for (guint n = depth * 2; n > 0;)
     {
       guint k = MIN (n, (guint) (sizeof spaces - 1));
 
-      g_string_append_len (w->out, spaces, k);
+      put (w->out, spaces, k);
       n -= k;
     }
 }
@@ -52,7 +78,7 @@ item (MsJsonWriter *w)
   if (w->depth == 0)
     return;
   if (w->has_items[w->depth - 1])
-    g_string_append_c (w->out, ',');
+    put_c (w->out, ',');
   w->has_items[w->depth - 1] = TRUE;
   if (w->pretty)
     indent (w, w->depth);
@@ -63,7 +89,7 @@ writer_open (MsJsonWriter *w,
       char          c)
 {
   item (w);
-  g_string_append_c (w->out, c);
+  put_c (w->out, c);
   g_return_if_fail (w->depth + 1 < MS_JSON_WRITER_MAX_DEPTH);
   w->has_items[w->depth++] = FALSE;
 }
@@ -75,7 +101,7 @@ writer_close (MsJsonWriter *w,
   g_return_if_fail (w->depth > 0);
   if (w->has_items[--w->depth] && w->pretty)
     indent (w, w->depth);
-  g_string_append_c (w->out, c);
+  put_c (w->out, c);
 }
 
 void
@@ -111,7 +137,7 @@ append_escaped (GString    *out,
   static const char hex[] = "0123456789abcdef";
   gsize run = 0;
 
-  g_string_append_c (out, '"');
+  put_c (out, '"');
   for (gsize i = 0; i < len; i++)
     {
       guchar c = (guchar) text[i];
@@ -120,7 +146,7 @@ append_escaped (GString    *out,
 
       if (c >= 0x20 && c != '"' && c != '\\')
         continue;
-      g_string_append_len (out, text + run, (gssize) (i - run));
+      put (out, text + run, (i - run));
       run = i + 1;
       switch (c)
         {
@@ -137,10 +163,10 @@ append_escaped (GString    *out,
           esc = u;
           break;
         }
-      g_string_append (out, esc);
+      put (out, esc, strlen (esc));
     }
-  g_string_append_len (out, text + run, (gssize) (len - run));
-  g_string_append_c (out, '"');
+  put (out, text + run, (len - run));
+  put_c (out, '"');
 }
 
 static gboolean
@@ -192,7 +218,7 @@ append_uint (GString *out,
       v /= 10;
     }
   while (v > 0);
-  g_string_append_len (out, buf + n, (gssize) sizeof buf - n);
+  put (out, buf + n, sizeof buf - n);
 }
 
 void
@@ -202,7 +228,7 @@ ms_json_writer_int (MsJsonWriter *w,
   item (w);
   if (value < 0)
     {
-      g_string_append_c (w->out, '-');
+      put_c (w->out, '-');
       append_uint (w->out, -(guint64) value);
     }
   else
@@ -219,7 +245,7 @@ ms_json_writer_seconds (MsJsonWriter *w,
 
   item (w);
   if (t_us < 0)
-    g_string_append_c (w->out, '-');
+    put_c (w->out, '-');
   v = t_us < 0 ? -(guint64) t_us : (guint64) t_us;
   append_uint (w->out, v / 1000000);
   us = v % 1000000;
@@ -229,8 +255,8 @@ ms_json_writer_seconds (MsJsonWriter *w,
       us /= 10;
     }
   frac[6] = 0;
-  g_string_append_c (w->out, '.');
-  g_string_append_len (w->out, frac, 6);
+  put_c (w->out, '.');
+  put (w->out, frac, 6);
 }
 
 void
@@ -238,14 +264,14 @@ ms_json_writer_bool (MsJsonWriter *w,
                      gboolean      value)
 {
   item (w);
-  g_string_append (w->out, value ? "true" : "false");
+  put (w->out, value ? "true" : "false", value ? 4 : 5);
 }
 
 void
 ms_json_writer_null (MsJsonWriter *w)
 {
   item (w);
-  g_string_append (w->out, "null");
+  put (w->out, "null", 4);
 }
 
 void
@@ -253,7 +279,7 @@ ms_json_writer_raw (MsJsonWriter *w,
                     const char   *json)
 {
   item (w);
-  g_string_append (w->out, json);
+  put (w->out, json, strlen (json));
 }
 
 void
@@ -262,7 +288,10 @@ ms_json_writer_key (MsJsonWriter *w,
 {
   item (w);
   append_escaped (w->out, key, strlen (key));
-  g_string_append (w->out, w->pretty ? " : " : ":");
+  if (w->pretty)
+    put (w->out, " : ", 3);
+  else
+    put_c (w->out, ':');
   w->after_key = TRUE;
 }
 
