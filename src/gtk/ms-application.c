@@ -2,8 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * `mailsim-gtk [FILE]` opens a trace (JSON from `mailsim run/analyze --format json` or
- * `mailsim serve --trace`); without one, the welcome page says what to do. Hidden options
+ * `mailsim-gtk [FILE]` opens a capture (.pcap/.pcapng, analysed off the main thread), a
+ * trace (JSON from `mailsim run/analyze --format json` or `mailsim serve --trace`); without one, the welcome page says what to do. Hidden options
  * for the tests: --screenshot OUT.png [--step K] [--presentation] [--demo].
  */
 #define G_LOG_DOMAIN "ms-gtk"
@@ -45,6 +45,19 @@ take_screenshot (gpointer user_data)
   g_autoptr(GdkTexture) texture = NULL;
   GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (window));
 
+  /* a capture is read off the main thread: wait for it, then go to the step */
+  if (ms_window_is_busy (window))
+    return G_SOURCE_CONTINUE;
+  {
+    MsPlaybackModel *model = ms_window_get_model (window);
+    guint n = ms_playback_model_get_n_steps (model);
+
+    if (n > 0 && ms_playback_model_get_cursor (model) != MIN ((guint) MAX (self->step, 0), n - 1))
+      {
+        ms_playback_model_set_cursor (model, (guint) MAX (self->step, 0));
+        return G_SOURCE_CONTINUE;
+      }
+  }
   gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
   node = gtk_snapshot_to_node (snapshot);
   if (node == NULL || renderer == NULL)
@@ -220,6 +233,7 @@ ms_application_startup (GApplication *app)
     { "win.home", { "Home", NULL } },
     { "win.end", { "End", NULL } },
     { "win.open", { "<Control>o", NULL } },
+    { "win.add-note", { "<Control>m", NULL } },
     { "win.presentation", { "F11", NULL } },
     { "win.zoom-in", { "<Control>plus", "<Control>equal", NULL } },
     { "win.zoom-out", { "<Control>minus", NULL } },
@@ -287,7 +301,7 @@ ms_application_init (MsApplication *self)
   };
 
   g_application_add_main_option_entries (G_APPLICATION (self), options);
-  g_application_set_option_context_parameter_string (G_APPLICATION (self), _("[TRACE.json | SCENARIO]"));
+  g_application_set_option_context_parameter_string (G_APPLICATION (self), _("[CAPTURE.pcapng | TRACE.json | SCENARIO]"));
 }
 
 int

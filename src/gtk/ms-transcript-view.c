@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ms-annotations.h"
 #include "ms-explain.h"
 #include "ms-explain-event.h"
 #include "ms-text-format.h"
@@ -27,6 +28,7 @@ struct _MsTranscriptView
   MsTraceSession  *shown;     /* the session in the buffer */
   gboolean         shown_secrets;
   GArray          *offsets;   /* line start offsets in the buffer */
+  MsAnnotations   *annotations;  /* the capture's notes, shown under their lines, or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (MsTranscriptView, ms_transcript_view, GTK_TYPE_BOX)
@@ -84,6 +86,154 @@ ensure_tags (MsTranscriptView *self)
   }
 }
 
+/* ---- notes (MsAnnotations): "✎ note" under a line; right-click asks for one ---- */
+
+enum { SIGNAL_NOTE_REQUESTED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static void
+insert_notes (MsTranscriptView *self,
+              MsTraceSession   *session,
+              guint             index,
+              GtkTextIter      *end)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->text);
+  MsTraceLine *line = g_ptr_array_index (session->lines, index);
+  MsTraceLine *previous = index > 0 ? g_ptr_array_index (session->lines, index - 1) : NULL;
+  const char *note;
+
+  if (self->annotations == NULL)
+    return;
+  if (gtk_text_tag_table_lookup (gtk_text_buffer_get_tag_table (buffer), "note") == NULL)
+    gtk_text_buffer_create_tag (buffer, "note", "left-margin", 48, "style", PANGO_STYLE_ITALIC,
+                                "foreground", "#c64600", "wrap-mode", GTK_WRAP_WORD_CHAR, NULL);
+  note = ms_annotations_get_line_note (self->annotations, session->id, index);
+  if (note != NULL)
+    {
+      g_autofree char *text = g_strdup_printf ("✎ %s\n", note);
+
+      gtk_text_buffer_insert_with_tags_by_name (buffer, end, text, -1, "note", NULL);
+    }
+  /* a packet comment (Wireshark's, or our export's): under the first line of its frame */
+  if (line->frame != 0 && (previous == NULL || previous->frame != line->frame)
+      && (note = ms_annotations_get_frame_note (self->annotations, line->frame)) != NULL)
+    {
+      /* TRANSLATORS: a packet comment shown in the transcript: "✎ frame 12: text" */
+      g_autofree char *text = g_strdup_printf (_("✎ frame %lu: %s\n"), (gulong) line->frame,
+                                               note);
+
+      gtk_text_buffer_insert_with_tags_by_name (buffer, end, text, -1, "note", NULL);
+    }
+}
+
+/* The line at buffer offset @offset (a note belongs to the line above it). */
+static guint
+line_at_offset (MsTranscriptView *self,
+                int               offset)
+{
+  guint index = 0;
+
+  while (index + 1 < self->offsets->len && g_array_index (self->offsets, int, index + 1) <= offset)
+    index++;
+  return index;
+}
+
+gboolean
+ms_transcript_view_get_line_rect (MsTranscriptView *self,
+                                  guint             index,
+                                  GdkRectangle     *rect)
+{
+  GtkTextIter iter;
+  GdkRectangle r;
+  int x, y;
+  graphene_point_t p;
+
+  if (index >= self->offsets->len)
+    return FALSE;
+  gtk_text_buffer_get_iter_at_offset (gtk_text_view_get_buffer (self->text), &iter,
+                                      g_array_index (self->offsets, int, index));
+  gtk_text_view_get_iter_location (self->text, &iter, &r);
+  gtk_text_view_buffer_to_window_coords (self->text, GTK_TEXT_WINDOW_WIDGET, r.x, r.y, &x, &y);
+  if (!gtk_widget_compute_point (GTK_WIDGET (self->text), GTK_WIDGET (self),
+                                 &GRAPHENE_POINT_INIT (x, y), &p))
+    return FALSE;
+  *rect = (GdkRectangle) { (int) p.x, (int) p.y, MAX (r.width, 40), r.height };
+  return TRUE;
+}
+
+static void
+on_secondary_click (GtkGestureClick  *gesture,
+                    int               n_press,
+                    double            x,
+                    double            y,
+                    MsTranscriptView *self)
+{
+  GtkTextIter iter;
+  int bx, by;
+  guint index;
+  GdkRectangle rect;
+
+  if (self->shown == NULL || self->offsets->len == 0)
+    return;
+  gtk_text_view_window_to_buffer_coords (self->text, GTK_TEXT_WINDOW_WIDGET, (int) x, (int) y,
+                                         &bx, &by);
+  gtk_text_view_get_iter_at_location (self->text, &iter, bx, by);
+  index = line_at_offset (self, gtk_text_iter_get_offset (&iter));
+  if (!ms_transcript_view_get_line_rect (self, index, &rect))
+    return;
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  g_signal_emit (self, signals[SIGNAL_NOTE_REQUESTED], 0, index, &rect);
+}
+
+static void fill_buffer (MsTranscriptView *self,
+                         MsTraceSession   *session);
+static void update (MsTranscriptView *self);
+
+static void
+on_notes_changed (MsAnnotations    *annotations,
+                  MsTranscriptView *self)
+{
+  fill_buffer (self, self->shown);
+  update (self);
+}
+
+void
+ms_transcript_view_set_annotations (MsTranscriptView *self,
+                                    MsAnnotations    *annotations)
+{
+  if (self->annotations != NULL)
+    g_signal_handlers_disconnect_by_data (self->annotations, self);
+  g_set_object (&self->annotations, annotations);
+  if (annotations != NULL)
+    g_signal_connect (annotations, "changed", G_CALLBACK (on_notes_changed), self);
+  if (self->model != NULL)
+    on_notes_changed (annotations, self);
+}
+
+MsTraceSession *
+ms_transcript_view_get_session (MsTranscriptView *self)
+{
+  return self->shown;
+}
+
+static void
+notes_class_init (GtkWidgetClass *widget_class)
+{
+  signals[SIGNAL_NOTE_REQUESTED] =
+    g_signal_new ("note-requested", G_TYPE_FROM_CLASS (widget_class), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_POINTER);
+}
+
+static void
+notes_init (MsTranscriptView *self)
+{
+  GtkGesture *click = gtk_gesture_click_new ();
+
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
+  g_signal_connect (click, "pressed", G_CALLBACK (on_secondary_click), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->text), GTK_EVENT_CONTROLLER (click));
+}
+
 static void
 fill_buffer (MsTranscriptView *self,
              MsTraceSession   *session)
@@ -116,6 +266,7 @@ fill_buffer (MsTranscriptView *self,
                                                 class_tags[ms_render_color_for_line (line)],
                                                 client ? NULL : "server", NULL);
       gtk_text_buffer_insert (buffer, &end, "\n", 1);
+      insert_notes (self, session, i, &end);
     }
 }
 
@@ -359,6 +510,7 @@ ms_transcript_view_dispose (GObject *object)
   MsTranscriptView *self = MS_TRANSCRIPT_VIEW (object);
 
   ms_transcript_view_set_model (self, NULL);
+  ms_transcript_view_set_annotations (self, NULL);
   g_clear_pointer (&self->offsets, g_array_unref);
   gtk_widget_dispose_template (GTK_WIDGET (object), MS_TYPE_TRANSCRIPT_VIEW);
   G_OBJECT_CLASS (ms_transcript_view_parent_class)->dispose (object);
@@ -377,6 +529,7 @@ ms_transcript_view_class_init (MsTranscriptViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MsTranscriptView, title);
   gtk_widget_class_bind_template_child (widget_class, MsTranscriptView, explanation);
   gtk_widget_class_bind_template_child (widget_class, MsTranscriptView, show_secrets);
+  notes_class_init (widget_class);
 }
 
 static void
@@ -385,6 +538,7 @@ ms_transcript_view_init (MsTranscriptView *self)
   self->style.scale = 1.0;
   self->offsets = g_array_new (FALSE, FALSE, sizeof (int));
   gtk_widget_init_template (GTK_WIDGET (self));
+  notes_init (self);
 }
 
 void

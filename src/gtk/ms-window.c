@@ -7,19 +7,25 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
+#include "ms-capture-bar.h"
+#include "ms-capture-loader.h"
 #include "ms-demo.h"
 #include "ms-dns-view.h"
 #include "ms-explain-event.h"
 #include "ms-export.h"
 #include "ms-header-view.h"
+#include "ms-live-capture-dialog.h"
 #include "ms-mailbox-view.h"
 #include "ms-network-view.h"
+#include "ms-note-popover.h"
 #include "ms-quiz-view.h"
 #include "ms-render.h"
 #include "ms-scenario-runner.h"
 #include "ms-scenario.h"
 #include "ms-sequence-view.h"
+#include "ms-session-list.h"
 #include "ms-timeline.h"
 #include "ms-transcript-view.h"
 #include "ms-window.h"
@@ -53,6 +59,16 @@ struct _MsWindow
   MsMailboxView     *mailbox_view;
   MsDnsView         *dns_view;
   MsQuizView        *quiz_view;
+  /* captures */
+  MsCaptureBar      *capture_bar;
+  MsSessionList     *session_list;
+  GCancellable      *load_cancellable;
+  char              *load_name;
+  MsLiveCaptureDialog *live_dialog;
+  char              *load_path;
+  MsAnnotations     *annotations;
+  MsTrace           *notes_trace;  /* the trace the notes belong to (not a reference) */
+  guint              reload_cursor;  /* after re-reading for "Show passwords", or G_MAXUINT */
 
   GSettings         *settings;
   MsPlaybackModel   *model;
@@ -67,6 +83,10 @@ G_DEFINE_FINAL_TYPE (MsWindow, ms_window, GTK_TYPE_APPLICATION_WINDOW)
 static void on_scenario_activated (GtkListBox    *list,
                                    GtkListBoxRow *row,
                                    MsWindow      *self);
+
+static void set_notes (MsWindow      *self,
+                       MsAnnotations *annotations,
+                       MsTrace       *trace);
 
 static const double speeds[] = { 0.5, 1.0, 2.0, 4.0 };
 
@@ -225,6 +245,8 @@ ms_window_set_trace (MsWindow *self,
   const char *name = ms_trace_get_source_name (trace);
   g_autofree char *title = NULL;
 
+  if (ms_session_trace_get_full (trace) != self->notes_trace)
+    set_notes (self, NULL, NULL);
   ms_playback_model_set_trace (self->model, trace);
   g_clear_pointer (&self->layout, ms_trace_layout_free);
   self->layout = ms_trace_layout_new (self->model);
@@ -251,6 +273,11 @@ ms_window_open_file (MsWindow  *self,
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                    _("Only local files can be opened"));
       return FALSE;
+    }
+  if (ms_capture_file_is_capture (file))
+    {
+      ms_window_open_capture (self, file);
+      return TRUE;
     }
   trace = ms_trace_new_from_json_file (path, error);
   if (trace == NULL)
@@ -377,6 +404,511 @@ ms_window_show_error (MsWindow   *self,
     }
 }
 
+/* ---- notes on a capture (MsAnnotations): the popover, autosave, export ---- */
+
+static void
+on_notes_save_failed (MsAnnotations *annotations,
+                      const GError  *error,
+                      MsWindow      *self)
+{
+  g_autofree char *message = g_strdup_printf (_("Your notes could not be saved: %s"),
+                                              error->message);
+
+  ms_capture_bar_show_error (self->capture_bar, message);
+}
+
+static void
+set_notes (MsWindow      *self,
+           MsAnnotations *annotations,
+           MsTrace       *trace)
+{
+  if (self->annotations != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->annotations, self);
+      /* whatever is pending is written now */
+      ms_annotations_set_autosave (self->annotations, FALSE);
+    }
+  g_set_object (&self->annotations, annotations);
+  self->notes_trace = annotations != NULL ? trace : NULL;
+  if (annotations != NULL)
+    g_signal_connect (annotations, "save-failed", G_CALLBACK (on_notes_save_failed), self);
+  ms_transcript_view_set_annotations (self->transcript_view, annotations);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-note", annotations != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-annotated", annotations != NULL);
+}
+
+/* The sidecar next to the capture: loaded, re-anchored on this trace, autosaved. */
+static void
+open_notes (MsWindow   *self,
+            const char *path,
+            MsTrace    *trace)
+{
+  g_autoptr(MsAnnotations) annotations = ms_annotations_new_for_capture (path);
+  g_autoptr(GError) error = NULL;
+
+  if (!ms_annotations_load (annotations, &error))
+    {
+      g_autofree char *message =
+        g_strdup_printf (_("Your notes in %s could not be read: %s. The file is kept; new "
+                           "notes start a fresh one."),
+                         ms_annotations_get_sidecar_path (annotations), error->message);
+
+      ms_capture_bar_show_error (self->capture_bar, message);
+    }
+  else if (ms_annotations_get_capture_changed (annotations))
+    {
+      guint moved = ms_annotations_anchor (annotations, trace);
+      g_autofree char *message =
+        g_strdup_printf (ngettext ("Your notes were written for another version of this capture; "
+                                   "%u note was moved to its line by the line's text.",
+                                   "Your notes were written for another version of this capture; "
+                                   "%u notes were moved to their lines by the lines' text.", moved),
+                         moved);
+
+      ms_capture_bar_show_error (self->capture_bar, message);
+    }
+  ms_annotations_anchor (annotations, trace);
+  ms_annotations_set_autosave (annotations, TRUE);
+  set_notes (self, annotations, trace);
+}
+
+MsAnnotations *
+ms_window_get_annotations (MsWindow *self)
+{
+  return self->annotations;
+}
+
+static void
+on_note_popover_closed (GtkPopover *popover,
+                        gpointer    user_data)
+{
+  gtk_widget_unparent (GTK_WIDGET (popover));
+}
+
+GtkWidget *
+ms_window_edit_note (MsWindow *self,
+                     guint     line)
+{
+  MsTraceSession *session = ms_transcript_view_get_session (self->transcript_view);
+  MsTrace *trace = ms_playback_model_get_trace (self->model);
+  MsNotePopover *popover;
+  GdkRectangle rect;
+
+  if (self->annotations == NULL || session == NULL || line >= session->lines->len)
+    return NULL;
+  /* the cursor goes to the line being annotated */
+  for (guint i = 0; i < ms_trace_get_n_sessions (trace); i++)
+    if (ms_trace_get_session (trace, i) == session)
+      {
+        guint step = ms_playback_model_find_line (self->model, i, line);
+
+        if (step != G_MAXUINT && step != ms_playback_model_get_cursor (self->model))
+          ms_playback_model_set_cursor (self->model, step);
+      }
+  popover = ms_note_popover_new (self->annotations, session, line);
+  gtk_widget_set_parent (GTK_WIDGET (popover), GTK_WIDGET (self->transcript_view));
+  if (ms_transcript_view_get_line_rect (self->transcript_view, line, &rect))
+    gtk_popover_set_pointing_to (GTK_POPOVER (popover), &rect);
+  gtk_popover_set_position (GTK_POPOVER (popover), GTK_POS_BOTTOM);
+  g_signal_connect (popover, "closed", G_CALLBACK (on_note_popover_closed), NULL);
+  gtk_popover_popup (GTK_POPOVER (popover));
+  return GTK_WIDGET (popover);
+}
+
+static void
+on_note_requested (MsTranscriptView *view,
+                   guint             line,
+                   GdkRectangle     *rect,
+                   MsWindow         *self)
+{
+  ms_window_edit_note (self, line);
+}
+
+static void
+add_note_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  MsWindow *self = MS_WINDOW (widget);
+  const MsStep *step = ms_playback_model_get_current (self->model);
+
+  if (step != NULL && step->kind == MS_STEP_LINE)
+    {
+      ms_playback_model_set_playing (self->model, FALSE);
+      ms_window_edit_note (self, step->index);
+    }
+}
+
+static void
+on_export_annotated_response (GtkNativeDialog *dialog,
+                              int              response,
+                              MsWindow        *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT && self->annotations != NULL)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+      g_autoptr(GError) error = NULL;
+
+      if (!ms_annotations_export_pcapng (self->annotations, path, &error))
+        ms_capture_bar_show_error (self->capture_bar, error->message);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+export_annotated_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  MsWindow *self = MS_WINDOW (widget);
+  g_autofree char *base = NULL;
+  g_autofree char *name = NULL;
+  GtkFileChooserNative *dialog;
+  char *dot;
+
+  if (self->annotations == NULL)
+    return;
+  base = g_path_get_basename (ms_annotations_get_capture_path (self->annotations));
+  if ((dot = strrchr (base, '.')) != NULL)
+    *dot = '\0';
+  name = g_strdup_printf ("%s-annotated.pcapng", base);
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  dialog = gtk_file_chooser_native_new (_("Export the Capture with Your Notes"),
+                                        GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
+                                        _("_Export"), _("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  g_signal_connect (dialog, "response", G_CALLBACK (on_export_annotated_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+/* ---- captures: reading a pcap/pcapng file, live capture, drag and drop ---- */
+
+static void
+on_load_progress (double   fraction,
+                  gpointer user_data)
+{
+  MsWindow *self = user_data;
+  /* TRANSLATORS: reading a capture file: "Reading smtp.pcap… 45 %" */
+  g_autofree char *text = g_strdup_printf (_("Reading %s… %d %%"), self->load_name,
+                                           (int) (fraction * 100));
+
+  ms_capture_bar_show_progress (self->capture_bar, text, fraction);
+}
+
+static void
+on_capture_loaded (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(MsWindow) self = user_data;
+  g_autoptr(GError) read_error = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MsTrace) trace = ms_capture_load_finish (result, &read_error, &error);
+  g_autofree char *message = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;  /* another file or a live capture took its place */
+  g_clear_object (&self->load_cancellable);
+  if (trace == NULL)
+    {
+      message = g_strdup_printf (_("Could not read %s: %s"), self->load_name, error->message);
+      g_printerr ("mailsim-gtk: %s\n", message);
+      ms_capture_bar_show_error (self->capture_bar, message);
+      return;
+    }
+  ms_window_set_trace (self, trace);
+  ms_capture_bar_hide (self->capture_bar);
+  open_notes (self, self->load_path, trace);
+  if (self->reload_cursor != G_MAXUINT)
+    ms_playback_model_set_cursor (self->model, self->reload_cursor);
+  self->reload_cursor = G_MAXUINT;
+  if (read_error != NULL)
+    {
+      /* the reader says what was read up to where */
+      message = g_strdup_printf (_("%s is cut short; the sessions up to the cut are shown. %s"),
+                                 self->load_name, read_error->message);
+      g_printerr ("mailsim-gtk: %s\n", message);
+      ms_capture_bar_show_error (self->capture_bar, message);
+    }
+  else if (ms_trace_get_n_sessions (trace) == 0)
+    ms_capture_bar_show_error (self->capture_bar,
+                               _("No SMTP, POP3 or IMAP session in this capture."));
+}
+
+static void
+cancel_load (MsWindow *self)
+{
+  if (self->load_cancellable != NULL)
+    g_cancellable_cancel (self->load_cancellable);
+  g_clear_object (&self->load_cancellable);
+}
+
+static void
+load_capture (MsWindow   *self,
+              const char *path)
+{
+  MsCaptureLoadFlags flags = ms_playback_model_get_show_secrets (self->model)
+                             ? MS_CAPTURE_LOAD_SHOW_SECRETS : MS_CAPTURE_LOAD_DEFAULT;
+
+  self->load_cancellable = g_cancellable_new ();
+  on_load_progress (0, self);
+  ms_capture_load_async (path, flags, self->load_cancellable, on_load_progress, self,
+                         on_capture_loaded, g_object_ref (self));
+}
+
+/* The observer masks decoded passwords in its notes: "Show passwords" on a capture reads
+ * it again with them in clear, at the same step. */
+static void
+on_capture_show_secrets (MsPlaybackModel *model,
+                         GParamSpec      *pspec,
+                         MsWindow        *self)
+{
+  MsTrace *trace = ms_playback_model_get_trace (model);
+
+  if (self->load_path == NULL || trace == NULL
+      || ms_session_trace_get_full (trace) != self->notes_trace || self->load_cancellable != NULL)
+    return;
+  if (trace != self->notes_trace)
+    {
+      /* back to the whole capture first: the cursor is kept on it */
+      ms_session_list_set_only (self->session_list, FALSE);
+      trace = ms_playback_model_get_trace (model);
+    }
+  self->reload_cursor = ms_playback_model_get_cursor (model);
+  load_capture (self, self->load_path);
+}
+
+void
+ms_window_open_capture (MsWindow *self,
+                        GFile    *file)
+{
+  g_autofree char *path = g_file_get_path (file);
+
+  cancel_load (self);
+  if (self->live_dialog != NULL)
+    ms_live_capture_dialog_stop (self->live_dialog);
+  g_free (self->load_name);
+  self->load_name = g_file_get_basename (file);
+  g_free (self->load_path);
+  self->load_path = g_strdup (path);
+  self->reload_cursor = G_MAXUINT;
+  load_capture (self, path);
+}
+
+gboolean
+ms_window_is_busy (MsWindow *self)
+{
+  return self->load_cancellable != NULL;
+}
+
+const char *
+ms_window_get_bar_text (MsWindow *self)
+{
+  return ms_capture_bar_get_text (self->capture_bar);
+}
+
+static void
+on_bar_cancel (MsCaptureBar *bar,
+               MsWindow     *self)
+{
+  cancel_load (self);
+  if (self->live_dialog != NULL)
+    ms_live_capture_dialog_stop (self->live_dialog);
+  ms_capture_bar_hide (bar);
+}
+
+/* A scenario file, a trace or a capture, from the Open dialog or dropped on the window. */
+static void
+open_any (MsWindow *self,
+          GFile    *file)
+{
+  g_autofree char *base = g_file_get_basename (file);
+  g_autofree char *path = g_file_get_path (file);
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  if (path != NULL && (g_str_has_suffix (base, ".yaml") || g_str_has_suffix (base, ".yml")))
+    ok = ms_window_open_scenario (self, path, &error);
+  else
+    ok = ms_window_open_file (self, file, &error);
+  if (!ok)
+    {
+      g_autofree char *message = g_strdup_printf (_("Could not open %s: %s"), base,
+                                                  error->message);
+
+      ms_window_show_error (self, message);
+    }
+}
+
+static gboolean
+on_drop (GtkDropTarget *target,
+         const GValue  *value,
+         double         x,
+         double         y,
+         MsWindow      *self)
+{
+  GSList *files;
+
+  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    return FALSE;
+  files = gdk_file_list_get_files (g_value_get_boxed (value));
+  if (files == NULL)
+    return FALSE;
+  open_any (self, files->data);
+  g_slist_free (files);
+  return TRUE;
+}
+
+static void
+on_live_trace_started (MsLiveCaptureDialog *dialog,
+                       MsTrace             *trace,
+                       MsWindow            *self)
+{
+  g_autofree char *text = ms_live_capture_dialog_describe (dialog);
+
+  cancel_load (self);
+  ms_window_set_trace (self, trace);
+  ms_capture_bar_show_live (self->capture_bar, text);
+}
+
+static void
+on_live_trace_updated (MsLiveCaptureDialog *dialog,
+                       MsWindow            *self)
+{
+  guint n = ms_playback_model_get_n_steps (self->model);
+  guint cursor = ms_playback_model_get_cursor (self->model);
+  /* a cursor on the last step follows the new lines; elsewhere it stays */
+  gboolean follow = n == 0 || cursor + 1 >= n;
+  g_autofree char *text = ms_live_capture_dialog_describe (dialog);
+
+  if (ms_live_capture_dialog_is_running (dialog))
+    ms_capture_bar_show_live (self->capture_bar, text);
+  /* another trace opened meanwhile: the capture goes on without taking it over */
+  if (ms_session_trace_get_full (ms_playback_model_get_trace (self->model))
+      != ms_live_capture_dialog_get_trace (dialog))
+    return;
+  ms_window_set_trace (self, ms_live_capture_dialog_get_trace (dialog));
+  ms_playback_model_set_cursor (self->model, follow ? G_MAXUINT : cursor);
+}
+
+static void
+on_live_stopped (MsLiveCaptureDialog *dialog,
+                 const char          *error,
+                 MsWindow            *self)
+{
+  if (error != NULL)
+    ms_capture_bar_show_error (self->capture_bar, error);
+  else
+    ms_capture_bar_hide (self->capture_bar);
+}
+
+/* The live capture saved as pcapng: opened as a file, so notes can be added. */
+static void
+on_live_saved (MsLiveCaptureDialog *dialog,
+               const char          *path,
+               MsWindow            *self)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+
+  ms_window_open_capture (self, file);
+}
+
+static void
+live_capture_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  MsWindow *self = MS_WINDOW (widget);
+
+  if (self->live_dialog == NULL)
+    {
+      self->live_dialog = ms_live_capture_dialog_new (GTK_WINDOW (self));
+      g_signal_connect (self->live_dialog, "trace-started",
+                        G_CALLBACK (on_live_trace_started), self);
+      g_signal_connect (self->live_dialog, "trace-updated",
+                        G_CALLBACK (on_live_trace_updated), self);
+      g_signal_connect (self->live_dialog, "stopped", G_CALLBACK (on_live_stopped), self);
+      g_signal_connect (self->live_dialog, "saved", G_CALLBACK (on_live_saved), self);
+    }
+  gtk_window_present (GTK_WINDOW (self->live_dialog));
+}
+
+/* The session list's "only the selected session": the views get a trace with that
+ * session alone (same ids, lines and frames: the notes still apply), or the whole one
+ * again, at the same line. */
+static void
+on_show_session (MsSessionList *list,
+                 int            index,
+                 MsWindow      *self)
+{
+  MsTrace *shown = ms_playback_model_get_trace (self->model);
+  MsTrace *full = ms_session_trace_get_full (shown);
+  const MsStep *step = ms_playback_model_get_current (self->model);
+  guint session_id = step != NULL && step->session != NULL ? step->session->id : 0;
+  guint line = step != NULL && step->kind == MS_STEP_LINE ? step->index : 0;
+  guint cursor = 0;
+
+  if (full == NULL)
+    return;
+  if (index < 0)
+    {
+      ms_window_set_trace (self, full);
+      for (guint i = 0; i < ms_trace_get_n_sessions (full); i++)
+        if (ms_trace_get_session (full, i)->id == session_id)
+          cursor = ms_playback_model_find_line (self->model, i, line);
+    }
+  else
+    {
+      g_autoptr(MsTrace) one = ms_session_trace_new (full, (guint) index);
+
+      if (one == NULL)
+        return;
+      /* the same line when that session was already the current one */
+      if (ms_trace_get_session (one, 0)->id != session_id)
+        line = 0;
+      ms_window_set_trace (self, one);
+      cursor = ms_playback_model_find_line (self->model, 0, line);
+    }
+  if (cursor != G_MAXUINT)
+    ms_playback_model_set_cursor (self->model, cursor);
+}
+
+static void
+captures_dispose (MsWindow *self)
+{
+  cancel_load (self);
+  g_clear_pointer (&self->load_name, g_free);
+  g_clear_pointer (&self->load_path, g_free);
+  set_notes (self, NULL, NULL);
+  if (self->live_dialog != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->live_dialog, self);
+      gtk_window_destroy (GTK_WINDOW (self->live_dialog));
+      self->live_dialog = NULL;
+    }
+}
+
+static void
+captures_init (MsWindow *self)
+{
+  GtkDropTarget *drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+
+  g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+  g_signal_connect (self->capture_bar, "cancel", G_CALLBACK (on_bar_cancel), self);
+  g_signal_connect (self->transcript_view, "note-requested", G_CALLBACK (on_note_requested),
+                    self);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-note", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-annotated", FALSE);
+  ms_session_list_set_model (self->session_list, self->model);
+  g_signal_connect (self->session_list, "show-session", G_CALLBACK (on_show_session), self);
+  self->reload_cursor = G_MAXUINT;
+  g_signal_connect (self->model, "notify::show-secrets", G_CALLBACK (on_capture_show_secrets),
+                    self);
+}
+
 /* ---- actions ---- */
 
 static void
@@ -387,15 +919,8 @@ on_open_response (GtkNativeDialog *dialog,
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autoptr(GError) error = NULL;
 
-      if (!ms_window_open_file (self, file, &error))
-        {
-          g_autofree char *message = g_strdup_printf (_("Could not open this trace: %s"),
-                                                      error->message);
-
-          ms_window_show_error (self, message);
-        }
+      open_any (self, file);
     }
   g_object_unref (dialog);
 }
@@ -407,15 +932,32 @@ open_action (GtkWidget  *widget,
 {
   MsWindow *self = MS_WINDOW (widget);
   GtkFileChooserNative *dialog;
-  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+  /* name, patterns (the first filter takes them all) */
+  static const struct { const char *name; const char *patterns[4]; } filters[] = {
+    { N_("Scenarios, traces and captures"), { NULL } },
+    { N_("Captures (pcap, pcapng)"), { "*.pcap", "*.pcapng", "*.cap", NULL } },
+    { N_("MailSim traces (JSON)"), { "*.json", "*.jsonl", NULL } },
+    { N_("Scenarios (YAML)"), { "*.yaml", "*.yml", NULL } },
+  };
+  g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
 
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  dialog = gtk_file_chooser_native_new (_("Open a Trace"), GTK_WINDOW (self),
+  dialog = gtk_file_chooser_native_new (_("Open a Capture, Trace or Scenario"), GTK_WINDOW (self),
                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
-  gtk_file_filter_set_name (filter, _("MailSim traces (JSON)"));
-  gtk_file_filter_add_pattern (filter, "*.json");
-  gtk_file_filter_add_pattern (filter, "*.jsonl");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  gtk_file_filter_set_name (all, _(filters[0].name));
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), all);
+  for (guint i = 1; i < G_N_ELEMENTS (filters); i++)
+    {
+      g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+
+      gtk_file_filter_set_name (filter, _(filters[i].name));
+      for (guint k = 0; filters[i].patterns[k] != NULL; k++)
+        {
+          gtk_file_filter_add_pattern (filter, filters[i].patterns[k]);
+          gtk_file_filter_add_pattern (all, filters[i].patterns[k]);
+        }
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+    }
   G_GNUC_END_IGNORE_DEPRECATIONS
   g_signal_connect (dialog, "response", G_CALLBACK (on_open_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
@@ -659,6 +1201,7 @@ ms_window_dispose (GObject *object)
         }
       g_signal_handlers_disconnect_by_data (self->settings, self);
     }
+  captures_dispose (self);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->layout, ms_trace_layout_free);
   g_clear_object (&self->model);
@@ -705,6 +1248,14 @@ ms_window_class_init (MsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MsWindow, dns_view);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, quiz_view);
   gtk_widget_class_bind_template_callback (widget_class, on_speed_selected);
+  g_type_ensure (MS_TYPE_CAPTURE_BAR);
+  g_type_ensure (MS_TYPE_SESSION_LIST);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, capture_bar);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, session_list);
+  gtk_widget_class_install_action (widget_class, "win.live-capture", NULL, live_capture_action);
+  gtk_widget_class_install_action (widget_class, "win.add-note", NULL, add_note_action);
+  gtk_widget_class_install_action (widget_class, "win.export-annotated", NULL,
+                                   export_annotated_action);
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "win.demo", NULL, demo_action);
@@ -746,6 +1297,7 @@ ms_window_init (MsWindow *self)
   g_signal_connect (self->model, "cursor-changed", G_CALLBACK (on_cursor_changed), self);
   g_signal_connect (self->model, "notify::playing", G_CALLBACK (on_playing_changed), self);
   g_signal_connect (self->model, "notify::show-secrets", G_CALLBACK (on_show_secrets), self);
+  captures_init (self);
 
   self->settings = g_settings_new (APP_ID);
   g_settings_get (self->settings, "window-size", "(ii)", &width, &height);

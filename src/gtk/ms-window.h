@@ -6,6 +6,7 @@
 
 #include <gtk/gtk.h>
 
+#include "ms-annotations.h"
 #include "ms-playback-model.h"
 
 G_BEGIN_DECLS
@@ -33,5 +34,18 @@ void             ms_window_show_page      (MsWindow       *self,
 /* Screenshots: no animation, no fullscreen (the size stays fixed). */
 void             ms_window_set_still      (MsWindow       *self,
                                            gboolean        still);
+
+/* Captures (ms-capture-loader.c): read off the main thread, with progress in the bar. */
+void             ms_window_open_capture   (MsWindow       *self,
+                                           GFile          *file);
+/* A capture is being read (screenshots wait for it). */
+gboolean         ms_window_is_busy        (MsWindow       *self);
+/* The capture bar's text (progress or error), or NULL when it is hidden. */
+const char      *ms_window_get_bar_text   (MsWindow       *self);
+/* The capture's notes (NULL for other traces); the note popover on line @line of the
+ * session in the transcript, as a right-click opens it (NULL without notes). */
+MsAnnotations   *ms_window_get_annotations (MsWindow      *self);
+GtkWidget       *ms_window_edit_note      (MsWindow       *self,
+                                           guint           line);
 
 G_END_DECLS

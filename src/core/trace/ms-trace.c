@@ -27,8 +27,8 @@ struct _MsTrace
   GPtrArray        *messages;      /* MsTraceMessage* */
   GPtrArray        *expect_texts;  /* char* */
   GArray           *expect_ok;     /* gboolean */
-  guint64           current_frame; /* stamped on new lines (captures) */
   JsonObject       *topology;      /* the simulated network, or NULL */
+  guint64           current_frame; /* stamped on new lines (captures) */
 };
 
 enum {
