@@ -259,6 +259,8 @@ ms_cli_capture (int    argc,
   capture.options.show_secrets = show_secrets;
   capture.formatter = ms_text_formatter_new (&capture.options);
   ms_mail_observer_set_show_secrets (capture.observer, show_secrets);
+  /* each session is printed when it closes, then freed: a long capture stays small */
+  ms_mail_observer_set_forget_closed (capture.observer, TRUE);
   ms_mail_observer_get_callbacks (capture.observer, &callbacks);
   ms_capture_reader_set_callbacks (capture.reader, &callbacks);
 

@@ -969,15 +969,6 @@ flush_session_events (GString                   *out,
     }
 }
 
-/**
- * ms_text_format_trace:
- * @out: where to append
- * @trace: the trace
- * @options: the options
- *
- * Every session in order, each with its own events where they happened; events of no
- * session between the sessions by time; the expectations at the end.
- */
 /* A student's note under its line, each of its lines marked; takes @note. */
 static void
 format_note (GString *out,
@@ -992,6 +983,49 @@ format_note (GString *out,
     g_string_append_printf (out, MS_TEXT_FORMAT_NOTE_PREFIX "%s\n", lines[i]);
   g_free (note);
 }
+
+/**
+ * ms_text_format_session:
+ *
+ * One session of @trace as ms_text_format_trace shows it: the header, the lines in
+ * context and the session's own events (a streaming reader calls it as each closes).
+ */
+void
+ms_text_format_session (GString                   *out,
+                        MsTrace                   *trace,
+                        MsTraceSession            *session,
+                        const MsTextFormatOptions *options)
+{
+  FormatState st;
+  guint next_own = 0;
+
+  ms_text_format_session_header (out, session, options);
+  format_state_init (&st, session);
+  while (st.next < session->lines->len)
+    {
+      MsTraceLine *line = g_ptr_array_index (session->lines, st.next);
+      LineContext ctx;
+      guint index = st.next;
+
+      flush_session_events (out, trace, session, &next_own, line->t_us - 1, options);
+      format_state_step (&st, &ctx, TRUE);
+      format_line_in_context (out, session, line, &ctx, options);
+      if (options->line_note != NULL)
+        format_note (out, options->line_note (session, index, line, options->line_note_data));
+    }
+  format_state_clear (&st);
+  flush_session_events (out, trace, session, &next_own, G_MAXINT64, options);
+}
+
+/**
+ * ms_text_format_trace:
+ * @out: where to append
+ * @trace: the trace
+ * @options: the options
+ *
+ * Every session in order, each with its own events where they happened; events of no
+ * session between the sessions by time; the expectations at the end.
+ */
 
 void
 ms_text_format_trace (GString                   *out,
@@ -1009,29 +1043,11 @@ ms_text_format_trace (GString                   *out,
   for (guint s = 0; s < n_sessions; s++)
     {
       MsTraceSession *session = ms_trace_get_session (trace, s);
-      FormatState st;
-      guint next_own = 0;
 
       flush_global_events (out, trace, &next_global, session->opened_us, options);
       if (s > 0 || out->len > 0)
         g_string_append_c (out, '\n');
-      ms_text_format_session_header (out, session, options);
-
-      format_state_init (&st, session);
-      while (st.next < session->lines->len)
-        {
-          MsTraceLine *line = g_ptr_array_index (session->lines, st.next);
-          LineContext ctx;
-          guint index = st.next;
-
-          flush_session_events (out, trace, session, &next_own, line->t_us - 1, options);
-          format_state_step (&st, &ctx, TRUE);
-          format_line_in_context (out, session, line, &ctx, options);
-          if (options->line_note != NULL)
-            format_note (out, options->line_note (session, index, line, options->line_note_data));
-        }
-      format_state_clear (&st);
-      flush_session_events (out, trace, session, &next_own, G_MAXINT64, options);
+      ms_text_format_session (out, trace, session, options);
     }
   flush_global_events (out, trace, &next_global, G_MAXINT64, options);
 

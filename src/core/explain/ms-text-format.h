@@ -44,6 +44,10 @@ void   ms_text_format_expectation    (GString                   *out,
                                       const char                *text,
                                       gboolean                   ok,
                                       const MsTextFormatOptions *options);
+void   ms_text_format_session        (GString                   *out,
+                                      MsTrace                   *trace,
+                                      MsTraceSession            *session,
+                                      const MsTextFormatOptions *options);
 void   ms_text_format_trace          (GString                   *out,
                                       MsTrace                   *trace,
                                       const MsTextFormatOptions *options);

@@ -36,6 +36,7 @@ typedef struct
 {
   GByteArray *buf;
   gsize       pos;
+  GString    *line;            /* the line being handled, NUL-terminated */
   DirMode     mode;
   CountedKind counted_kind;
   gsize       remaining;
@@ -102,6 +103,8 @@ struct _MsMailObserver
 
   MsTrace    *trace;
   gboolean    show_secrets;
+  gboolean    forget_closed;
+  gsize       body_hint;   /* the last message's size, the next one's first guess */
   gboolean    have_base;
   gint64      base_us;
   gint64      now_us;
@@ -145,6 +148,8 @@ dir_state_clear (DirState *d)
 {
   g_clear_pointer (&d->buf, g_byte_array_unref);
   g_clear_pointer (&d->body, g_byte_array_unref);
+  if (d->line != NULL)
+    g_string_free (g_steal_pointer (&d->line), TRUE);
 }
 
 static void
@@ -208,6 +213,7 @@ static void
 ms_mail_observer_init (MsMailObserver *self)
 {
   self->conns = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) conn_free);
+  self->body_hint = 16 * 1024;
 }
 
 MsMailObserver *
@@ -236,6 +242,14 @@ ms_mail_observer_set_show_secrets (MsMailObserver *self,
 {
   g_return_if_fail (MS_IS_MAIL_OBSERVER (self));
   self->show_secrets = show;
+}
+
+void
+ms_mail_observer_set_forget_closed (MsMailObserver *self,
+                                    gboolean        forget)
+{
+  g_return_if_fail (MS_IS_MAIL_OBSERVER (self));
+  self->forget_closed = forget;
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -391,11 +405,15 @@ note_challenge (Conn       *conn,
 /* Messages */
 
 static void
-body_begin (DirState *d,
+body_begin (Conn     *conn,
+            DirState *d,
             gboolean  wanted)
 {
+  gsize hint = conn->self->body_hint;
+
   g_clear_pointer (&d->body, g_byte_array_unref);
-  d->body = g_byte_array_new ();
+  /* sized like the last message: few reallocations */
+  d->body = g_byte_array_sized_new ((guint) MIN (hint + hint / 2, 1024 * 1024));
   d->body_wanted = wanted;
   d->body_secret = FALSE;
   d->body_show = FALSE;
@@ -433,6 +451,7 @@ extract_message (Conn        *conn,
   g_autoptr(GPtrArray) rcpt = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *missing = NULL;
   g_autofree char *mail_from = NULL;
+  MsTraceMessage *message;
 
   if (d->body == NULL || !d->body_wanted)
     goto out;
@@ -469,10 +488,14 @@ extract_message (Conn        *conn,
         }
     }
   g_ptr_array_add (rcpt, NULL);
+  conn->self->body_hint = MAX (d->body->len, 1024);
   raw = g_byte_array_free_to_bytes (g_steal_pointer (&d->body));
-  ms_trace_add_message (conn->self->trace, conn->session->id, NULL,
-                        mail_from ? mail_from : "",
-                        (const char * const *) rcpt->pdata, raw);
+  message = ms_trace_add_message (conn->self->trace, conn->session->id, NULL,
+                                  mail_from ? mail_from : "",
+                                  (const char * const *) rcpt->pdata, raw);
+  /* streaming: "message-added" has let the reader write it out; the headers stay */
+  if (conn->self->forget_closed)
+    g_clear_pointer (&message->raw, g_bytes_unref);
 out:
   g_clear_pointer (&d->body, g_byte_array_unref);
 }
@@ -675,7 +698,7 @@ smtp_client_line (Conn       *conn,
     {
       /* RFC 5321 §4.1.1.4: the body follows the 354 (or is refused: see the reply) */
       conn->c.mode = MODE_BODY;
-      body_begin (&conn->c, TRUE);
+      body_begin (conn, &conn->c, TRUE);
     }
   else if (strcmp (cmd->verb, "BDAT") == 0)
     {
@@ -689,7 +712,7 @@ smtp_client_line (Conn       *conn,
         {
           conn->bdat_last = words[1] != NULL && g_ascii_strcasecmp (words[1], "LAST") == 0;
           if (conn->c.body == NULL)
-            body_begin (&conn->c, TRUE);
+            body_begin (conn, &conn->c, TRUE);
           enter_counted (&conn->c, COUNTED_BDAT, (gsize) size);
           if (size == 0)
             smtp_bdat_end (conn);  /* "BDAT 0 LAST" ends the message with no octets */
@@ -912,7 +935,7 @@ pop3_server_line (Conn       *conn,
   if (ok && pop3_multiline (cmd))
     {
       conn->s.mode = MODE_BODY;
-      body_begin (&conn->s, pop3_message_cmd (cmd));
+      body_begin (conn, &conn->s, pop3_message_cmd (cmd));
       conn->body_cmd = cmd;
       return;
     }
@@ -1025,7 +1048,7 @@ imap_client_line (Conn       *conn,
       gboolean append = cmd != NULL && (strcmp (cmd->verb, "APPEND") == 0);
 
       enter_counted (d, COUNTED_LITERAL, size);
-      body_begin (d, append);
+      body_begin (conn, d, append);
       if (cmd != NULL && strcmp (cmd->verb, "LOGIN") == 0)
         {
           /* RFC 3501 §6.2.3: LOGIN userid password */
@@ -1115,7 +1138,7 @@ imap_server_line (Conn       *conn,
   if (literal)
     {
       enter_counted (d, COUNTED_LITERAL, size);
-      body_begin (d, imap_message_literal (line, len));
+      body_begin (conn, d, imap_message_literal (line, len));
       if (size == 0)
         counted_end (conn, MS_DIR_SERVER);
     }
@@ -1241,16 +1264,45 @@ body_line (Conn         *conn,
   d->midline = !complete;
 }
 
-static void
-process_dir (Conn        *conn,
-             MsDirection  dir)
+/* Complete lines at @data up to the next line that starts with "." (or up to the last
+ * line end): their length (0 when there is none) and their number in @lines. */
+static gsize
+body_run (const guint8 *data,
+          gsize         avail,
+          guint        *lines)
+{
+  const guint8 *end = data + avail;
+  const guint8 *p = data;
+  const guint8 *last = NULL;
+  const guint8 *lf;
+
+  *lines = 0;
+  while ((lf = memchr (p, '\n', (gsize) (end - p))) != NULL)
+    {
+      (*lines)++;
+      last = lf;
+      p = lf + 1;
+      if (p < end && *p == '.')
+        break;
+    }
+  return last != NULL ? (gsize) (last - data) + 1 : 0;
+}
+
+/* Reads what it can of @bytes (the direction's buffer or, when that is empty, a
+ * segment straight from the reassembler); returns how much, the rest waits for more. */
+static gsize
+process_bytes (Conn         *conn,
+               MsDirection   dir,
+               const guint8 *bytes,
+               gsize         len)
 {
   DirState *d = dir_state (conn, dir);
+  gsize pos = 0;
 
-  while (d->buf != NULL && d->pos < d->buf->len)
+  while (pos < len)
     {
-      const guint8 *data = d->buf->data + d->pos;
-      gsize avail = d->buf->len - d->pos;
+      const guint8 *data = bytes + pos;
+      gsize avail = len - pos;
       const guint8 *lf;
       gsize n;
 
@@ -1258,15 +1310,15 @@ process_dir (Conn        *conn,
         {
         case MODE_TLS:
           count_tls (d, data, avail);
-          d->pos += avail;
+          pos += avail;
           continue;
         case MODE_HOLD:
-          goto compact;
+          return pos;
         case MODE_COUNTED:
           n = MIN (avail, d->remaining);
           if (d->body != NULL)
             body_append (d, data, n);
-          d->pos += n;
+          pos += n;
           d->remaining -= n;
           if (d->remaining == 0)
             counted_end (conn, dir);
@@ -1277,58 +1329,91 @@ process_dir (Conn        *conn,
           break;
         }
 
+      if (d->mode == MODE_BODY && !d->resync && !d->midline && data[0] != '.'
+          && (conn->protocol != MS_PROTOCOL_POP3 || d->body_wanted))
+        {
+          /* message text: only a line that starts with "." needs a look (the end, or
+           * dot-stuffing); the complete lines before it are taken in one piece */
+          guint lines;
+          gsize run = body_run (data, avail, &lines);
+
+          if (run > 0)
+            {
+              body_append (d, data, run);
+              d->body_lines += lines;
+              pos += run;
+              continue;
+            }
+        }
+
       lf = memchr (data, '\n', MIN (avail, (gsize) MS_OBSERVER_MAX_LINE));
       if (d->resync)
         {
           if (lf == NULL)
             {
-              d->pos += MIN (avail, (gsize) MS_OBSERVER_MAX_LINE);
+              pos += MIN (avail, (gsize) MS_OBSERVER_MAX_LINE);
               continue;
             }
-          d->pos += (gsize) (lf - data) + 1;
+          pos += (gsize) (lf - data) + 1;
           d->resync = FALSE;
           continue;
         }
       if (lf == NULL)
         {
           if (avail < MS_OBSERVER_MAX_LINE)
-            goto compact;
+            return pos;
           /* an over-long line: the body keeps it, a command line is cut */
           if (d->mode == MODE_BODY)
             {
               body_line (conn, dir, data, MS_OBSERVER_MAX_LINE, FALSE);
-              d->pos += MS_OBSERVER_MAX_LINE;
+              pos += MS_OBSERVER_MAX_LINE;
               continue;
             }
           n = MS_OBSERVER_MAX_LINE;
-          d->pos += n;
+          pos += n;
           d->resync = TRUE;
           note (conn, dir, "(line longer than %u bytes: cut)", (guint) MS_OBSERVER_MAX_LINE);
         }
       else
         {
           n = (gsize) (lf - data) + 1;
-          d->pos += n;
+          pos += n;
         }
 
       if (d->mode == MODE_BODY)
         body_line (conn, dir, data, n, lf != NULL);
       else
         {
-          g_autofree char *line = NULL;
-          gsize len = n;
+          gsize text_len = n;
+          const guint8 *nul;
 
-          if (len > 0 && data[len - 1] == '\n')
-            len--;
-          if (len > 0 && data[len - 1] == '\r')
-            len--;
-          line = g_strndup ((const char *) data, len);
+          if (text_len > 0 && data[text_len - 1] == '\n')
+            text_len--;
+          if (text_len > 0 && data[text_len - 1] == '\r')
+            text_len--;
           /* an embedded NUL ends the text: the line is recorded up to it */
-          handle_line (conn, dir, line, strlen (line));
+          nul = memchr (data, '\0', text_len);
+          if (nul != NULL)
+            text_len = (gsize) (nul - data);
+          /* a NUL-terminated copy in the direction's own scratch (no allocation) */
+          g_string_truncate (d->line, 0);
+          g_string_append_len (d->line, (const char *) data, (gssize) text_len);
+          handle_line (conn, dir, d->line->str, text_len);
         }
     }
-compact:
-  if (d->buf != NULL && d->pos > 0)
+  return pos;
+}
+
+static void
+process_dir (Conn        *conn,
+             MsDirection  dir)
+{
+  DirState *d = dir_state (conn, dir);
+
+  if (d->buf == NULL || d->pos >= d->buf->len)
+    return;
+  d->pos += process_bytes (conn, dir, d->buf->data + d->pos, d->buf->len - d->pos);
+  if (d->pos > 0)
     {
       g_byte_array_remove_range (d->buf, 0, (guint) d->pos);
       d->pos = 0;
@@ -1542,6 +1627,8 @@ ms_mail_observer_opened (MsMailObserver *self,
   conn->first_us = info->first_us;
   conn->c.buf = g_byte_array_new ();
   conn->s.buf = g_byte_array_new ();
+  conn->c.line = g_string_sized_new (256);
+  conn->s.line = g_string_sized_new (256);
   g_queue_init (&conn->pending);
   g_hash_table_insert (self->conns, info, conn);
 }
@@ -1567,6 +1654,15 @@ ms_mail_observer_data (MsMailObserver *self,
   if (d->mode == MODE_TLS && d->pos == d->buf->len)
     {
       count_tls (d, bytes, len);  /* no copy for the encrypted bulk */
+      return;
+    }
+  if (conn->classified && d->pos == d->buf->len)
+    {
+      /* nothing waiting: read the segment where it is, keep only an unfinished line */
+      gsize used = process_bytes (conn, dir, bytes, len);
+
+      if (used < len)
+        g_byte_array_append (d->buf, bytes + used, (guint) (len - used));
       return;
     }
   g_byte_array_append (d->buf, bytes, (guint) len);
@@ -1680,6 +1776,10 @@ close_conn (MsMailObserver *self,
     }
   note_tls (conn);
   ms_trace_close_session (self->trace, conn->session);
+  /* "session-closed" has let a streaming reader write it out */
+  if (self->forget_closed)
+    ms_trace_forget_session (self->trace, conn->session);
+  conn->session = NULL;
 }
 
 void
@@ -1699,20 +1799,40 @@ ms_mail_observer_closed (MsMailObserver *self,
   g_hash_table_remove (self->conns, info);
 }
 
+static gint
+compare_conns (gconstpointer a,
+               gconstpointer b)
+{
+  const Conn *x = *(Conn * const *) a;
+  const Conn *y = *(Conn * const *) b;
+  gint64 ix = x->session != NULL ? x->session->id : G_MAXUINT;
+  gint64 iy = y->session != NULL ? y->session->id : G_MAXUINT;
+
+  if (ix != iy)
+    return ix < iy ? -1 : 1;
+  return x->first_us < y->first_us ? -1 : x->first_us > y->first_us;
+}
+
 void
 ms_mail_observer_finish (MsMailObserver *self,
                          gint64          t_us)
 {
   GHashTableIter iter;
   gpointer value;
+  g_autoptr(GPtrArray) conns = NULL;
 
   g_return_if_fail (MS_IS_MAIL_OBSERVER (self));
 
   if (t_us > 0)
     advance_clock (self, t_us);
+  /* in session order, so that a streaming reader's output does not depend on hashing */
+  conns = g_ptr_array_new ();
   g_hash_table_iter_init (&iter, self->conns);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    close_conn (self, value);
+    g_ptr_array_add (conns, value);
+  g_ptr_array_sort (conns, compare_conns);
+  for (guint i = 0; i < conns->len; i++)
+    close_conn (self, g_ptr_array_index (conns, i));
   g_hash_table_remove_all (self->conns);
 }
 
@@ -1830,4 +1950,66 @@ ms_observer_add_message_details (JsonObject *object,
       json_array_add_object_element (array, o);
     }
   json_object_set_array_member (object, "hops", array);
+}
+
+static void
+write_parts_and_hops (MsJsonWriter *w,
+                      GPtrArray    *parts,
+                      GPtrArray    *hops)
+{
+  ms_json_writer_key (w, "parts");
+  ms_json_writer_begin_array (w);
+  for (guint i = 0; parts != NULL && i < parts->len; i++)
+    {
+      MsMimePart *part = g_ptr_array_index (parts, i);
+
+      ms_json_writer_begin_object (w);
+      ms_json_writer_member_string (w, "part", part->part_number);
+      ms_json_writer_member_string (w, "content_type", part->content_type);
+      ms_json_writer_member_string (w, "filename",
+                                    part->filename != NULL
+                                    && g_utf8_validate (part->filename, -1, NULL)
+                                    ? part->filename : NULL);
+      ms_json_writer_member_int (w, "size", (gint64) part->size);
+      ms_json_writer_end_object (w);
+    }
+  ms_json_writer_end_array (w);
+
+  ms_json_writer_key (w, "hops");
+  ms_json_writer_begin_array (w);
+  for (guint i = 0; hops != NULL && i < hops->len; i++)
+    {
+      MsReceivedHop *hop = g_ptr_array_index (hops, i);
+      const char *fields[][2] = {
+        { "from", hop->from }, { "by", hop->by }, { "with", hop->with },
+      };
+
+      ms_json_writer_begin_object (w);
+      for (guint k = 0; k < G_N_ELEMENTS (fields); k++)
+        ms_json_writer_member_string (w, fields[k][0],
+                                      fields[k][1] != NULL
+                                      && g_utf8_validate (fields[k][1], -1, NULL)
+                                      ? fields[k][1] : NULL);
+      if (hop->date != NULL)
+        {
+          g_autofree char *date = g_date_time_format_iso8601 (hop->date);
+
+          ms_json_writer_member_string (w, "date", date);
+        }
+      else
+        ms_json_writer_member_string (w, "date", NULL);
+      ms_json_writer_end_object (w);
+    }
+  ms_json_writer_end_array (w);
+}
+
+void
+ms_observer_write_message_details (MsJsonWriter *w,
+                                   GBytes       *raw)
+{
+  g_autoptr(GPtrArray) parts = NULL;
+  g_autoptr(GPtrArray) hops = NULL;
+
+  if (raw != NULL && ms_observer_message_outline (raw, TRUE, &parts, &hops))
+    write_parts_and_hops (w, parts, hops);
 }

@@ -32,6 +32,12 @@ MsTrace        *ms_mail_observer_get_trace     (MsMailObserver         *self);
 /* Decoded SASL passwords are shown in notes instead of a mask. */
 void            ms_mail_observer_set_show_secrets (MsMailObserver      *self,
                                                    gboolean             show);
+/* Streaming: each session, with the messages it carried, is dropped from the trace
+ * right after the trace's "session-closed" signal (whose handlers write it out), so
+ * memory is bounded by the open connections; a message's raw bytes are released as
+ * soon as "message-added" has been emitted. Off by default: the window keeps all. */
+void            ms_mail_observer_set_forget_closed (MsMailObserver     *self,
+                                                    gboolean            forget);
 /* Fills callbacks (user_data = self) for ms_capture_reader_set_callbacks. */
 void            ms_mail_observer_get_callbacks (MsMailObserver         *self,
                                                 MsTcpStreamCallbacks   *callbacks);
@@ -64,5 +70,20 @@ char           *ms_observer_format_count       (guint64                 n);
  * date) from the MIME structure and the Received chain of @raw. */
 void            ms_observer_add_message_details (JsonObject            *message,
                                                  GBytes                *raw);
+/* The same "parts" and "hops" members through a streaming writer. */
+void            ms_observer_write_message_details (MsJsonWriter        *w,
+                                                   GBytes              *raw);
+/* The MIME parts (MsMimePart) and Received hops (MsReceivedHop) of a message, as
+ * MsMessage gives them; with @allow_fast a well-formed message is read in one pass
+ * without GMime (ms-observer-mime.c). FALSE when MsMessage refuses the message. */
+gboolean        ms_observer_message_outline     (GBytes               *raw,
+                                                 gboolean              allow_fast,
+                                                 GPtrArray           **parts,
+                                                 GPtrArray           **hops);
+/* The one-pass reader alone: FALSE when it leaves the message to MsMessage (tests). */
+gboolean        ms_observer_message_outline_fast (const guint8        *data,
+                                                  gsize                len,
+                                                  GPtrArray          **parts,
+                                                  GPtrArray          **hops);
 
 G_END_DECLS

@@ -296,3 +296,112 @@ ms_trace_to_json_string (MsTrace  *self,
   json_generator_set_root (gen, root);
   return json_generator_to_data (gen, NULL);
 }
+
+/* ------------------------------------------------------------------------------------ */
+/* The same objects through MsJsonWriter (streaming: `mailsim analyze`) */
+
+void
+ms_trace_line_write_json (MsJsonWriter *w,
+                          MsTraceLine  *line)
+{
+  char dir[2] = { (char) line->dir, 0 };
+
+  ms_json_writer_begin_object (w);
+  ms_json_writer_key (w, "t");
+  ms_json_writer_seconds (w, line->t_us);
+  ms_json_writer_member_string (w, "dir", dir);
+  ms_json_writer_member_string (w, "text", line->text);
+  if (line->command != NULL)
+    ms_json_writer_member_string (w, "command", line->command);
+  if (line->tag != NULL)
+    ms_json_writer_member_string (w, "tag", line->tag);
+  if (line->code != 0)
+    ms_json_writer_member_int (w, "code", line->code);
+  else if (line->status != NULL)
+    ms_json_writer_member_string (w, "code", line->status);
+  if (line->kind != MS_LINE_COMMAND && line->kind != MS_LINE_REPLY)
+    ms_json_writer_member_string (w, "kind", line_kind_name (line->kind));
+  if (line->secret)
+    {
+      ms_json_writer_key (w, "secret");
+      ms_json_writer_bool (w, TRUE);
+    }
+  if (line->frame != 0)
+    ms_json_writer_member_int (w, "frame", (gint64) line->frame);
+  ms_json_writer_end_object (w);
+}
+
+void
+ms_trace_session_write_json (MsJsonWriter   *w,
+                             MsTraceSession *session)
+{
+  ms_json_writer_begin_object (w);
+  ms_json_writer_member_int (w, "id", session->id);
+  ms_json_writer_member_string (w, "protocol", ms_protocol_to_string (session->protocol));
+  ms_json_writer_member_string (w, "client", session->client);
+  ms_json_writer_member_string (w, "server", session->server);
+  if (session->client_node != NULL)
+    ms_json_writer_member_string (w, "client_node", session->client_node);
+  if (session->server_node != NULL)
+    ms_json_writer_member_string (w, "server_node", session->server_node);
+  ms_json_writer_member_string (w, "tls", ms_tls_mode_to_string (session->tls));
+  ms_json_writer_key (w, "opened");
+  ms_json_writer_seconds (w, session->opened_us);
+  if (session->closed_us >= 0)
+    {
+      ms_json_writer_key (w, "closed");
+      ms_json_writer_seconds (w, session->closed_us);
+    }
+  ms_json_writer_key (w, "lines");
+  ms_json_writer_begin_array (w);
+  for (guint i = 0; i < session->lines->len; i++)
+    ms_trace_line_write_json (w, g_ptr_array_index (session->lines, i));
+  ms_json_writer_end_array (w);
+  ms_json_writer_end_object (w);
+}
+
+void
+ms_trace_message_write_json_members (MsJsonWriter   *w,
+                                     MsTraceMessage *message)
+{
+  ms_json_writer_member_int (w, "session", message->session);
+  ms_json_writer_key (w, "t");
+  ms_json_writer_seconds (w, message->t_us);
+  if (message->node != NULL)
+    ms_json_writer_member_string (w, "node", message->node);
+  ms_json_writer_member_string (w, "mail_from", message->mail_from);
+  ms_json_writer_key (w, "rcpt_to");
+  ms_json_writer_begin_array (w);
+  for (guint i = 0; message->rcpt_to[i] != NULL; i++)
+    ms_json_writer_string (w, message->rcpt_to[i]);
+  ms_json_writer_end_array (w);
+  ms_json_writer_member_string (w, "subject", message->subject);
+  ms_json_writer_member_string (w, "message_id", message->message_id);
+  if (message->raw != NULL)
+    ms_json_writer_member_int (w, "size", (gint64) g_bytes_get_size (message->raw));
+  ms_json_writer_key (w, "headers");
+  ms_json_writer_begin_array (w);
+  for (guint i = 0; i < message->headers->len; i++)
+    {
+      char **pair = g_ptr_array_index (message->headers, i);
+
+      ms_json_writer_begin_array (w);
+      ms_json_writer_string (w, pair[0]);
+      ms_json_writer_string (w, pair[1]);
+      ms_json_writer_end_array (w);
+    }
+  ms_json_writer_end_array (w);
+}
+
+void
+ms_trace_event_write_json (MsJsonWriter *w,
+                           MsTraceEvent *event)
+{
+  g_autoptr(JsonNode) node = ms_trace_event_to_json (event);
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autofree char *text = NULL;
+
+  json_generator_set_root (gen, node);
+  text = json_generator_to_data (gen, NULL);
+  ms_json_writer_raw (w, text);
+}

@@ -248,6 +248,28 @@ ms_trace_close_session (MsTrace        *self,
   g_signal_emit (self, signals[SESSION_CLOSED], 0, session);
 }
 
+/* A streaming reader has written @session and its messages out: both are freed, so
+ * memory is bounded by the open sessions. Session ids are never reused. */
+void
+ms_trace_forget_session (MsTrace        *self,
+                         MsTraceSession *session)
+{
+  guint id;
+
+  g_return_if_fail (MS_IS_TRACE (self));
+  g_return_if_fail (session != NULL);
+
+  id = session->id;
+  for (guint i = self->messages->len; i > 0; i--)
+    {
+      MsTraceMessage *message = g_ptr_array_index (self->messages, i - 1);
+
+      if (message->session == id)
+        g_ptr_array_remove_index (self->messages, i - 1);
+    }
+  g_ptr_array_remove (self->sessions, session);
+}
+
 guint
 ms_trace_get_n_sessions (MsTrace *self)
 {
@@ -408,17 +430,98 @@ collect_headers (GPtrArray    *headers,
 }
 
 /* RFC 2047 encoded words (UTF-8, ISO-2022-JP, ...) to UTF-8 for display. */
+/* The length of the RFC 2047 encoded word at @p ("=?charset?B|Q?text?="), or 0. */
+static gsize
+encoded_word_length (const char  *p,
+                     const char **text,
+                     gsize       *text_len,
+                     char        *encoding)
+{
+  const char *q = p + 2;
+  const char *t;
+
+  if (p[0] != '=' || p[1] != '?')
+    return 0;
+  while (*q > ' ' && *q < 127 && *q != '?')
+    q++;
+  if (q == p + 2 || q[0] != '?' || strchr ("BbQq", q[1]) == NULL || q[1] == '\0'
+      || q[2] != '?')
+    return 0;
+  *encoding = g_ascii_toupper (q[1]);
+  t = q + 3;
+  q = t;
+  while (*q > ' ' && *q < 127 && *q != '?')
+    q++;
+  if (q[0] != '?' || q[1] != '=')
+    return 0;
+  *text = t;
+  *text_len = (gsize) (q - t);
+  return (gsize) (q + 2 - p);
+}
+
+/* GMime 3.2 joins adjacent B words of one charset before decoding them, so a word with
+ * "=" padding ends the text ("=?l1?B?Qw==?= =?l1?B?YW4=?=" gives "C"), and it does not
+ * see words written without a space between them ("?==?", against RFC 2047 §5 but
+ * common; Python and Thunderbird read them). Each B word is rewritten as the Q word of
+ * the same bytes, and adjacent words are separated by a space, which RFC 2047 §6.2
+ * says to ignore: what GMime then decodes is what the sender meant. */
+static char *
+separate_encoded_words (const char *value)
+{
+  GString *out = g_string_sized_new (strlen (value) + 16);
+  const char *p = value;
+
+  while (*p != '\0')
+    {
+      const char *text;
+      gsize text_len;
+      char encoding;
+      gsize n = encoded_word_length (p, &text, &text_len, &encoding);
+
+      if (n == 0)
+        {
+          g_string_append_c (out, *p++);
+          continue;
+        }
+      if (encoding == 'Q')
+        g_string_append_len (out, p, (gssize) n);
+      else
+        {
+          g_autofree char *b64 = g_strndup (text, text_len);
+          gsize len = 0;
+          g_autofree guchar *bytes = text_len > 0 ? g_base64_decode (b64, &len) : NULL;
+
+          /* "=?charset?" then "Q?" and the bytes, "=XX" but for letters and digits */
+          g_string_append_len (out, p, (gssize) (text - 2 - p));
+          g_string_append (out, "Q?");
+          for (gsize i = 0; i < len; i++)
+            if (g_ascii_isalnum (bytes[i]))
+              g_string_append_c (out, (char) bytes[i]);
+            else
+              g_string_append_printf (out, "=%02X", bytes[i]);
+          g_string_append (out, "?=");
+        }
+      p += n;
+      if (p[0] == '=' && p[1] == '?')
+        g_string_append_c (out, ' ');
+    }
+  return g_string_free (out, FALSE);
+}
+
 char *
 ms_trace_decode_header_text (const char *raw)
 {
   g_autofree char *unfolded = NULL;
   char *decoded;
 
+  g_autofree char *words = NULL;
+
   if (raw == NULL)
     return NULL;
   g_mime_init ();
   unfolded = g_mime_utils_header_unfold (raw);
-  decoded = g_mime_utils_header_decode_text (NULL, unfolded);
+  words = separate_encoded_words (unfolded);
+  decoded = g_mime_utils_header_decode_text (NULL, words);
   if (decoded == NULL || !g_utf8_validate (decoded, -1, NULL))
     {
       char *valid = g_utf8_make_valid (decoded ? decoded : unfolded, -1);

@@ -12,6 +12,8 @@
 #include <glib-object.h>
 #include <json-glib/json-glib.h>
 
+#include "ms-json-writer.h"
+
 G_BEGIN_DECLS
 
 typedef enum
@@ -128,6 +130,9 @@ MsTraceSession *ms_trace_open_session        (MsTrace          *self,
                                               const char       *server);
 void            ms_trace_close_session       (MsTrace          *self,
                                               MsTraceSession   *session);
+/* Frees a closed session and its messages (streaming readers, after "session-closed"). */
+void            ms_trace_forget_session      (MsTrace          *self,
+                                              MsTraceSession   *session);
 guint           ms_trace_get_n_sessions      (MsTrace          *self);
 MsTraceSession *ms_trace_get_session         (MsTrace          *self,
                                               guint             index);
@@ -203,6 +208,17 @@ char           *ms_trace_to_json_string      (MsTrace          *self,
 JsonNode       *ms_trace_session_to_json     (MsTraceSession   *session);
 JsonNode       *ms_trace_event_to_json       (MsTraceEvent     *event);
 JsonNode       *ms_trace_message_to_json     (MsTraceMessage   *message);
+
+/* The same objects written as they go (ms-json-writer.h): `analyze` streams with these.
+ * A message's members are written without the braces so that callers can add more. */
+void            ms_trace_line_write_json     (MsJsonWriter     *w,
+                                              MsTraceLine      *line);
+void            ms_trace_session_write_json  (MsJsonWriter     *w,
+                                              MsTraceSession   *session);
+void            ms_trace_message_write_json_members (MsJsonWriter   *w,
+                                                     MsTraceMessage *message);
+void            ms_trace_event_write_json    (MsJsonWriter     *w,
+                                              MsTraceEvent     *event);
 
 /* Reading back that JSON (ms-trace-json-load.c): one document (`run`, `analyze`) or one
  * object a line (`serve --trace`, `capture`). */

@@ -30,8 +30,6 @@ REASONS = {
     "partial-fetch": "tshark shows the Subject of header-only FETCH responses "
                      "(BODY[HEADER.FIELDS ...]); those are not whole messages",
     "socks": "SMTP tunnelled through a SOCKS5 proxy: tshark follows the proxy, we do not",
-    "adjacent-words": "encoded words with no space between them (=?..?==?..?=, not allowed "
-                      "by RFC 2047 §5): the trace's decoder keeps only the first",
     "segment-codes": "a multi-line reply split over segments: tshark gives its code once "
                      "per segment",
     "nested-subject": "tshark also lists the Subject of an attached message/rfc822 part",
@@ -66,7 +64,6 @@ KNOWN[("imap.pcap", "subject")] = "partial-fetch"
 KNOWN[("imap-detection.pcap", "subject")] = "partial-fetch"
 KNOWN[("socks5-smtp-503.pcap", "smtp.command")] = "socks"
 KNOWN[("socks5-smtp-503.pcap", "smtp.code")] = "socks"
-KNOWN[("smtp-subject-encoded-empty.pcap", "subject")] = "adjacent-words"
 
 
 def tshark_fields(path, display_filter, field):

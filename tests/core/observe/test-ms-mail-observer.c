@@ -572,3 +572,29 @@ Test (observer, counts_are_grouped_by_three)
   cr_assert_str_eq (b, "1,460");
   cr_assert_str_eq (c, "1,234,567");
 }
+
+/* Subjects as Python's email.header and mail clients read them (the corpus has both). */
+Test (observer, encoded_words_next_to_each_other_are_all_decoded)
+{
+  static const char *const cases[][2] = {
+    /* B words with "=" padding, one after the other (GMime alone gives "C") */
+    { "=?ISO-8859-1?B?Qw==?= =?ISO-8859-1?B?YW4=?=", "Can" },
+    /* no space between the words, and an empty one (smtp-subject-encoded-empty.pcap) */
+    { "=?ISO-8859-1?B?Qw==?==?ISO-8859-1?B?YW4=?==?ISO-8859-1?B?IHRoaXMgMTAgU2Vjb25kIFRyaWNrIEhlbA=="
+      "?==?ISO-8859-1?B?\?==?ISO-8859-1?B?cCBQcmV2ZW50IFlPVVIgSGVhcnQgQQ==?==?ISO-8859-1?B?dHRhY2s/?=",
+      "Can this 10 Second Trick Help Prevent YOUR Heart Attack?" },
+    /* a character split over two words */
+    { "=?UTF-8?B?5pel?= =?UTF-8?B?5pys?=", "\u65e5\u672c" },
+    { "=?UTF-8?B?5pel5pys6Kqe?= =?utf-8?q?caf=C3=A9?= plain", "\u65e5\u672c\u8a9ecaf\u00e9 plain" },
+    { "=?ISO-2022-JP?B?GyRCRnxLXDhsGyhC?=", "\u65e5\u672c\u8a9e" },
+    { "a =?bad?X?y?= b", "a =?bad?X?y?= b" },
+    { "Re: hello\r\n world", "Re: hello world" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *decoded = ms_trace_decode_header_text (cases[i][0]);
+
+      cr_expect_str_eq (decoded, cases[i][1], "case %u", i);
+    }
+}
