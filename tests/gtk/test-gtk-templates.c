@@ -20,6 +20,17 @@ static int failures;
 #define CHECK(cond) \
   G_STMT_START { if (!(cond)) { g_printerr ("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); failures++; } } G_STMT_END
 
+static void
+on_css_error (GtkCssProvider *provider, GtkCssSection *section, const GError *error,
+              gpointer user_data)
+{
+  guint *n_errors = user_data;
+  g_autofree char *where = gtk_css_section_to_string (section);
+
+  g_printerr ("FAIL style.css: %s: %s\n", where, error->message);
+  (*n_errors)++;
+}
+
 int
 main (void)
 {
@@ -44,6 +55,17 @@ main (void)
       CHECK (GTK_IS_WIDGET (widget));
       g_object_unref (widget);
     }
+
+  /* the style sheet parses without an error or a warning (a lost brace drops every rule
+   * after it) */
+  {
+    g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+    guint n_errors = 0;
+
+    g_signal_connect (css, "parsing-error", G_CALLBACK (on_css_error), &n_errors);
+    gtk_css_provider_load_from_resource (css, "/io/github/mailsim/MailSim/style.css");
+    CHECK (n_errors == 0);
+  }
 
   app = gtk_application_new (APP_ID ".Test", G_APPLICATION_NON_UNIQUE);
   CHECK (g_application_register (G_APPLICATION (app), NULL, NULL));
