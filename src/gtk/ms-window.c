@@ -38,6 +38,12 @@
 #define MS_PRESENTATION_SCALE 1.6
 /* The width of the diagrams beside the transcript (ui/ms-window.ui's views_paned). */
 #define MS_VIEWS_WIDTH 760
+/* The network view's height above the sequence diagram (ui/ms-window.ui's diagram_paned). */
+#define MS_NETWORK_HEIGHT 300
+/* Presentation mode: the diagrams' share of the width the narration leaves, the network
+ * view's share of the window's height. */
+#define MS_PRESENTATION_VIEWS_SHARE 0.72
+#define MS_PRESENTATION_NETWORK_SHARE 0.45
 /* Presentation mode text: readable from the back of a classroom. */
 #define MS_PRESENTATION_FONT_PX 20.0
 
@@ -62,6 +68,7 @@ struct _MsWindow
   MsTimeline        *timeline;
   GtkPaned          *main_paned;
   GtkPaned          *views_paned;
+  GtkPaned          *diagram_paned;
   /* panes: mailboxes, DNS, quiz */
   MsMailboxView     *mailbox_view;
   MsDnsView         *dns_view;
@@ -1427,16 +1434,22 @@ ms_window_set_presentation (MsWindow *self,
     }
   g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (presentation));
   update_style (self);
-  /* large text makes the diagrams need the room: give them two thirds of what the
-   * narration leaves (the transcript keeps the rest) */
+  /* large text makes the diagrams need the room: give them most of what the narration
+   * leaves (the transcript keeps the rest), and the network picture a good part of the
+   * height so that it reads from the back of a classroom */
   {
-    int width = gtk_widget_get_width (GTK_WIDGET (self)), height;
+    int width = gtk_widget_get_width (GTK_WIDGET (self));
+    int height = gtk_widget_get_height (GTK_WIDGET (self));
 
-    if (width <= 0)
+    if (width <= 0 || height <= 0)
       gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
     width -= gtk_paned_get_position (self->main_paned);
     gtk_paned_set_position (self->views_paned,
-                            presentation ? MAX (MS_VIEWS_WIDTH, width * 2 / 3) : MS_VIEWS_WIDTH);
+                            presentation ? MAX (MS_VIEWS_WIDTH, width * MS_PRESENTATION_VIEWS_SHARE)
+                                         : MS_VIEWS_WIDTH);
+    gtk_paned_set_position (self->diagram_paned,
+                            presentation ? (int) (height * MS_PRESENTATION_NETWORK_SHARE)
+                                         : MS_NETWORK_HEIGHT);
   }
 }
 
@@ -1713,6 +1726,7 @@ ms_window_class_init (MsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MsWindow, timeline);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, main_paned);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, views_paned);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, diagram_paned);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, mailbox_view);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, dns_view);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, quiz_view);
