@@ -85,6 +85,9 @@ ms_sequence_step_at (MsPlaybackModel     *model,
   row = (y + scroll_y - ms_sequence_header_height (style)) / ms_sequence_row_height (style);
   if (row < 0 || row >= ms_playback_model_get_n_steps (model))
     return G_MAXUINT;
+  /* "predict the next reply": the rows after the cursor are not there yet */
+  if (ms_playback_model_get_hide_future (model) && row >= ms_playback_model_get_cursor (model) + 1)
+    return G_MAXUINT;
   return (guint) row;
 }
 
@@ -456,6 +459,9 @@ ms_sequence_render (cairo_t             *cr,
   /* only the rows in view */
   first = (guint) MAX (0.0, floor (scroll_y / row_h));
   last = (guint) MIN ((double) n_steps, ceil ((scroll_y + height) / row_h) + 1);
+  /* "predict the next reply": nothing after the cursor may give the reply away */
+  if (ms_playback_model_get_hide_future (model))
+    last = MIN (last, cursor + 1);
 
   cairo_save (cr);
   cairo_rectangle (cr, 0, header_h, width, height - header_h);

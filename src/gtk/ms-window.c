@@ -1796,6 +1796,8 @@ ms_window_init (MsWindow *self)
   g_signal_connect (self->settings, "changed::high-contrast",
                     G_CALLBACK (on_high_contrast_setting), self);
   g_settings_bind (self->settings, "speed", self->model, "speed", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "predict-replies", self->quiz_view, "predict",
+                   G_SETTINGS_BIND_DEFAULT);
   for (guint i = 0; i < G_N_ELEMENTS (speeds); i++)
     if (speeds[i] == ms_playback_model_get_speed (self->model))
       gtk_drop_down_set_selected (self->speed, i);

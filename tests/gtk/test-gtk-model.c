@@ -310,6 +310,63 @@ hold_server_replies (MsPlaybackModel *model,
   return FALSE;
 }
 
+/* Every scanline from @y0 down is the same (only the lifelines' vertical lines). */
+static gboolean
+blank_below (cairo_surface_t *surface, int y0)
+{
+  unsigned char *data = cairo_image_surface_get_data (surface);
+  int stride = cairo_image_surface_get_stride (surface);
+  int height = cairo_image_surface_get_height (surface);
+
+  for (int y = y0; y < height - 1; y++)
+    if (memcmp (data + y * stride, data + (height - 1) * stride, stride) != 0)
+      return FALSE;
+  return TRUE;
+}
+
+Test (gtk_model, predicting_hides_the_rows_after_the_cursor)
+{
+  g_autoptr(MsPlaybackModel) model = demo_model ();
+  g_autoptr(MsTraceLayout) layout = ms_trace_layout_new (model);
+  MsRenderStyle style = { .scale = 1.0 };
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 800, 600);
+  cairo_t *cr = cairo_create (surface);
+  double row = ms_sequence_row_height (&style), header = ms_sequence_header_height (&style);
+  int below = (int) (header + 11.5 * row);  /* from the middle of the row after the cursor */
+
+  ms_playback_model_set_cursor (model, 40);
+  ms_sequence_render (cr, model, layout, &style, 800, 600, 30 * row);
+  cairo_surface_flush (surface);
+  cr_expect_not (blank_below (surface, below), "all the rows are drawn");
+  cr_expect_eq (ms_sequence_step_at (model, &style, header + 11 * row + 3, 30 * row), 41);
+
+  ms_playback_model_set_hide_future (model, TRUE);
+  ms_sequence_render (cr, model, layout, &style, 800, 600, 30 * row);
+  cairo_surface_flush (surface);
+  cr_expect (blank_below (surface, below), "nothing after the cursor");
+  cr_expect (is_color (pixel_at (surface, 30, (int) (header + 10 * row + 3)), &style,
+                       MS_COLOR_CURRENT), "the cursor's row is there");
+  cr_expect_eq (ms_sequence_step_at (model, &style, header + 10 * row + 3, 30 * row), 40);
+  cr_expect_eq (ms_sequence_step_at (model, &style, header + 11 * row + 3, 30 * row), G_MAXUINT);
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+}
+
+Test (gtk_model, long_times_read_as_hours)
+{
+  g_autofree char *short_time = ms_sequence_format_time (105044000);
+  g_autofree char *zero = ms_sequence_format_time (0);
+  g_autofree char *just_under = ms_sequence_format_time (999999000);
+  g_autofree char *long_time = ms_sequence_format_time (G_GINT64_CONSTANT (9020338000));
+  g_autofree char *day = ms_sequence_format_time (G_GINT64_CONSTANT (90061001000));
+
+  cr_expect_str_eq (short_time, "105.044 s");
+  cr_expect_str_eq (zero, "0.000 s");
+  cr_expect_str_eq (just_under, "999.999 s");
+  cr_expect_str_eq (long_time, "2:30:20.338");
+  cr_expect_str_eq (day, "25:01:01.001");
+}
+
 Test (gtk_model, a_gate_holds_the_step_onto_a_reply)
 {
   g_autoptr(MsPlaybackModel) model = demo_model ();
