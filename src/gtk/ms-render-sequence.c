@@ -425,6 +425,24 @@ render_header (cairo_t             *cr,
     }
 }
 
+/* The line at @step has a note: its own, or its frame's (on the frame's first line). */
+static gboolean
+has_note (MsPlaybackModel     *model,
+          const MsRenderStyle *style,
+          const MsStep        *step)
+{
+  MsTraceLine *line, *previous;
+
+  if (style->annotations == NULL || step->kind != MS_STEP_LINE)
+    return FALSE;
+  if (ms_annotations_get_line_note (style->annotations, step->session->id, step->index) != NULL)
+    return TRUE;
+  line = ms_playback_model_get_step_line (model, step);
+  previous = step->index > 0 ? g_ptr_array_index (step->session->lines, step->index - 1) : NULL;
+  return line->frame != 0 && (previous == NULL || previous->frame != line->frame)
+         && ms_annotations_get_frame_note (style->annotations, line->frame) != NULL;
+}
+
 void
 ms_sequence_render (cairo_t             *cr,
                     MsPlaybackModel     *model,
@@ -501,6 +519,13 @@ ms_sequence_render (cairo_t             *cr,
       ms_render_set_color (cr, style, r == cursor ? MS_COLOR_FG : MS_COLOR_DIM);
       ms_render_text (cr, small, time, layout->seq_time_column - 8 * scale, top + row_h * 0.25,
                       -1, 1.0);
+      if (has_note (model, style, step))
+        {
+          /* the transcript shows the note itself under the line */
+          ms_render_set_color (cr, style, MS_COLOR_BLOCK);
+          ms_render_text (cr, text, "✎", layout->seq_time_column + 1 * scale, top + 2 * scale,
+                          -1, 0);
+        }
       if (step->kind == MS_STEP_LINE)
         {
           const MsStep *before = r > first ? ms_playback_model_get_step (model, r - 1) : NULL;

@@ -11,6 +11,7 @@
 #include <cairo.h>
 #include <pango/pango.h>
 
+#include "ms-annotations.h"
 #include "ms-playback-model.h"
 
 G_BEGIN_DECLS
@@ -22,6 +23,7 @@ typedef struct
   gboolean high_contrast;  /* thick lines, saturated colours (presentation) */
   gboolean show_secrets;
   const char *font;        /* a Pango family list, or NULL */
+  MsAnnotations *annotations;  /* a capture's notes: "✎" on their rows; not owned, or NULL */
 } MsRenderStyle;
 
 typedef struct

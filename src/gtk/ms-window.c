@@ -844,6 +844,7 @@ set_notes (MsWindow      *self,
   if (annotations != NULL)
     g_signal_connect (annotations, "save-failed", G_CALLBACK (on_notes_save_failed), self);
   ms_transcript_view_set_annotations (self->transcript_view, annotations);
+  ms_sequence_view_set_annotations (self->sequence_view, annotations);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-note", annotations != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-annotated", annotations != NULL);
 }

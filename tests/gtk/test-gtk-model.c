@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "ms-annotations.h"
 #include "ms-demo.h"
 #include "ms-dns-view.h"
 #include "ms-export.h"
@@ -350,6 +351,56 @@ Test (gtk_model, predicting_hides_the_rows_after_the_cursor)
   cr_expect_eq (ms_sequence_step_at (model, &style, header + 11 * row + 3, 30 * row), G_MAXUINT);
   cairo_destroy (cr);
   cairo_surface_destroy (surface);
+}
+
+/* How many pixels of the rectangle differ between two renders. */
+static guint
+n_changed (cairo_surface_t *a, cairo_surface_t *b, int x0, int y0, int w, int h)
+{
+  guint n = 0;
+
+  for (int y = y0; y < y0 + h; y++)
+    for (int x = x0; x < x0 + w; x++)
+      n += pixel_at (a, x, y) != pixel_at (b, x, y);
+  return n;
+}
+
+Test (gtk_model, a_noted_line_has_a_pencil_on_its_row)
+{
+  g_autoptr(MsPlaybackModel) model = demo_model ();
+  g_autoptr(MsTraceLayout) layout = ms_trace_layout_new (model);
+  g_autoptr(MsAnnotations) notes = ms_annotations_new_for_capture ("/nonexistent/demo.pcapng");
+  MsRenderStyle style = { .scale = 1.0 };
+  cairo_surface_t *plain = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 800, 600);
+  cairo_surface_t *noted = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 800, 600);
+  cairo_t *cr;
+  double row = ms_sequence_row_height (&style), header = ms_sequence_header_height (&style);
+  const MsStep *step = NULL;
+  guint r;
+
+  for (r = 5; r < ms_playback_model_get_n_steps (model); r++)
+    if ((step = ms_playback_model_get_step (model, r))->kind == MS_STEP_LINE)
+      break;
+  cr_assert (step != NULL && step->kind == MS_STEP_LINE);
+  ms_playback_model_set_cursor (model, 0);
+  cr = cairo_create (plain);
+  ms_sequence_render (cr, model, layout, &style, 800, 600, 0);
+  cairo_destroy (cr);
+  ms_annotations_set_line_note (notes, step->session->id, step->index, 0, NULL, "look here");
+  style.annotations = notes;
+  cr = cairo_create (noted);
+  ms_sequence_render (cr, model, layout, &style, 800, 600, 0);
+  cairo_destroy (cr);
+  cairo_surface_flush (plain);
+  cairo_surface_flush (noted);
+  /* just right of the time column, on the noted row only */
+  cr_expect_gt (n_changed (plain, noted, 78, (int) (header + r * row), 16, (int) row), 10);
+  cr_expect_eq (n_changed (plain, noted, 0, (int) header, 800, (int) (r * row)), 0,
+                "the rows above");
+  cr_expect_eq (n_changed (plain, noted, 0, (int) (header + (r + 1) * row), 800,
+                           600 - (int) (header + (r + 1) * row)), 0, "the rows below");
+  cairo_surface_destroy (plain);
+  cairo_surface_destroy (noted);
 }
 
 Test (gtk_model, long_times_read_as_hours)
