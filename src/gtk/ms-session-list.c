@@ -279,13 +279,13 @@ make_row (MsTrace        *trace,
   return row;
 }
 
-/* Keeps the selected row in view in the scrolled pane the list sits in; FALSE while the
+/* Keeps the selected row in view in the list's own scrolled window; FALSE while the
  * rows are not laid out yet. */
 static gboolean
 scroll_to_row (MsSessionList *self,
                GtkListBoxRow *row)
 {
-  GtkWidget *scrolled = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_SCROLLED_WINDOW);
+  GtkWidget *scrolled = gtk_widget_get_ancestor (GTK_WIDGET (row), GTK_TYPE_SCROLLED_WINDOW);
   GtkWidget *child;
   GtkAdjustment *adj;
   graphene_rect_t bounds;

@@ -254,6 +254,7 @@ on_cursor_changed (MsPlaybackModel *model,
   g_autofree char *label = NULL;
   g_autofree char *detail = NULL;
   g_autofree char *position = NULL;
+  g_autofree char *time = NULL;
   const char *narration;
 
   if (step == NULL)
@@ -274,7 +275,8 @@ on_cursor_changed (MsPlaybackModel *model,
                                 : _("This trace has no narration. Follow the arrows: each "
                                     "step is one line on the wire or one event in the network; "
                                     "the transcript on the right explains it."));
-  position = g_strdup_printf ("%u / %u · %.3f s", cursor + 1, n, step->t_us / 1e6);
+  time = ms_sequence_format_time (step->t_us);
+  position = g_strdup_printf ("%u / %u · %s", cursor + 1, n, time);
   gtk_label_set_text (self->position, position);
 }
 
