@@ -879,7 +879,7 @@ open_notes (MsWindow   *self,
                                    "%u notes were moved to their lines by the lines' text.", moved),
                          moved);
 
-      ms_capture_bar_show_error (self->capture_bar, message);
+      ms_capture_bar_show_notice (self->capture_bar, message);
     }
   ms_annotations_anchor (annotations, trace);
   ms_annotations_set_autosave (annotations, TRUE);
@@ -1044,10 +1044,10 @@ on_capture_loaded (GObject      *source,
       message = g_strdup_printf (_("%s is cut short; the sessions up to the cut are shown. %s"),
                                  self->load_name, read_error->message);
       g_printerr ("mailsim-gtk: %s\n", message);
-      ms_capture_bar_show_error (self->capture_bar, message);
+      ms_capture_bar_show_warning (self->capture_bar, message);
     }
   else if (ms_trace_get_n_sessions (trace) == 0)
-    ms_capture_bar_show_error (self->capture_bar,
+    ms_capture_bar_show_notice (self->capture_bar,
                                _("No SMTP, POP3 or IMAP session in this capture."));
 }
 

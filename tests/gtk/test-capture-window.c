@@ -568,6 +568,16 @@ main (int    argc,
     CHECK (ms_session_list_get_n_rows (MS_SESSION_LIST (list)) == 0);
     ms_capture_bar_show_error (MS_CAPTURE_BAR (bar), "x");
     CHECK (ms_capture_bar_is_error (MS_CAPTURE_BAR (bar)));
+    CHECK (gtk_widget_has_css_class (bar, "error-bar"));
+    /* a notice or a warning is not drawn as an error */
+    ms_capture_bar_show_notice (MS_CAPTURE_BAR (bar), "notes moved");
+    CHECK (!ms_capture_bar_is_error (MS_CAPTURE_BAR (bar)));
+    CHECK (gtk_widget_has_css_class (bar, "notice-bar") && !gtk_widget_has_css_class (bar, "error-bar"));
+    CHECK (g_strcmp0 (ms_capture_bar_get_text (MS_CAPTURE_BAR (bar)), "notes moved") == 0);
+    ms_capture_bar_show_warning (MS_CAPTURE_BAR (bar), "cut short");
+    CHECK (gtk_widget_has_css_class (bar, "warning-bar") && !gtk_widget_has_css_class (bar, "notice-bar"));
+    ms_capture_bar_show_progress (MS_CAPTURE_BAR (bar), "reading", 0.5);
+    CHECK (!gtk_widget_has_css_class (bar, "warning-bar") && !ms_capture_bar_is_error (MS_CAPTURE_BAR (bar)));
     g_object_unref (list);
     g_object_unref (bar);
   }
