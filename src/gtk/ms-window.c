@@ -69,6 +69,7 @@ struct _MsWindow
   GtkPaned          *main_paned;
   GtkPaned          *views_paned;
   GtkPaned          *diagram_paned;
+  int                panes_height;  /* the window's height the panes were placed for */
   /* panes: mailboxes, DNS, quiz */
   MsMailboxView     *mailbox_view;
   MsDnsView         *dns_view;
@@ -1417,6 +1418,41 @@ play_activated (GSimpleAction *action,
   ms_playback_model_set_playing (self->model, !ms_playback_model_get_playing (self->model));
 }
 
+/* Large text makes the diagrams need the room: give them most of what the narration
+ * leaves (the transcript keeps the rest), and the network picture a good part of the
+ * height so that it reads from the back of a classroom. Again when the window's size
+ * changes in presentation mode (going fullscreen), not otherwise: a divider the user
+ * moved stays. */
+static void
+place_panes (MsWindow *self)
+{
+  int width = gtk_widget_get_width (GTK_WIDGET (self));
+  int height = gtk_widget_get_height (GTK_WIDGET (self));
+
+  if (width <= 0 || height <= 0)
+    gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  if (height == self->panes_height)
+    return;
+  self->panes_height = height;
+  width -= gtk_paned_get_position (self->main_paned);
+  gtk_paned_set_position (self->views_paned,
+                          self->presentation
+                          ? MAX (MS_VIEWS_WIDTH, width * MS_PRESENTATION_VIEWS_SHARE)
+                          : MS_VIEWS_WIDTH);
+  gtk_paned_set_position (self->diagram_paned,
+                          self->presentation ? (int) (height * MS_PRESENTATION_NETWORK_SHARE)
+                                             : MS_NETWORK_HEIGHT);
+}
+
+static void
+on_diagram_paned_resized (GObject    *paned,
+                          GParamSpec *pspec,
+                          MsWindow   *self)
+{
+  if (self->presentation)
+    place_panes (self);
+}
+
 void
 ms_window_set_presentation (MsWindow *self,
                             gboolean  presentation)
@@ -1437,23 +1473,8 @@ ms_window_set_presentation (MsWindow *self,
     }
   g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (presentation));
   update_style (self);
-  /* large text makes the diagrams need the room: give them most of what the narration
-   * leaves (the transcript keeps the rest), and the network picture a good part of the
-   * height so that it reads from the back of a classroom */
-  {
-    int width = gtk_widget_get_width (GTK_WIDGET (self));
-    int height = gtk_widget_get_height (GTK_WIDGET (self));
-
-    if (width <= 0 || height <= 0)
-      gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
-    width -= gtk_paned_get_position (self->main_paned);
-    gtk_paned_set_position (self->views_paned,
-                            presentation ? MAX (MS_VIEWS_WIDTH, width * MS_PRESENTATION_VIEWS_SHARE)
-                                         : MS_VIEWS_WIDTH);
-    gtk_paned_set_position (self->diagram_paned,
-                            presentation ? (int) (height * MS_PRESENTATION_NETWORK_SHARE)
-                                         : MS_NETWORK_HEIGHT);
-  }
+  self->panes_height = 0;
+  place_panes (self);
 }
 
 static void
@@ -1788,6 +1809,8 @@ ms_window_init (MsWindow *self)
   g_signal_connect (self->model, "notify::show-secrets", G_CALLBACK (on_show_secrets), self);
   captures_init (self);
 
+  g_signal_connect (self->diagram_paned, "notify::max-position",
+                    G_CALLBACK (on_diagram_paned_resized), self);
   self->settings = g_settings_new (APP_ID);
   g_settings_get (self->settings, "window-size", "(ii)", &width, &height);
   if (width > 0 && height > 0)
