@@ -27,6 +27,7 @@ struct _MsApplication
   gboolean        presentation;
   gboolean        demo;
   gboolean        dark;
+  gboolean        predict;    /* "predict the next reply" on (screenshots) */
   gboolean        chooser;
   char           *search;     /* the library's search text (screenshots) */
   char          **sets;       /* --set NAME=VALUE, applied to the scenario opened */
@@ -204,6 +205,7 @@ ms_application_handle_local_options (GApplication *app,
   g_variant_dict_lookup (options, "presentation", "b", &self->presentation);
   g_variant_dict_lookup (options, "demo", "b", &self->demo);
   g_variant_dict_lookup (options, "dark", "b", &self->dark);
+  g_variant_dict_lookup (options, "predict", "b", &self->predict);
   g_variant_dict_lookup (options, "chooser", "b", &self->chooser);
   g_variant_dict_lookup (options, "search", "s", &self->search);
   g_variant_dict_lookup (options, "set", "^as", &self->sets);
@@ -286,6 +288,12 @@ ms_application_startup (GApplication *app)
 
       g_settings_set_boolean (settings, "dark-style", TRUE);
     }
+  if (self->predict)
+    {
+      g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+
+      g_settings_set_boolean (settings, "predict-replies", TRUE);
+    }
 }
 
 static void
@@ -324,6 +332,7 @@ ms_application_init (MsApplication *self)
     { "set", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
       N_("Change a switch of the scenario, as in “mailsim run”"), N_("NAME=VALUE") },
     { "dark", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, NULL, NULL, NULL },
+    { "predict", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, NULL, NULL, NULL },
     { "chooser", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, NULL, NULL, NULL },
     { "search", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, NULL, NULL, NULL },
     { "screenshot", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, NULL, NULL, NULL },

@@ -14,6 +14,14 @@
 
 #include "ms-capture-bar.h"
 
+typedef enum
+{
+  MS_BAR_NONE = -1,   /* reading or capturing */
+  MS_BAR_NOTICE,
+  MS_BAR_WARNING,
+  MS_BAR_ERROR,
+} MsBarLevel;
+
 struct _MsCaptureBar
 {
   GtkBox          parent_instance;
@@ -24,31 +32,48 @@ struct _MsCaptureBar
   GtkProgressBar *progress;
   GtkButton      *button;
 
-  gboolean        error;
+  gboolean        error;     /* an error, a warning or a notice: Close hides the bar */
+  MsBarLevel      level;
 };
 
 G_DEFINE_FINAL_TYPE (MsCaptureBar, ms_capture_bar, GTK_TYPE_BOX)
+
+static const struct
+{
+  const char *css;
+  const char *icon;
+} levels[] = {
+  [MS_BAR_NOTICE]  = { "notice-bar", "dialog-information-symbolic" },
+  [MS_BAR_WARNING] = { "warning-bar", "dialog-warning-symbolic" },
+  [MS_BAR_ERROR]   = { "error-bar", "dialog-error-symbolic" },
+};
 
 enum { SIGNAL_CANCEL, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void
 set_mode (MsCaptureBar *self,
-          gboolean      error,
+          MsBarLevel    level,
           const char   *text,
           const char   *button)
 {
-  self->error = error;
+  gboolean closable = level != MS_BAR_NONE;
+
+  self->error = closable;
+  self->level = level;
   gtk_label_set_text (self->text, text);
   gtk_button_set_label (self->button, button);
   gtk_button_set_use_underline (self->button, TRUE);
-  gtk_widget_set_visible (GTK_WIDGET (self->icon), error);
-  gtk_widget_set_visible (GTK_WIDGET (self->spinner), !error);
-  gtk_spinner_set_spinning (self->spinner, !error);
-  if (error)
-    gtk_widget_add_css_class (GTK_WIDGET (self), "error-bar");
-  else
-    gtk_widget_remove_css_class (GTK_WIDGET (self), "error-bar");
+  gtk_widget_set_visible (GTK_WIDGET (self->icon), closable);
+  gtk_widget_set_visible (GTK_WIDGET (self->spinner), !closable);
+  gtk_spinner_set_spinning (self->spinner, !closable);
+  for (guint k = 0; k < G_N_ELEMENTS (levels); k++)
+    if ((int) k == (int) level)
+      gtk_widget_add_css_class (GTK_WIDGET (self), levels[k].css);
+    else
+      gtk_widget_remove_css_class (GTK_WIDGET (self), levels[k].css);
+  if (closable)
+    gtk_image_set_from_icon_name (self->icon, levels[level].icon);
   gtk_widget_set_visible (GTK_WIDGET (self), TRUE);
 }
 
@@ -57,7 +82,7 @@ ms_capture_bar_show_progress (MsCaptureBar *self,
                               const char   *text,
                               double        fraction)
 {
-  set_mode (self, FALSE, text, _("_Cancel"));
+  set_mode (self, MS_BAR_NONE, text, _("_Cancel"));
   gtk_widget_set_visible (GTK_WIDGET (self->progress), TRUE);
   if (fraction < 0)
     gtk_progress_bar_pulse (self->progress);
@@ -69,7 +94,7 @@ void
 ms_capture_bar_show_live (MsCaptureBar *self,
                           const char   *text)
 {
-  set_mode (self, FALSE, text, _("_Stop"));
+  set_mode (self, MS_BAR_NONE, text, _("_Stop"));
   gtk_widget_set_visible (GTK_WIDGET (self->progress), FALSE);
 }
 
@@ -77,7 +102,23 @@ void
 ms_capture_bar_show_error (MsCaptureBar *self,
                            const char   *text)
 {
-  set_mode (self, TRUE, text, _("_Close"));
+  set_mode (self, MS_BAR_ERROR, text, _("_Close"));
+  gtk_widget_set_visible (GTK_WIDGET (self->progress), FALSE);
+}
+
+void
+ms_capture_bar_show_warning (MsCaptureBar *self,
+                             const char   *text)
+{
+  set_mode (self, MS_BAR_WARNING, text, _("_Close"));
+  gtk_widget_set_visible (GTK_WIDGET (self->progress), FALSE);
+}
+
+void
+ms_capture_bar_show_notice (MsCaptureBar *self,
+                            const char   *text)
+{
+  set_mode (self, MS_BAR_NOTICE, text, _("_Close"));
   gtk_widget_set_visible (GTK_WIDGET (self->progress), FALSE);
 }
 
@@ -98,7 +139,8 @@ ms_capture_bar_get_text (MsCaptureBar *self)
 gboolean
 ms_capture_bar_is_error (MsCaptureBar *self)
 {
-  return gtk_widget_get_visible (GTK_WIDGET (self)) && self->error;
+  return gtk_widget_get_visible (GTK_WIDGET (self)) && self->error
+         && self->level == MS_BAR_ERROR;
 }
 
 static void
@@ -141,5 +183,6 @@ ms_capture_bar_class_init (MsCaptureBarClass *klass)
 static void
 ms_capture_bar_init (MsCaptureBar *self)
 {
+  self->level = MS_BAR_NONE;
   gtk_widget_init_template (GTK_WIDGET (self));
 }

@@ -22,6 +22,12 @@ void        ms_capture_bar_show_live     (MsCaptureBar *self,
 /* An error (selectable text) with Close. */
 void        ms_capture_bar_show_error    (MsCaptureBar *self,
                                           const char   *text);
+/* A warning (what is shown is not all there is: a capture cut short) or a notice (nothing
+ * went wrong: notes moved to their lines), with Close; not in an error's red. */
+void        ms_capture_bar_show_warning  (MsCaptureBar *self,
+                                          const char   *text);
+void        ms_capture_bar_show_notice   (MsCaptureBar *self,
+                                          const char   *text);
 void        ms_capture_bar_hide          (MsCaptureBar *self);
 const char *ms_capture_bar_get_text      (MsCaptureBar *self);
 gboolean    ms_capture_bar_is_error      (MsCaptureBar *self);

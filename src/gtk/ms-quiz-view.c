@@ -50,6 +50,9 @@ struct _MsQuizView
 
 G_DEFINE_FINAL_TYPE (MsQuizView, ms_quiz_view, GTK_TYPE_BOX)
 
+enum { PROP_0, PROP_PREDICT, N_PROPS };
+static GParamSpec *properties[N_PROPS];
+
 static const char *
 language (void)
 {
@@ -425,6 +428,43 @@ on_predict_toggled (GtkCheckButton *button,
     }
   self->pending = self->revealed = G_MAXUINT;
   show_prediction (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PREDICT]);
+}
+
+static void
+ms_quiz_view_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  MsQuizView *self = MS_QUIZ_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_PREDICT:
+      g_value_set_boolean (value, ms_quiz_view_get_predict (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ms_quiz_view_set_property (GObject      *object,
+                           guint         prop_id,
+                           const GValue *value,
+                           GParamSpec   *pspec)
+{
+  MsQuizView *self = MS_QUIZ_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_PREDICT:
+      ms_quiz_view_set_predict (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -446,6 +486,13 @@ ms_quiz_view_class_init (MsQuizViewClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = ms_quiz_view_dispose;
+  object_class->get_property = ms_quiz_view_get_property;
+  object_class->set_property = ms_quiz_view_set_property;
+  /* "predict the next reply" is on (the window keeps it in GSettings) */
+  properties[PROP_PREDICT] =
+    g_param_spec_boolean ("predict", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/mailsim/MailSim/ms-quiz-view.ui");
   gtk_widget_class_bind_template_child (widget_class, MsQuizView, quiz_box);

@@ -864,6 +864,7 @@ ms_network_render (cairo_t             *cr,
   guint n_event_steps;
   const guint *event_steps = ms_playback_model_get_event_steps (model, &n_event_steps);
   g_autoptr(GHashTable) blocked = g_hash_table_new (NULL, NULL);
+  gboolean tagged_at_router = FALSE;  /* the current drop's reason is drawn at its router */
   g_autoptr(GArray) badges = NULL;
   g_autofree gboolean *active = NULL;
   MsRenderStyle fitted = *style;
@@ -1077,7 +1078,8 @@ ms_network_render (cairo_t             *cr,
           double len = MAX (hypot (dx, dy), 1.0), stop = MIN (icon * 1.1, len / 2);
           g_autofree char *reason = ms_render_event_label (event);
           MsLabelRequest request = { 0 };
-          double c[12];
+          double c[2 * 14];
+          guint n_c = 0;
           int w, h;
 
           point_along (points, n, phase, FALSE, &ex, &ey);
@@ -1092,20 +1094,31 @@ ms_network_render (cairo_t             *cr,
           ms_render_text_size (t.bold, reason, &w, &h);
           request.w = w + 14 * s;
           request.h = h + 8 * s;
-          c[0] = router->x; c[1] = router->block.y - request.h / 2 - 2 * s;
-          c[2] = router->x; c[3] = router->block.y + router->block.h + request.h / 2;
-          c[4] = ex; c[5] = ey - 18 * s - request.h / 2;
-          c[6] = ex; c[7] = ey + 18 * s + request.h / 2;
-          c[8] = router->x + icon / 2 + request.w / 2 + 4 * s; c[9] = router->y - icon / 2;
-          c[10] = router->x - icon / 2 - request.w / 2 - 4 * s; c[11] = router->y - icon / 2;
+          /* above or below the router, straight or shifted to a side, then beside it and
+           * around the envelope */
+          for (int side = 0; side < 3; side++)
+            {
+              double x = router->x + (side == 0 ? 0 : side == 1 ? -1 : 1) * request.w / 2;
+
+              c[n_c++] = x; c[n_c++] = router->block.y - request.h / 2 - 2 * s;
+              c[n_c++] = x; c[n_c++] = router->block.y + router->block.h + request.h / 2;
+              c[n_c++] = x; c[n_c++] = router->block.y + router->block.h + request.h * 1.6;
+            }
+          c[n_c++] = ex; c[n_c++] = ey - 18 * s - request.h / 2;
+          c[n_c++] = ex; c[n_c++] = ey + 18 * s + request.h / 2;
+          c[n_c++] = router->x + icon / 2 + request.w / 2 + 4 * s; c[n_c++] = router->y - icon / 2;
+          c[n_c++] = router->x - icon / 2 - request.w / 2 - 4 * s; c[n_c++] = router->y - icon / 2;
+          g_assert (n_c <= G_N_ELEMENTS (c));
           request.candidates = c;
-          request.n_candidates = 6;
-          /* beside the router when there is room; the caption says it anyway */
-          if (ms_net_place_labels (g->obstacles, g->n_obstacles,
-                                   &(MsRect) { 0, 0, g->w, g->caption_y }, &request, 1) == 1)
-            ms_render_badge (cr, t.bold, style, reason, request.placed.x + request.placed.w / 2,
+          request.n_candidates = n_c / 2;
+          /* at the router, in the least covered place; the caption under the map does not
+           * say it a second time */
+          ms_net_place_labels (g->obstacles, g->n_obstacles,
+                               &(MsRect) { 0, 0, g->w, g->caption_y }, &request, 1);
+          ms_render_badge (cr, t.bold, style, reason, request.placed.x + request.placed.w / 2,
                            request.placed.y + request.placed.h / 2, request.placed.w, 0, g->w,
                            MS_COLOR_BLOCK);
+          tagged_at_router = TRUE;
         }
       else
         {
@@ -1134,7 +1147,7 @@ ms_network_render (cairo_t             *cr,
           caption = g_strdup_printf ("%s %s", line->dir == MS_DIR_CLIENT ? "C:" : "S:", text);
           color = ms_render_color_for_line (line);
         }
-      else if (event != NULL && strcmp (event->type, "narration") != 0)
+      else if (event != NULL && strcmp (event->type, "narration") != 0 && !tagged_at_router)
         {
           caption = ms_render_event_label (event);
           color = ms_render_event_failed (event) ? MS_COLOR_5XX : MS_COLOR_FG;

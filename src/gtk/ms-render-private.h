@@ -56,6 +56,9 @@ struct _MsTraceLayout
 
   gpointer        net_cache;  /* ms-render-network.c's geometry */
   GDestroyNotify  net_cache_free;
+
+  /* ms-render-sequence.c: the time column's width, wide enough for the latest step's time */
+  double      seq_time_column;
 };
 
 /* ms-render.c */

@@ -15,7 +15,41 @@
 
 #define SEQ_ROW_HEIGHT     30.0
 #define SEQ_HEADER_HEIGHT  72.0
-#define SEQ_TIME_COLUMN    78.0
+#define SEQ_TIME_COLUMN    78.0   /* at least */
+#define SEQ_LONG_TIME_MS   1000000 /* from 1000 s on, times read h:mm:ss.mmm */
+#define SEQ_TIME_SCAN      64      /* the last steps looked at for the latest time */
+
+char *
+ms_sequence_format_time (gint64 t_us)
+{
+  gint64 ms = (t_us < 0 ? -t_us : t_us) / 1000;
+  const char *sign = t_us < 0 ? "-" : "";
+
+  if (ms < SEQ_LONG_TIME_MS)
+    return g_strdup_printf ("%s%.3f s", sign, (double) ms / 1000.0);
+  return g_strdup_printf ("%s%" G_GINT64_FORMAT ":%02d:%02d.%03d", sign, ms / 3600000,
+                          (int) (ms / 60000 % 60), (int) (ms / 1000 % 60), (int) (ms % 1000));
+}
+
+/* The time column fits the widest time label (the latest step's; rows are in time order,
+ * a capture's may step back a little, hence the maximum). */
+static void
+measure_time_column (MsPlaybackModel     *model,
+                     MsTraceLayout       *layout,
+                     const MsRenderStyle *style,
+                     PangoLayout         *small)
+{
+  guint n = ms_playback_model_get_n_steps (model);
+  gint64 latest = 0;
+  g_autofree char *label = NULL;
+  int w, h;
+
+  for (guint r = n > SEQ_TIME_SCAN ? n - SEQ_TIME_SCAN : 0; r < n; r++)
+    latest = MAX (latest, ms_playback_model_get_step (model, r)->t_us);
+  label = ms_sequence_format_time (latest);
+  ms_render_text_size (small, label, &w, &h);
+  layout->seq_time_column = MAX (SEQ_TIME_COLUMN * style->scale, w + 16 * style->scale);
+}
 
 double
 ms_sequence_row_height (const MsRenderStyle *style)
@@ -51,6 +85,9 @@ ms_sequence_step_at (MsPlaybackModel     *model,
   row = (y + scroll_y - ms_sequence_header_height (style)) / ms_sequence_row_height (style);
   if (row < 0 || row >= ms_playback_model_get_n_steps (model))
     return G_MAXUINT;
+  /* "predict the next reply": the rows after the cursor are not there yet */
+  if (ms_playback_model_get_hide_future (model) && row >= ms_playback_model_get_cursor (model) + 1)
+    return G_MAXUINT;
   return (guint) row;
 }
 
@@ -60,7 +97,7 @@ lifeline_x (MsTraceLayout *layout,
             double         width,
             double         scale)
 {
-  double left = SEQ_TIME_COLUMN * scale;
+  double left = layout->seq_time_column;
   double n = MAX (layout->lifelines->len, 1);
   guint column = node < layout->nodes->len ? layout->column_of[node] : G_MAXUINT;
 
@@ -151,7 +188,7 @@ render_line_row (cairo_t             *cr,
 {
   double scale = style->scale;
   double y = top + row_h * 0.62;
-  double column = (width - SEQ_TIME_COLUMN * scale) / MAX (layout->lifelines->len, 1);
+  double column = (width - layout->seq_time_column) / MAX (layout->lifelines->len, 1);
   MsTraceLine *line = ms_playback_model_get_step_line (model, step);
   const LayoutSession *ls = &g_array_index (layout->sessions, LayoutSession, step->session_index);
   guint from = line->dir == MS_DIR_CLIENT ? ls->client : ls->server;
@@ -212,7 +249,7 @@ render_event_row (cairo_t             *cr,
 {
   double scale = style->scale;
   double y = top + row_h * 0.62;
-  double column = (width - SEQ_TIME_COLUMN * scale) / MAX (layout->lifelines->len, 1);
+  double column = (width - layout->seq_time_column) / MAX (layout->lifelines->len, 1);
   MsTraceEvent *event = ms_playback_model_get_step_event (model, step);
   guint at = ms_render_event_node (layout, event);
   guint peer = layout->event_peer[step->index];
@@ -254,7 +291,7 @@ render_event_row (cairo_t             *cr,
                         width - x2 - 16 * scale, 0);
       else
         ms_render_text (cr, bold, label, MIN (x1, x2) - 8 * scale, top + 2 * scale,
-                        MIN (x1, x2) - SEQ_TIME_COLUMN * scale, 1.0);
+                        MIN (x1, x2) - layout->seq_time_column, 1.0);
     }
   else if (strcmp (event->type, "narration") == 0 || at == G_MAXUINT
            || layout->column_of[at] == G_MAXUINT)
@@ -262,8 +299,8 @@ render_event_row (cairo_t             *cr,
       ms_render_set_color (cr, style, strcmp (event->type, "narration") == 0 ? MS_COLOR_FG
                                                                              : MS_COLOR_DIM);
       ms_render_text (cr, strcmp (event->type, "narration") == 0 ? bold : text, label,
-                      SEQ_TIME_COLUMN * scale + 8 * scale, top + 5 * scale,
-                      width - SEQ_TIME_COLUMN * scale - 16 * scale, 0);
+                      layout->seq_time_column + 8 * scale, top + 5 * scale,
+                      width - layout->seq_time_column - 16 * scale, 0);
     }
   else
     {
@@ -273,10 +310,27 @@ render_event_row (cairo_t             *cr,
       ms_render_set_color (cr, style, failed ? MS_COLOR_5XX : MS_COLOR_FG);
       /* a row of its own: the label may take the whole row, kept inside it */
       ms_render_badge (cr, current ? bold : small, style, label, x, top + row_h / 2,
-                       width - SEQ_TIME_COLUMN * scale - 24 * scale,
-                       SEQ_TIME_COLUMN * scale + 4 * scale, width - 4 * scale,
+                       width - layout->seq_time_column - 24 * scale,
+                       layout->seq_time_column + 4 * scale, width - 4 * scale,
                        failed ? MS_COLOR_5XX : MS_COLOR_2XX);
     }
+}
+
+/* The first of @fonts (NULL-terminated) @text fits @max_width in, or NULL. */
+static PangoLayout *
+fitting_font (PangoLayout **fonts,
+              const char   *text,
+              double        max_width)
+{
+  for (guint k = 0; fonts[k] != NULL; k++)
+    {
+      int w, h;
+
+      ms_render_text_size (fonts[k], text, &w, &h);
+      if (w <= max_width)
+        return fonts[k];
+    }
+  return NULL;
 }
 
 static void
@@ -289,9 +343,20 @@ render_header (cairo_t             *cr,
                PangoLayout         *small)
 {
   double scale = style->scale;
-  double column = (width - SEQ_TIME_COLUMN * scale) / MAX (layout->lifelines->len, 1);
+  double column = (width - layout->seq_time_column) / MAX (layout->lifelines->len, 1);
+  double room = column - 8 * scale;
   double line_h = BASE_FONT_SIZE * 0.85 * scale * 96.0 / 72.0 * 1.25;
+  double name_h = BASE_FONT_SIZE * 1.05 * scale * 96.0 / 72.0 * 1.3;
+  g_autoptr(PangoLayout) tiny = ms_render_new_text (cr, style, BASE_FONT_SIZE * 0.72, FALSE);
+  g_autoptr(PangoLayout) wrapped = ms_render_new_text (cr, style, BASE_FONT_SIZE * 0.72, FALSE);
+  PangoLayout *name_fonts[] = { small, tiny, NULL };
+  PangoLayout *detail_fonts[] = { small, tiny, NULL };
   gboolean names_fit = TRUE;
+
+  /* a name too long for one line wraps onto the role's line: the name is never cut */
+  pango_layout_set_ellipsize (wrapped, PANGO_ELLIPSIZE_NONE);
+  pango_layout_set_wrap (wrapped, PANGO_WRAP_WORD_CHAR);
+  pango_layout_set_alignment (wrapped, PANGO_ALIGN_CENTER);
 
   ms_render_set_color (cr, style, MS_COLOR_ZONE);
   cairo_rectangle (cr, 0, 0, width, header_h);
@@ -301,7 +366,7 @@ render_header (cairo_t             *cr,
   cairo_move_to (cr, 0, header_h - 0.5);
   cairo_line_to (cr, width, header_h - 0.5);
   cairo_stroke (cr);
-  /* names too long for their columns: all in the smaller font before any is cut short */
+  /* names too long for their columns: all in the smaller font before any is shrunk more */
   for (guint c = 0; c < layout->lifelines->len && names_fit; c++)
     {
       MsLayoutNode *node = g_ptr_array_index (layout->nodes,
@@ -309,7 +374,7 @@ render_header (cairo_t             *cr,
       int w, h;
 
       ms_render_text_size (bold, node->name, &w, &h);
-      names_fit = w <= column - 8 * scale;
+      names_fit = w <= room;
     }
   for (guint c = 0; c < layout->lifelines->len; c++)
     {
@@ -317,24 +382,65 @@ render_header (cairo_t             *cr,
       MsLayoutNode *node = g_ptr_array_index (layout->nodes, i);
       double x = lifeline_x (layout, i, width, scale);
       double y = 5 * scale;
+      gboolean two_lines = FALSE;
+      PangoLayout *font;
       g_autoptr(GString) ports = g_string_new (NULL);
 
       ms_render_set_color (cr, style, MS_COLOR_FG);
-      ms_render_text (cr, names_fit ? bold : small, node->name, x, y, column - 8 * scale, 0.5);
-      y += BASE_FONT_SIZE * 1.05 * scale * 96.0 / 72.0 * 1.3;
+      font = names_fit ? bold : fitting_font (name_fonts, node->name, room);
+      if (font != NULL)
+        ms_render_text (cr, font, node->name, x, y, room, 0.5);
+      else
+        {
+          int w, h;
+
+          pango_layout_set_text (wrapped, node->name, -1);
+          pango_layout_set_width (wrapped, (int) (room * PANGO_SCALE));
+          pango_layout_get_pixel_size (wrapped, &w, &h);
+          cairo_move_to (cr, x - room / 2, y);
+          pango_cairo_show_layout (cr, wrapped);
+          two_lines = TRUE;
+        }
+      y += name_h;
+      /* the role, the address and the ports when they fit (in a smaller type if need be):
+       * a cut "198.…" tells nothing */
       ms_render_set_color (cr, style, MS_COLOR_COMMAND);
-      ms_render_text (cr, small, node->role ? node->role : "", x, y, column - 8 * scale, 0.5);
+      if (!two_lines && node->role != NULL)
+        {
+          font = fitting_font (detail_fonts, node->role, room);
+          ms_render_text (cr, font ? font : tiny, node->role, x, y, room, 0.5);
+        }
       y += line_h;
       ms_render_set_color (cr, style, MS_COLOR_DIM);
-      if (node->address != NULL && g_strcmp0 (node->address, node->name) != 0)
-        ms_render_text (cr, small, node->address, x, y, column - 8 * scale, 0.5);
+      if (node->address != NULL && g_strcmp0 (node->address, node->name) != 0
+          && (font = fitting_font (detail_fonts, node->address, room)) != NULL)
+        ms_render_text (cr, font, node->address, x, y, room, 0.5);
       y += line_h;
       for (guint k = 0; node->ports != NULL && node->ports[k] != NULL; k++)
         g_string_append_printf (ports, "%s:%.*s", k ? " " : "",
                                 (int) strcspn (node->ports[k], "/"), node->ports[k]);
-      if (ports->len > 0 && y + line_h <= header_h)
-        ms_render_text (cr, small, ports->str, x, y, column - 8 * scale, 0.5);
+      if (ports->len > 0 && y + line_h <= header_h
+          && (font = fitting_font (detail_fonts, ports->str, room)) != NULL)
+        ms_render_text (cr, font, ports->str, x, y, room, 0.5);
     }
+}
+
+/* The line at @step has a note: its own, or its frame's (on the frame's first line). */
+static gboolean
+has_note (MsPlaybackModel     *model,
+          const MsRenderStyle *style,
+          const MsStep        *step)
+{
+  MsTraceLine *line, *previous;
+
+  if (style->annotations == NULL || step->kind != MS_STEP_LINE)
+    return FALSE;
+  if (ms_annotations_get_line_note (style->annotations, step->session->id, step->index) != NULL)
+    return TRUE;
+  line = ms_playback_model_get_step_line (model, step);
+  previous = step->index > 0 ? g_ptr_array_index (step->session->lines, step->index - 1) : NULL;
+  return line->frame != 0 && (previous == NULL || previous->frame != line->frame)
+         && ms_annotations_get_frame_note (style->annotations, line->frame) != NULL;
 }
 
 void
@@ -366,9 +472,14 @@ ms_sequence_render (cairo_t             *cr,
       return;
     }
 
+  measure_time_column (model, layout, style, small);
+
   /* only the rows in view */
   first = (guint) MAX (0.0, floor (scroll_y / row_h));
   last = (guint) MIN ((double) n_steps, ceil ((scroll_y + height) / row_h) + 1);
+  /* "predict the next reply": nothing after the cursor may give the reply away */
+  if (ms_playback_model_get_hide_future (model))
+    last = MIN (last, cursor + 1);
 
   cairo_save (cr);
   cairo_rectangle (cr, 0, header_h, width, height - header_h);
@@ -403,12 +514,18 @@ ms_sequence_render (cairo_t             *cr,
     {
       const MsStep *step = ms_playback_model_get_step (model, r);
       double top = header_h + r * row_h - scroll_y;
-      char time[32];
+      g_autofree char *time = ms_sequence_format_time (step->t_us);
 
-      g_snprintf (time, sizeof time, "%.3f s", step->t_us / 1e6);
       ms_render_set_color (cr, style, r == cursor ? MS_COLOR_FG : MS_COLOR_DIM);
-      ms_render_text (cr, small, time, SEQ_TIME_COLUMN * scale - 8 * scale, top + row_h * 0.25,
+      ms_render_text (cr, small, time, layout->seq_time_column - 8 * scale, top + row_h * 0.25,
                       -1, 1.0);
+      if (has_note (model, style, step))
+        {
+          /* the transcript shows the note itself under the line */
+          ms_render_set_color (cr, style, MS_COLOR_BLOCK);
+          ms_render_text (cr, text, "✎", layout->seq_time_column + 1 * scale, top + 2 * scale,
+                          -1, 0);
+        }
       if (step->kind == MS_STEP_LINE)
         {
           const MsStep *before = r > first ? ms_playback_model_get_step (model, r - 1) : NULL;

@@ -11,6 +11,7 @@
 #include <cairo.h>
 #include <pango/pango.h>
 
+#include "ms-annotations.h"
 #include "ms-playback-model.h"
 
 G_BEGIN_DECLS
@@ -22,6 +23,7 @@ typedef struct
   gboolean high_contrast;  /* thick lines, saturated colours (presentation) */
   gboolean show_secrets;
   const char *font;        /* a Pango family list, or NULL */
+  MsAnnotations *annotations;  /* a capture's notes: "✎" on their rows; not owned, or NULL */
 } MsRenderStyle;
 
 typedef struct
@@ -105,6 +107,8 @@ void     ms_render_color               (const MsRenderStyle *style,
 MsColor  ms_render_color_for_line      (const MsTraceLine   *line);
 
 /* Sequence diagram: a header with the lifeline names, then one row per step. */
+/* A step's time in the sequence diagram: "105.044 s", from 1000 s on "2:30:20.338". */
+char    *ms_sequence_format_time       (gint64               t_us);
 double   ms_sequence_row_height        (const MsRenderStyle *style);
 double   ms_sequence_header_height     (const MsRenderStyle *style);
 double   ms_sequence_content_height    (MsPlaybackModel     *model,

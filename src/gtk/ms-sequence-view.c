@@ -254,6 +254,7 @@ ms_sequence_view_dispose (GObject *object)
   MsSequenceView *self = MS_SEQUENCE_VIEW (object);
 
   ms_sequence_view_set_model (self, NULL);
+  ms_sequence_view_set_annotations (self, NULL);
   if (self->hadjustment)
     g_signal_handlers_disconnect_by_func (self->hadjustment, on_adjustment_changed, self);
   if (self->vadjustment)
@@ -318,9 +319,36 @@ void
 ms_sequence_view_set_style (MsSequenceView      *self,
                             const MsRenderStyle *style)
 {
+  MsAnnotations *annotations = self->style.annotations;
+
   self->style = *style;
+  self->style.annotations = annotations;
   update_adjustment (self);
   scroll_to_cursor (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+on_notes_changed (MsAnnotations  *annotations,
+                  MsSequenceView *self)
+{
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+ms_sequence_view_set_annotations (MsSequenceView *self,
+                                  MsAnnotations  *annotations)
+{
+  if (self->style.annotations == annotations)
+    return;
+  if (self->style.annotations != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->style.annotations, self);
+      g_object_unref (self->style.annotations);
+    }
+  self->style.annotations = annotations != NULL ? g_object_ref (annotations) : NULL;
+  if (annotations != NULL)
+    g_signal_connect (annotations, "changed", G_CALLBACK (on_notes_changed), self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 

@@ -21,4 +21,8 @@ void ms_sequence_view_set_style  (MsSequenceView      *self,
 void ms_sequence_view_set_layout (MsSequenceView      *self,
                                   MsTraceLayout       *layout);
 
+/* A capture's notes: a "✎" on the rows of the lines that have one (NULL: none). */
+void ms_sequence_view_set_annotations (MsSequenceView *self,
+                                       MsAnnotations  *annotations);
+
 G_END_DECLS

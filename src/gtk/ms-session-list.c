@@ -21,6 +21,7 @@ struct _MsSessionList
   GtkLabel        *heading;
   GtkCheckButton  *only;
   GtkListBox      *list;
+  GtkScrolledWindow *scroller;
 
   MsTrace         *full;      /* the rows' trace (the whole one when one session is shown) */
   MsPlaybackModel *model;
@@ -32,6 +33,9 @@ struct _MsSessionList
 /* Waiting for new rows to be laid out before scrolling to the selected one. */
 #define MS_SESSION_LIST_SCROLL_DELAY_MS 30
 #define MS_SESSION_LIST_SCROLL_TRIES    50
+/* From this many sessions on, the list scrolls in a pane of its own this high (px) */
+#define MS_SESSION_LIST_OWN_SCROLL_ROWS 7
+#define MS_SESSION_LIST_OWN_HEIGHT      420
 
 G_DEFINE_FINAL_TYPE (MsSessionList, ms_session_list, GTK_TYPE_BOX)
 
@@ -279,18 +283,31 @@ make_row (MsTrace        *trace,
   return row;
 }
 
-/* Keeps the selected row in view in the scrolled pane the list sits in; FALSE while the
+static gboolean
+own_scroll (MsSessionList *self)
+{
+  GtkPolicyType policy;
+
+  gtk_scrolled_window_get_policy (self->scroller, NULL, &policy);
+  return policy != GTK_POLICY_NEVER;
+}
+
+/* Keeps the selected row in view in the list's own scrolled window (many rows) or the
+ * pane the list sits in; FALSE while the
  * rows are not laid out yet. */
 static gboolean
 scroll_to_row (MsSessionList *self,
                GtkListBoxRow *row)
 {
-  GtkWidget *scrolled = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_SCROLLED_WINDOW);
+  GtkWidget *scrolled = GTK_WIDGET (self->scroller);
   GtkWidget *child;
   GtkAdjustment *adj;
   graphene_rect_t bounds;
   double top, page;
 
+  /* a short list does not scroll by itself: the pane it sits in does */
+  if (!own_scroll (self))
+    scrolled = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_SCROLLED_WINDOW);
   if (scrolled == NULL || (child = gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scrolled))) == NULL)
     return TRUE;
   /* content coordinates: the viewport's child, not the viewport (the visible part) */
@@ -373,6 +390,13 @@ ms_session_list_refresh (MsSessionList *self)
     gtk_list_box_remove (self->list, child);
   for (guint i = 0; i < n; i++)
     gtk_list_box_append (self->list, make_row (trace, ms_trace_get_session (trace, i), i));
+  /* many rows: a scrolling list of its own under the check, which stays in view */
+  gtk_scrolled_window_set_policy (self->scroller, GTK_POLICY_NEVER,
+                                  n >= MS_SESSION_LIST_OWN_SCROLL_ROWS ? GTK_POLICY_AUTOMATIC
+                                                                       : GTK_POLICY_NEVER);
+  gtk_scrolled_window_set_min_content_height (self->scroller,
+                                              n >= MS_SESSION_LIST_OWN_SCROLL_ROWS
+                                              ? MS_SESSION_LIST_OWN_HEIGHT : -1);
   /* TRANSLATORS: the heading of the session list */
   heading = g_strdup_printf (ngettext ("%u Session", "%u Sessions", n), n);
   gtk_label_set_text (self->heading, heading);
@@ -506,6 +530,7 @@ ms_session_list_class_init (MsSessionListClass *klass)
                                                "/io/github/mailsim/MailSim/ms-session-list.ui");
   gtk_widget_class_bind_template_child (widget_class, MsSessionList, heading);
   gtk_widget_class_bind_template_child (widget_class, MsSessionList, list);
+  gtk_widget_class_bind_template_child (widget_class, MsSessionList, scroller);
   gtk_widget_class_bind_template_child (widget_class, MsSessionList, only);
   gtk_widget_class_bind_template_callback (widget_class, on_row_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_only_toggled);

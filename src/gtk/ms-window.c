@@ -38,6 +38,12 @@
 #define MS_PRESENTATION_SCALE 1.6
 /* The width of the diagrams beside the transcript (ui/ms-window.ui's views_paned). */
 #define MS_VIEWS_WIDTH 760
+/* The network view's height above the sequence diagram (ui/ms-window.ui's diagram_paned). */
+#define MS_NETWORK_HEIGHT 300
+/* Presentation mode: the diagrams' share of the width the narration leaves, the network
+ * view's share of the window's height. */
+#define MS_PRESENTATION_VIEWS_SHARE 0.72
+#define MS_PRESENTATION_NETWORK_SHARE 0.45
 /* Presentation mode text: readable from the back of a classroom. */
 #define MS_PRESENTATION_FONT_PX 20.0
 
@@ -62,6 +68,8 @@ struct _MsWindow
   MsTimeline        *timeline;
   GtkPaned          *main_paned;
   GtkPaned          *views_paned;
+  GtkPaned          *diagram_paned;
+  int                panes_height;  /* the window's height the panes were placed for */
   /* panes: mailboxes, DNS, quiz */
   MsMailboxView     *mailbox_view;
   MsDnsView         *dns_view;
@@ -247,6 +255,7 @@ on_cursor_changed (MsPlaybackModel *model,
   g_autofree char *label = NULL;
   g_autofree char *detail = NULL;
   g_autofree char *position = NULL;
+  g_autofree char *time = NULL;
   const char *narration;
 
   if (step == NULL)
@@ -267,7 +276,8 @@ on_cursor_changed (MsPlaybackModel *model,
                                 : _("This trace has no narration. Follow the arrows: each "
                                     "step is one line on the wire or one event in the network; "
                                     "the transcript on the right explains it."));
-  position = g_strdup_printf ("%u / %u · %.3f s", cursor + 1, n, step->t_us / 1e6);
+  time = ms_sequence_format_time (step->t_us);
+  position = g_strdup_printf ("%u / %u · %s", cursor + 1, n, time);
   gtk_label_set_text (self->position, position);
 }
 
@@ -837,6 +847,7 @@ set_notes (MsWindow      *self,
   if (annotations != NULL)
     g_signal_connect (annotations, "save-failed", G_CALLBACK (on_notes_save_failed), self);
   ms_transcript_view_set_annotations (self->transcript_view, annotations);
+  ms_sequence_view_set_annotations (self->sequence_view, annotations);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-note", annotations != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-annotated", annotations != NULL);
 }
@@ -869,7 +880,7 @@ open_notes (MsWindow   *self,
                                    "%u notes were moved to their lines by the lines' text.", moved),
                          moved);
 
-      ms_capture_bar_show_error (self->capture_bar, message);
+      ms_capture_bar_show_notice (self->capture_bar, message);
     }
   ms_annotations_anchor (annotations, trace);
   ms_annotations_set_autosave (annotations, TRUE);
@@ -1034,10 +1045,10 @@ on_capture_loaded (GObject      *source,
       message = g_strdup_printf (_("%s is cut short; the sessions up to the cut are shown. %s"),
                                  self->load_name, read_error->message);
       g_printerr ("mailsim-gtk: %s\n", message);
-      ms_capture_bar_show_error (self->capture_bar, message);
+      ms_capture_bar_show_warning (self->capture_bar, message);
     }
   else if (ms_trace_get_n_sessions (trace) == 0)
-    ms_capture_bar_show_error (self->capture_bar,
+    ms_capture_bar_show_notice (self->capture_bar,
                                _("No SMTP, POP3 or IMAP session in this capture."));
 }
 
@@ -1407,6 +1418,41 @@ play_activated (GSimpleAction *action,
   ms_playback_model_set_playing (self->model, !ms_playback_model_get_playing (self->model));
 }
 
+/* Large text makes the diagrams need the room: give them most of what the narration
+ * leaves (the transcript keeps the rest), and the network picture a good part of the
+ * height so that it reads from the back of a classroom. Again when the window's size
+ * changes in presentation mode (going fullscreen), not otherwise: a divider the user
+ * moved stays. */
+static void
+place_panes (MsWindow *self)
+{
+  int width = gtk_widget_get_width (GTK_WIDGET (self));
+  int height = gtk_widget_get_height (GTK_WIDGET (self));
+
+  if (width <= 0 || height <= 0)
+    gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  if (height == self->panes_height)
+    return;
+  self->panes_height = height;
+  width -= gtk_paned_get_position (self->main_paned);
+  gtk_paned_set_position (self->views_paned,
+                          self->presentation
+                          ? MAX (MS_VIEWS_WIDTH, width * MS_PRESENTATION_VIEWS_SHARE)
+                          : MS_VIEWS_WIDTH);
+  gtk_paned_set_position (self->diagram_paned,
+                          self->presentation ? (int) (height * MS_PRESENTATION_NETWORK_SHARE)
+                                             : MS_NETWORK_HEIGHT);
+}
+
+static void
+on_diagram_paned_resized (GObject    *paned,
+                          GParamSpec *pspec,
+                          MsWindow   *self)
+{
+  if (self->presentation)
+    place_panes (self);
+}
+
 void
 ms_window_set_presentation (MsWindow *self,
                             gboolean  presentation)
@@ -1427,17 +1473,8 @@ ms_window_set_presentation (MsWindow *self,
     }
   g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (presentation));
   update_style (self);
-  /* large text makes the diagrams need the room: give them two thirds of what the
-   * narration leaves (the transcript keeps the rest) */
-  {
-    int width = gtk_widget_get_width (GTK_WIDGET (self)), height;
-
-    if (width <= 0)
-      gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
-    width -= gtk_paned_get_position (self->main_paned);
-    gtk_paned_set_position (self->views_paned,
-                            presentation ? MAX (MS_VIEWS_WIDTH, width * 2 / 3) : MS_VIEWS_WIDTH);
-  }
+  self->panes_height = 0;
+  place_panes (self);
 }
 
 static void
@@ -1713,6 +1750,7 @@ ms_window_class_init (MsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MsWindow, timeline);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, main_paned);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, views_paned);
+  gtk_widget_class_bind_template_child (widget_class, MsWindow, diagram_paned);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, mailbox_view);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, dns_view);
   gtk_widget_class_bind_template_child (widget_class, MsWindow, quiz_view);
@@ -1771,6 +1809,8 @@ ms_window_init (MsWindow *self)
   g_signal_connect (self->model, "notify::show-secrets", G_CALLBACK (on_show_secrets), self);
   captures_init (self);
 
+  g_signal_connect (self->diagram_paned, "notify::max-position",
+                    G_CALLBACK (on_diagram_paned_resized), self);
   self->settings = g_settings_new (APP_ID);
   g_settings_get (self->settings, "window-size", "(ii)", &width, &height);
   if (width > 0 && height > 0)
@@ -1782,6 +1822,8 @@ ms_window_init (MsWindow *self)
   g_signal_connect (self->settings, "changed::high-contrast",
                     G_CALLBACK (on_high_contrast_setting), self);
   g_settings_bind (self->settings, "speed", self->model, "speed", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "predict-replies", self->quiz_view, "predict",
+                   G_SETTINGS_BIND_DEFAULT);
   for (guint i = 0; i < G_N_ELEMENTS (speeds); i++)
     if (speeds[i] == ms_playback_model_get_speed (self->model))
       gtk_drop_down_set_selected (self->speed, i);

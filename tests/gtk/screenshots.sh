@@ -83,4 +83,10 @@ shot relay-en en 30 relay-rules
 shot relay-ja ja 50 relay-rules
 shot relay-en-presentation en 50 --presentation relay-rules
 shot relay-ja-dark ja 30 --dark relay-rules
+# presentation mode with the hops and the NAT story; predicting the next reply (nothing
+# after the cursor is drawn)
+shot relay-hops-ja-presentation ja 40 --presentation relay-hops
+shot pop-before-smtp-en-presentation-dark en 20 --presentation --dark pop-before-smtp
+shot op25b-en-predict en 20 --predict op25b
+
 exit $failed

@@ -566,8 +566,51 @@ main (int    argc,
     GtkWidget *bar = g_object_ref_sink (g_object_new (MS_TYPE_CAPTURE_BAR, NULL));
 
     CHECK (ms_session_list_get_n_rows (MS_SESSION_LIST (list)) == 0);
+    /* a short list scrolls with the narration; a long one scrolls by itself, under the
+     * "only the selected session" check, which stays in view */
+    {
+      g_autoptr(MsPlaybackModel) model = ms_playback_model_new ();
+      GtkWidget *rows = find_widget (list, GTK_TYPE_LIST_BOX);
+      GtkWidget *own = gtk_widget_get_ancestor (rows, GTK_TYPE_SCROLLED_WINDOW);
+      GtkWidget *check = find_widget (list, GTK_TYPE_CHECK_BUTTON);
+      GtkPolicyType policy;
+
+      CHECK (own != NULL && gtk_widget_is_ancestor (own, list));
+      CHECK (check != NULL && !gtk_widget_is_ancestor (check, own));
+      ms_session_list_set_model (MS_SESSION_LIST (list), model);
+      for (guint n = 2; n <= 12; n += 10)
+        {
+          g_autoptr(MsTrace) trace = ms_trace_new ("test", "many");
+
+          for (guint i = 0; i < n; i++)
+            {
+              MsTraceSession *session = ms_trace_open_session (trace, MS_PROTOCOL_SMTP,
+                                                               "192.0.2.10:40000",
+                                                               "198.51.100.25:25");
+
+              ms_trace_session_add_line (session, MS_DIR_SERVER, MS_LINE_REPLY,
+                                         "220 mail.example ESMTP", -1);
+              ms_trace_close_session (trace, session);
+            }
+          ms_playback_model_set_trace (model, trace);
+          CHECK (ms_session_list_get_n_rows (MS_SESSION_LIST (list)) == n);
+          gtk_scrolled_window_get_policy (GTK_SCROLLED_WINDOW (own), NULL, &policy);
+          CHECK (policy == (n > 6 ? GTK_POLICY_AUTOMATIC : GTK_POLICY_NEVER));
+        }
+      ms_session_list_set_model (MS_SESSION_LIST (list), NULL);
+    }
     ms_capture_bar_show_error (MS_CAPTURE_BAR (bar), "x");
     CHECK (ms_capture_bar_is_error (MS_CAPTURE_BAR (bar)));
+    CHECK (gtk_widget_has_css_class (bar, "error-bar"));
+    /* a notice or a warning is not drawn as an error */
+    ms_capture_bar_show_notice (MS_CAPTURE_BAR (bar), "notes moved");
+    CHECK (!ms_capture_bar_is_error (MS_CAPTURE_BAR (bar)));
+    CHECK (gtk_widget_has_css_class (bar, "notice-bar") && !gtk_widget_has_css_class (bar, "error-bar"));
+    CHECK (g_strcmp0 (ms_capture_bar_get_text (MS_CAPTURE_BAR (bar)), "notes moved") == 0);
+    ms_capture_bar_show_warning (MS_CAPTURE_BAR (bar), "cut short");
+    CHECK (gtk_widget_has_css_class (bar, "warning-bar") && !gtk_widget_has_css_class (bar, "notice-bar"));
+    ms_capture_bar_show_progress (MS_CAPTURE_BAR (bar), "reading", 0.5);
+    CHECK (!gtk_widget_has_css_class (bar, "warning-bar") && !ms_capture_bar_is_error (MS_CAPTURE_BAR (bar)));
     g_object_unref (list);
     g_object_unref (bar);
   }

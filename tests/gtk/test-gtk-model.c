@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "ms-annotations.h"
 #include "ms-demo.h"
 #include "ms-dns-view.h"
 #include "ms-export.h"
@@ -308,6 +309,113 @@ hold_server_replies (MsPlaybackModel *model,
     return TRUE;
   (*(guint *) data)++;
   return FALSE;
+}
+
+/* Every scanline from @y0 down is the same (only the lifelines' vertical lines). */
+static gboolean
+blank_below (cairo_surface_t *surface, int y0)
+{
+  unsigned char *data = cairo_image_surface_get_data (surface);
+  int stride = cairo_image_surface_get_stride (surface);
+  int height = cairo_image_surface_get_height (surface);
+
+  for (int y = y0; y < height - 1; y++)
+    if (memcmp (data + y * stride, data + (height - 1) * stride, stride) != 0)
+      return FALSE;
+  return TRUE;
+}
+
+Test (gtk_model, predicting_hides_the_rows_after_the_cursor)
+{
+  g_autoptr(MsPlaybackModel) model = demo_model ();
+  g_autoptr(MsTraceLayout) layout = ms_trace_layout_new (model);
+  MsRenderStyle style = { .scale = 1.0 };
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 800, 600);
+  cairo_t *cr = cairo_create (surface);
+  double row = ms_sequence_row_height (&style), header = ms_sequence_header_height (&style);
+  int below = (int) (header + 11.5 * row);  /* from the middle of the row after the cursor */
+
+  ms_playback_model_set_cursor (model, 40);
+  ms_sequence_render (cr, model, layout, &style, 800, 600, 30 * row);
+  cairo_surface_flush (surface);
+  cr_expect_not (blank_below (surface, below), "all the rows are drawn");
+  cr_expect_eq (ms_sequence_step_at (model, &style, header + 11 * row + 3, 30 * row), 41);
+
+  ms_playback_model_set_hide_future (model, TRUE);
+  ms_sequence_render (cr, model, layout, &style, 800, 600, 30 * row);
+  cairo_surface_flush (surface);
+  cr_expect (blank_below (surface, below), "nothing after the cursor");
+  cr_expect (is_color (pixel_at (surface, 30, (int) (header + 10 * row + 3)), &style,
+                       MS_COLOR_CURRENT), "the cursor's row is there");
+  cr_expect_eq (ms_sequence_step_at (model, &style, header + 10 * row + 3, 30 * row), 40);
+  cr_expect_eq (ms_sequence_step_at (model, &style, header + 11 * row + 3, 30 * row), G_MAXUINT);
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+}
+
+/* How many pixels of the rectangle differ between two renders. */
+static guint
+n_changed (cairo_surface_t *a, cairo_surface_t *b, int x0, int y0, int w, int h)
+{
+  guint n = 0;
+
+  for (int y = y0; y < y0 + h; y++)
+    for (int x = x0; x < x0 + w; x++)
+      n += pixel_at (a, x, y) != pixel_at (b, x, y);
+  return n;
+}
+
+Test (gtk_model, a_noted_line_has_a_pencil_on_its_row)
+{
+  g_autoptr(MsPlaybackModel) model = demo_model ();
+  g_autoptr(MsTraceLayout) layout = ms_trace_layout_new (model);
+  g_autoptr(MsAnnotations) notes = ms_annotations_new_for_capture ("/nonexistent/demo.pcapng");
+  MsRenderStyle style = { .scale = 1.0 };
+  cairo_surface_t *plain = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 800, 600);
+  cairo_surface_t *noted = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 800, 600);
+  cairo_t *cr;
+  double row = ms_sequence_row_height (&style), header = ms_sequence_header_height (&style);
+  const MsStep *step = NULL;
+  guint r;
+
+  for (r = 5; r < ms_playback_model_get_n_steps (model); r++)
+    if ((step = ms_playback_model_get_step (model, r))->kind == MS_STEP_LINE)
+      break;
+  cr_assert (step != NULL && step->kind == MS_STEP_LINE);
+  ms_playback_model_set_cursor (model, 0);
+  cr = cairo_create (plain);
+  ms_sequence_render (cr, model, layout, &style, 800, 600, 0);
+  cairo_destroy (cr);
+  ms_annotations_set_line_note (notes, step->session->id, step->index, 0, NULL, "look here");
+  style.annotations = notes;
+  cr = cairo_create (noted);
+  ms_sequence_render (cr, model, layout, &style, 800, 600, 0);
+  cairo_destroy (cr);
+  cairo_surface_flush (plain);
+  cairo_surface_flush (noted);
+  /* just right of the time column, on the noted row only */
+  cr_expect_gt (n_changed (plain, noted, 78, (int) (header + r * row), 16, (int) row), 10);
+  cr_expect_eq (n_changed (plain, noted, 0, (int) header, 800, (int) (r * row)), 0,
+                "the rows above");
+  cr_expect_eq (n_changed (plain, noted, 0, (int) (header + (r + 1) * row), 800,
+                           600 - (int) (header + (r + 1) * row)), 0, "the rows below");
+  cairo_surface_destroy (plain);
+  cairo_surface_destroy (noted);
+}
+
+Test (gtk_model, long_times_read_as_hours)
+{
+  g_autofree char *short_time = ms_sequence_format_time (105044000);
+  g_autofree char *zero = ms_sequence_format_time (0);
+  g_autofree char *just_under = ms_sequence_format_time (999999000);
+  g_autofree char *long_time = ms_sequence_format_time (G_GINT64_CONSTANT (9020338000));
+  g_autofree char *day = ms_sequence_format_time (G_GINT64_CONSTANT (90061001000));
+
+  cr_expect_str_eq (short_time, "105.044 s");
+  cr_expect_str_eq (zero, "0.000 s");
+  cr_expect_str_eq (just_under, "999.999 s");
+  cr_expect_str_eq (long_time, "2:30:20.338");
+  cr_expect_str_eq (day, "25:01:01.001");
 }
 
 Test (gtk_model, a_gate_holds_the_step_onto_a_reply)

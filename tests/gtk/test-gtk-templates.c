@@ -20,6 +20,33 @@ static int failures;
 #define CHECK(cond) \
   G_STMT_START { if (!(cond)) { g_printerr ("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); failures++; } } G_STMT_END
 
+static GtkWidget *
+find_widget (GtkWidget *root,
+             GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_widget (c, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+on_css_error (GtkCssProvider *provider, GtkCssSection *section, const GError *error,
+              gpointer user_data)
+{
+  guint *n_errors = user_data;
+  g_autofree char *where = gtk_css_section_to_string (section);
+
+  g_printerr ("FAIL style.css: %s: %s\n", where, error->message);
+  (*n_errors)++;
+}
+
 int
 main (void)
 {
@@ -44,6 +71,17 @@ main (void)
       CHECK (GTK_IS_WIDGET (widget));
       g_object_unref (widget);
     }
+
+  /* the style sheet parses without an error or a warning (a lost brace drops every rule
+   * after it) */
+  {
+    g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+    guint n_errors = 0;
+
+    g_signal_connect (css, "parsing-error", G_CALLBACK (on_css_error), &n_errors);
+    gtk_css_provider_load_from_resource (css, "/io/github/mailsim/MailSim/style.css");
+    CHECK (n_errors == 0);
+  }
 
   app = gtk_application_new (APP_ID ".Test", G_APPLICATION_NON_UNIQUE);
   CHECK (g_application_register (G_APPLICATION (app), NULL, NULL));
@@ -73,6 +111,18 @@ main (void)
   g_action_group_change_action_state (G_ACTION_GROUP (window), "presentation",
                                       g_variant_new_boolean (TRUE));
   CHECK (gtk_widget_has_css_class (GTK_WIDGET (window), "presentation"));
+  /* the network view gets a good part of the height in presentation mode */
+  {
+    GtkWidget *network = find_widget (GTK_WIDGET (window), MS_TYPE_NETWORK_VIEW);
+    GtkWidget *paned = network ? gtk_widget_get_ancestor (network, GTK_TYPE_PANED) : NULL;
+    int width, height;
+
+    gtk_window_get_default_size (GTK_WINDOW (window), &width, &height);
+    CHECK (paned != NULL
+           && gtk_orientable_get_orientation (GTK_ORIENTABLE (paned)) == GTK_ORIENTATION_VERTICAL);
+    if (paned != NULL)
+      CHECK (gtk_paned_get_position (GTK_PANED (paned)) >= height * 2 / 5);
+  }
   ms_window_set_still (window, TRUE);
   g_action_group_change_action_state (G_ACTION_GROUP (window), "presentation",
                                       g_variant_new_boolean (FALSE));

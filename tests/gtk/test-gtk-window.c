@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ms-export.h"
+#include "ms-quiz-view.h"
 #include "ms-window.h"
 
 static int failures;
@@ -314,6 +315,22 @@ test_export (MsWindow *window)
   g_rmdir (dir);
 }
 
+static GtkWidget *
+find_widget (GtkWidget *root,
+             GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_widget (c, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 static void
 test_style (MsWindow *window)
 {
@@ -331,6 +348,20 @@ test_style (MsWindow *window)
   g_action_group_change_action_state (G_ACTION_GROUP (window), "high-contrast",
                                       g_variant_new_boolean (FALSE));
   CHECK (!gtk_widget_has_css_class (GTK_WIDGET (window), "high-contrast"));
+
+  /* "predict the next reply" is kept: the setting turns the mode on (the model hides the
+   * future), the check box writes the setting */
+  {
+    MsQuizView *quiz = MS_QUIZ_VIEW (find_widget (GTK_WIDGET (window), MS_TYPE_QUIZ_VIEW));
+    MsPlaybackModel *model = ms_window_get_model (window);
+
+    g_settings_set_boolean (settings, "predict-replies", TRUE);
+    CHECK (ms_quiz_view_get_predict (quiz));
+    CHECK (ms_playback_model_get_hide_future (model));
+    ms_quiz_view_set_predict (quiz, FALSE);
+    CHECK (!g_settings_get_boolean (settings, "predict-replies"));
+    CHECK (!ms_playback_model_get_hide_future (model));
+  }
 }
 
 int
