@@ -1042,6 +1042,15 @@ ms_sim_tcp_endpoint_is_encrypted (MsSimTcpEndpoint *ep)
   return ep->encrypted;
 }
 
+/* For endpoints driven by hand on an implicit-TLS port (HTTPS on 443): what this side
+ * sends from now on is inside (simulated) TLS. */
+void
+ms_sim_tcp_endpoint_set_encrypted (MsSimTcpEndpoint *ep)
+{
+  g_return_if_fail (ep != NULL);
+  ep->encrypted = TRUE;
+}
+
 guint32
 ms_sim_tcp_endpoint_get_isn (MsSimTcpEndpoint *ep)
 {

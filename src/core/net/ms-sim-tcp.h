@@ -87,6 +87,8 @@ guint16           ms_sim_tcp_endpoint_get_remote_port    (MsSimTcpEndpoint *endp
 gboolean          ms_sim_tcp_endpoint_is_client     (MsSimTcpEndpoint    *endpoint);
 gboolean          ms_sim_tcp_endpoint_is_established (MsSimTcpEndpoint   *endpoint);
 gboolean          ms_sim_tcp_endpoint_is_encrypted  (MsSimTcpEndpoint    *endpoint);
+/* Hand-driven endpoints (HTTPS): this side's bytes from now on are inside simulated TLS. */
+void              ms_sim_tcp_endpoint_set_encrypted (MsSimTcpEndpoint    *endpoint);
 /* The initial sequence number and the next one to send / expect. */
 guint32           ms_sim_tcp_endpoint_get_isn       (MsSimTcpEndpoint    *endpoint);
 guint32           ms_sim_tcp_endpoint_get_snd_nxt   (MsSimTcpEndpoint    *endpoint);

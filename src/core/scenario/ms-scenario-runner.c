@@ -25,6 +25,7 @@
 #include "ms-msa.h"
 #include "ms-mta.h"
 #include "ms-mua.h"
+#include "ms-webmail.h"
 
 /* Ports (RFC 6409, RFC 5321, RFC 1939, RFC 3501) */
 #define RUNNER_PORT_SMTP        25
@@ -48,6 +49,7 @@ typedef struct
   MsMsa          *msa;
   MsMra          *mra;
   MsMua          *mua;
+  MsWebmail      *webmail;
 } RunnerNode;
 
 struct _MsScenarioRunner
@@ -68,6 +70,7 @@ runner_node_free (gpointer data)
   RunnerNode *rn = data;
 
   g_clear_object (&rn->mua);
+  g_clear_object (&rn->webmail);
   g_clear_object (&rn->mra);
   g_clear_object (&rn->msa);
   g_clear_object (&rn->mta);
@@ -427,6 +430,42 @@ next_hop_address (MsScenarioRunner *self,
   return ((MsScenarioAddress *) hop->addresses->pdata[0])->address;
 }
 
+/* The webmail application: HTTPS on 443 for browsers, a mail client of @mail_server
+ * (default: the first node with the mra role) for SMTP submission and IMAP. */
+static gboolean
+build_webmail (MsScenarioRunner  *self,
+               RunnerNode        *rn,
+               GError           **error)
+{
+  MsScenarioNode *spec = rn->spec;
+  RunnerNode *mail = get_node (self, spec->mail_server);
+  MsWebmailConfig config = { 0 };
+  g_autoptr(GError) local = NULL;
+
+  for (guint i = 0; mail == NULL && i < self->scenario->nodes->len; i++)
+    {
+      MsScenarioNode *other = self->scenario->nodes->pdata[i];
+
+      if (other->roles & MS_SCENARIO_ROLE_MRA)
+        mail = get_node (self, other->name);
+    }
+  if (mail == NULL || (mail->spec->roles & (MS_SCENARIO_ROLE_MSA | MS_SCENARIO_ROLE_MRA))
+                      != (MS_SCENARIO_ROLE_MSA | MS_SCENARIO_ROLE_MRA))
+    return fail_at (self, &spec->mark, error,
+                    "node “%s”: the webmail needs a mail_server with the roles msa and mra",
+                    spec->name);
+  config.hostname = spec->hostname;
+  config.address = node_address (rn);
+  config.smtp_server = node_address (mail);
+  config.smtp_port = RUNNER_PORT_SUBMISSION;
+  config.imap_server = node_address (mail);
+  config.imap_port = RUNNER_PORT_IMAP;
+  rn->webmail = ms_webmail_new (rn->node, &config, &local);
+  if (rn->webmail == NULL)
+    return fail_at (self, &spec->mark, error, "webmail “%s”: %s", spec->name, local->message);
+  return TRUE;
+}
+
 static gboolean
 build_agents (MsScenarioRunner  *self,
               GError           **error)
@@ -461,10 +500,8 @@ build_agents (MsScenarioRunner  *self,
       RunnerNode *rn = get_node (self, spec->name);
       g_autoptr(GError) local = NULL;
 
-      if (spec->roles & MS_SCENARIO_ROLE_WEBMAIL)
-        return fail_at (self, &spec->mark, error,
-                        "node “%s”: the role webmail is not played by any agent yet",
-                        spec->name);
+      if ((spec->roles & MS_SCENARIO_ROLE_WEBMAIL) && !build_webmail (self, rn, error))
+        return FALSE;
       if (spec->roles & MS_SCENARIO_ROLE_MDA)
         rn->mda = ms_mda_new (rn->node, rn->store);
       if (spec->roles & MS_SCENARIO_ROLE_MTA)
@@ -775,6 +812,78 @@ submit (MsScenarioRunner  *self,
   op.mua = device->mua;
   op.index = ms_mua_send (device->mua, message, &how);
   return run_until_done (self, mua_op_done, &op, error);
+}
+
+typedef struct
+{
+  MsWebmail *webmail;
+  guint      index;
+} WebmailOp;
+
+static gboolean
+webmail_op_done (gpointer data)
+{
+  WebmailOp *op = data;
+
+  return ms_webmail_get_result (op->webmail, op->index)->finished;
+}
+
+static gboolean
+is_via_webmail (MsScenarioRunner *self,
+                MsScenarioStep   *step)
+{
+  g_autofree char *via = ms_scenario_expand (self->scenario, step->via);
+
+  return g_strcmp0 (via, "webmail") == 0;
+}
+
+/* send/fetch via webmail: the device's browser talks HTTPS to the webmail node, which
+ * submits over SMTP or lists the INBOX over IMAP as the user. */
+static gboolean
+step_webmail (MsScenarioRunner  *self,
+              MsScenarioStep    *step,
+              GError           **error)
+{
+  RunnerNode *device = get_node (self, step->device);
+  RunnerNode *web = get_node (self, step->server);
+  MsScenarioUser *user = ms_scenario_find_user (self->scenario, step->user);
+  const MsWebmailResult *result;
+  WebmailOp op = { 0 };
+
+  for (guint i = 0; web == NULL && i < self->scenario->nodes->len; i++)
+    {
+      MsScenarioNode *spec = self->scenario->nodes->pdata[i];
+
+      if (spec->roles & MS_SCENARIO_ROLE_WEBMAIL)
+        web = get_node (self, spec->name);
+    }
+  if (web == NULL || web->webmail == NULL)
+    return fail_at (self, &step->mark, error, "via webmail needs a node with the role webmail");
+  op.webmail = web->webmail;
+  if (step->action == MS_SCENARIO_STEP_SEND)
+    {
+      MsWebmailForm form = { 0 };
+
+      form.user = user->address;
+      form.password = user->password;
+      form.to = step->to;
+      form.cc = step->cc;
+      form.bcc = step->bcc;
+      form.subject = step->subject;
+      form.body = step->body;
+      op.index = ms_webmail_browse_send (web->webmail, device->node, &form);
+    }
+  else
+    op.index = ms_webmail_browse_inbox (web->webmail, device->node, user->address,
+                                        user->password);
+  if (!run_until_done (self, webmail_op_done, &op, error))
+    return FALSE;
+  result = ms_webmail_get_result (web->webmail, op.index);
+  if (result->error != NULL)
+    /* refused or dropped: part of the story, visible in the packets and the trace */
+    ms_trace_add_event (self->trace, "note", device->spec->name, 0,
+                        "text", result->error->message, NULL);
+  return TRUE;
 }
 
 static gboolean
@@ -1263,8 +1372,12 @@ run_step (MsScenarioRunner  *self,
   switch (step->action)
     {
     case MS_SCENARIO_STEP_SEND:
+      if (is_via_webmail (self, step))
+        return step_webmail (self, step, error);
       return step_send (self, step, error);
     case MS_SCENARIO_STEP_FETCH:
+      if (is_via_webmail (self, step))
+        return step_webmail (self, step, error);
       return step_fetch (self, step, error);
     case MS_SCENARIO_STEP_IMAP:
     case MS_SCENARIO_STEP_SMTP:

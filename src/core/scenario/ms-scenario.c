@@ -42,7 +42,8 @@ static const char *const network_keys[] = { "name", "kind", "cidr", "latency_ms"
 static const char *const network_kinds[] = { "home-pool", "isp", "dmz", "lan", "internet", NULL };
 static const char *const node_keys[] = {
   "name", "hostname", "addresses", "roles", "domains", "trusted_networks", "submission_auth",
-  "spf", "pop_before_smtp", "fail_first", "fail_count", "resolver", "filters", "transport", "nat", NULL
+  "spf", "pop_before_smtp", "fail_first", "fail_count", "resolver", "filters", "transport", "nat",
+  "mail_server", NULL
 };
 static const char *const role_names[] = {
   "mua", "msa", "mta", "mda", "mra", "dns", "router", "webmail", NULL
@@ -152,6 +153,7 @@ node_free (gpointer data)
   g_free (node->fail_first);
   g_free (node->fail_count);
   g_free (node->resolver);
+  g_free (node->mail_server);
   g_clear_pointer (&node->filters, g_ptr_array_unref);
   g_clear_pointer (&node->transport, g_ptr_array_unref);
   g_clear_pointer (&node->nat, g_ptr_array_unref);
@@ -907,7 +909,8 @@ parse_node (Ctx          *ctx,
       || !get_string (ctx, map, "pop_before_smtp", "a node", FALSE, &node->pop_before_smtp, error)
       || !get_string (ctx, map, "fail_first", "a node", FALSE, &node->fail_first, error)
       || !get_string (ctx, map, "fail_count", "a node", FALSE, &node->fail_count, error)
-      || !get_string (ctx, map, "resolver", "a node", FALSE, &node->resolver, error))
+      || !get_string (ctx, map, "resolver", "a node", FALSE, &node->resolver, error)
+      || !get_string (ctx, map, "mail_server", "a node", FALSE, &node->mail_server, error))
     return FALSE;
   if (!is_identifier (node->name))
     return fail_at (ctx, lookup (ctx, map, "name"), error, MS_SCENARIO_ERROR_INVALID,
@@ -1227,6 +1230,43 @@ check_node_ref (Ctx          *ctx,
   return TRUE;
 }
 
+/* via: webmail: a browser on the device, a node with the webmail role in between (the
+ * one named by server, or the scenario's first); its form takes plain UTF-8 text. */
+static gboolean
+check_webmail_step (Ctx             *ctx,
+                    yaml_node_t     *map,
+                    MsScenarioStep  *step,
+                    GError         **error)
+{
+  MsScenarioNode *server = step->server != NULL
+    ? ms_scenario_find_node (ctx->scenario, step->server) : NULL;
+  gboolean any = FALSE;
+
+  for (guint i = 0; i < ctx->scenario->nodes->len; i++)
+    any |= (((MsScenarioNode *) ctx->scenario->nodes->pdata[i])->roles
+            & MS_SCENARIO_ROLE_WEBMAIL) != 0;
+  if (!any)
+    return fail_at (ctx, lookup (ctx, map, "via"), error, MS_SCENARIO_ERROR_INVALID,
+                    "via webmail needs a node with the role webmail");
+  if (server != NULL && (server->roles & MS_SCENARIO_ROLE_WEBMAIL) == 0)
+    return fail_at (ctx, lookup (ctx, map, "server"), error, MS_SCENARIO_ERROR_INVALID,
+                    "with via webmail, server names the webmail node; “%s” has no webmail role",
+                    step->server);
+  if (step->action != MS_SCENARIO_STEP_SEND && step->action != MS_SCENARIO_STEP_FETCH)
+    return fail_at (ctx, lookup (ctx, map, "via"), error, MS_SCENARIO_ERROR_INVALID,
+                    "via webmail applies to send and fetch steps only");
+  if (step->protocol != NULL && strcmp (step->protocol, "imap") != 0)
+    return fail_at (ctx, lookup (ctx, map, "protocol"), error, MS_SCENARIO_ERROR_INVALID,
+                    "the webmail server reads the mailbox with imap, not “%s”", step->protocol);
+  if (step->attachments != NULL || step->charset != NULL || step->envelope_from != NULL
+      || step->from != NULL || step->port != 0 || step->keep || step->misread_as != NULL
+      || step->auth != NULL)
+    return fail_at (ctx, map, error, MS_SCENARIO_ERROR_INVALID,
+                    "via webmail takes user, to, cc, bcc, subject and body only (no from, "
+                    "envelope_from, charset, attachments, port, auth, keep, misread_as)");
+  return TRUE;
+}
+
 /* Which keys each action takes besides action/narration/quiz */
 static const char *const *
 action_keys (MsScenarioStepAction action)
@@ -1236,7 +1276,7 @@ action_keys (MsScenarioStepAction action)
     "attachments", "via", "server", "port", "auth", NULL
   };
   static const char *const fetch[] = {
-    "device", "user", "protocol", "server", "port", "keep", "misread_as", NULL
+    "device", "user", "protocol", "server", "port", "keep", "misread_as", "via", NULL
   };
   static const char *const imap[] = { "device", "user", "server", "port", "commands", NULL };
   static const char *const smtp[] = { "device", "user", "server", "port", "commands", NULL };
@@ -1262,7 +1302,7 @@ parse_step (Ctx          *ctx,
             yaml_node_t  *map,
             GError      **error)
 {
-  static const char *const via_words[] = { "submission", "direct", NULL };
+  static const char *const via_words[] = { "submission", "direct", "webmail", NULL };
   static const char *const protocol_words[] = { "pop3", "imap", NULL };
   static const char *const charset_words[] = { "utf-8", "iso-2022-jp", NULL };
   static const char *const misread_words[] = {
@@ -1373,6 +1413,9 @@ parse_step (Ctx          *ctx,
         }
     }
 
+  if (g_strcmp0 (step->via, "webmail") == 0 && !check_webmail_step (ctx, map, step, error))
+    return FALSE;
+
   switch (step->action)
     {
     case MS_SCENARIO_STEP_SEND:
@@ -1384,6 +1427,9 @@ parse_step (Ctx          *ctx,
                         "a send step needs at least one of “to”, “cc”, “bcc”");
       break;
     case MS_SCENARIO_STEP_FETCH:
+      /* through webmail the browser speaks HTTPS; the webmail server uses IMAP */
+      if (step->protocol == NULL && g_strcmp0 (step->via, "webmail") == 0)
+        step->protocol = g_strdup ("imap");
       if (step->user == NULL || step->device == NULL || step->protocol == NULL)
         return fail_at (ctx, map, error, MS_SCENARIO_ERROR_SYNTAX,
                         "a fetch step needs “user”, “device” and “protocol” (pop3 or imap)");
@@ -1568,8 +1614,8 @@ check_references (Ctx          *ctx,
   for (guint i = 0; i < self->nodes->len; i++)
     {
       MsScenarioNode *node = self->nodes->pdata[i];
-      const char *refs[] = { node->resolver };
-      const char *names[] = { "resolver" };
+      const char *refs[] = { node->resolver, node->mail_server };
+      const char *names[] = { "resolver", "mail_server" };
 
       for (guint k = 0; k < G_N_ELEMENTS (refs); k++)
         if (refs[k] != NULL && strstr (refs[k], "${") == NULL

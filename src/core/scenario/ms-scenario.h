@@ -115,6 +115,7 @@ typedef struct
   char           *fail_first;       /* "451" etc.: temporary failures before accepting */
   char           *fail_count;       /* how many times fail_first is given */
   char           *resolver;         /* the DNS node this node asks */
+  char           *mail_server;      /* webmail: the MSA/MRA node it uses */
   GPtrArray      *filters;          /* of MsScenarioFilter*, routers only */
   GPtrArray      *transport;        /* of MsScenarioRoute*, MTAs only */
   GPtrArray      *nat;              /* of MsScenarioNat*, routers only */
