@@ -173,7 +173,8 @@ static void
 respond (ServerConn *c,
          guint       status,
          const char *page,
-         const char *summary)
+         const char *summary,
+         const char *messages)
 {
   MsWebmail *self = c->webmail;
   g_autofree char *text = NULL;
@@ -183,7 +184,8 @@ respond (ServerConn *c,
                                            c->path != NULL ? c->path : "?", line);
 
   http_event (self, "direction", "response", "browser", c->browser, "method", c->method,
-              "path", c->path, "status", code, "summary", what, "reason", summary, NULL);
+              "path", c->path, "status", code, "summary", what, "reason", summary,
+              "messages", messages, NULL);
   if (c->closed)
     return;
   text = g_strdup_printf ("HTTP/1.1 %u %s\r\n"
@@ -213,13 +215,13 @@ finish_send (ServerConn *c)
   if (r->delivered)
     {
       page = g_strdup_printf ("<p>Sent.</p><p>%s</p>\n", reply);
-      respond (c, 200, page, r->reply);
+      respond (c, 200, page, r->reply, NULL);
     }
   else
     {
       /* the mail server said no: the browser learns it as a gateway error */
       page = g_strdup_printf ("<p>The mail server refused the message.</p><p>%s</p>\n", reply);
-      respond (c, 502, page, r->error != NULL ? r->error->message : r->reply);
+      respond (c, 502, page, r->error != NULL ? r->error->message : r->reply, NULL);
     }
 }
 
@@ -228,14 +230,14 @@ finish_inbox (ServerConn *c)
 {
   const MsMuaFetchResult *r = ms_mua_get_fetch (c->webmail->mua, c->mua_index);
   g_autoptr(GString) page = g_string_new ("<ul>\n");
-  g_autofree char *summary = NULL;
+  g_autofree char *count = NULL;
 
   if (r->error != NULL)
     {
       g_autofree char *why = html_escape (r->error->message);
       g_autofree char *p = g_strdup_printf ("<p>The mail server refused.</p><p>%s</p>\n", why);
 
-      respond (c, 502, p, r->error->message);
+      respond (c, 502, p, r->error->message, NULL);
       return;
     }
   for (guint i = 0; i < r->messages->len; i++)
@@ -249,8 +251,8 @@ finish_inbox (ServerConn *c)
       g_string_append_printf (page, "<li>%s — %s</li>\n", f, s);
     }
   g_string_append (page, "</ul>\n");
-  summary = g_strdup_printf ("%u message(s) listed", r->messages->len);
-  respond (c, 200, page->str, summary);
+  count = g_strdup_printf ("%u", r->messages->len);
+  respond (c, 200, page->str, NULL, count);
 }
 
 static void
@@ -326,7 +328,7 @@ handle_send (ServerConn *c,
   if (form == NULL || user == NULL || g_hash_table_lookup (form, "password") == NULL)
     {
       respond (c, 400, "<p>The form is incomplete.</p>\n",
-               error != NULL ? error->message : "no user or password in the form");
+               error != NULL ? error->message : "no user or password in the form", NULL);
       return;
     }
   from = address_list (user);
@@ -348,7 +350,7 @@ handle_send (ServerConn *c,
   if (message == NULL)
     {
       respond (c, 400, "<p>The message cannot be composed.</p>\n",
-               error != NULL ? error->message : "no recipient");
+               error != NULL ? error->message : "no recipient", NULL);
       return;
     }
   /* the webmail logs in to the MSA as the user (RFC 6409, RFC 4954) */
@@ -375,7 +377,7 @@ handle_inbox (ServerConn *c,
 
   if (authorization == NULL || g_ascii_strncasecmp (authorization, "Basic ", 6) != 0)
     {
-      respond (c, 401, "<p>Please log in.</p>\n", "no Basic credentials");
+      respond (c, 401, "<p>Please log in.</p>\n", "no Basic credentials", NULL);
       return;
     }
   decoded = g_base64_decode (authorization + 6, &len);
@@ -383,7 +385,7 @@ handle_inbox (ServerConn *c,
   colon = strchr (credentials, ':');
   if (colon == NULL)
     {
-      respond (c, 401, "<p>Please log in.</p>\n", "malformed Basic credentials");
+      respond (c, 401, "<p>Please log in.</p>\n", "malformed Basic credentials", NULL);
       return;
     }
   *colon = '\0';
@@ -424,7 +426,7 @@ handle_request (ServerConn *c,
   c->handled = TRUE;
   if (g_strv_length (words) != 3 || !g_str_has_prefix (words[2], "HTTP/1."))
     {
-      respond (c, 400, "<p>Bad request.</p>\n", "not an HTTP/1.x request line");
+      respond (c, 400, "<p>Bad request.</p>\n", "not an HTTP/1.x request line", NULL);
       return;
     }
   c->method = g_strdup (words[0]);
@@ -435,19 +437,19 @@ handle_request (ServerConn *c,
   if (strcmp (c->path, "/send") == 0)
     {
       if (strcmp (c->method, "POST") != 0)
-        respond (c, 405, "<p>Use POST.</p>\n", "the send form is posted");
+        respond (c, 405, "<p>Use POST.</p>\n", "the send form is posted", NULL);
       else
         handle_send (c, body);
     }
   else if (strcmp (c->path, "/inbox") == 0)
     {
       if (strcmp (c->method, "GET") != 0)
-        respond (c, 405, "<p>Use GET.</p>\n", "the inbox is read with GET");
+        respond (c, 405, "<p>Use GET.</p>\n", "the inbox is read with GET", NULL);
       else
         handle_inbox (c, header_value (lines, "Authorization"));
     }
   else
-    respond (c, 404, "<p>Not found.</p>\n", "no such page");
+    respond (c, 404, "<p>Not found.</p>\n", "no such page", NULL);
 }
 
 static void
@@ -476,7 +478,7 @@ server_receive (MsSimTcpEndpoint *ep,
   if (c->input->len > WEBMAIL_MAX_HTTP)
     {
       c->handled = TRUE;
-      respond (c, 400, "<p>Too large.</p>\n", "request too large");
+      respond (c, 400, "<p>Too large.</p>\n", "request too large", NULL);
       return;
     }
   end = strstr (c->input->str, "\r\n\r\n");

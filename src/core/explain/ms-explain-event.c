@@ -82,6 +82,10 @@ static const Row types[] = {
   { "relay-queued",
     N_("The message for another domain waits in the outbound queue; an MTA would now look "
        "up the MX record of that domain and relay it there.") },
+  { "http",
+    N_("Webmail: the browser talks HTTPS (HTTP inside TLS, port 443) to the webmail "
+       "server; the webmail server itself speaks SMTP and IMAP to the mail servers for "
+       "the user.") },
   { "mailbox",
     N_("The mailbox on the server changed: a message arrived, a flag (\\Seen, \\Deleted) "
        "was set or cleared, a message was removed, or a folder was made.") },
@@ -190,6 +194,8 @@ static const Row summaries[] = {
   { "policy:transport", N_("{node}: mail for {domain} goes to {result}") },
   { "policy:bounce", N_("{node}: bounce of {queue_id}: {result}") },
   { "policy", N_("{node}: check {check}: {result}") },
+  { "http:request", N_("{browser} → {node} over HTTPS: {method} {path}") },
+  { "http:response", N_("{node} → {browser} over HTTPS: {status} for {method} {path}") },
   { "mailbox:added", N_("New in {user}'s {folder}: UID {uid}, “{subject}” from {from}") },
   { "mailbox:flags", N_("{user}'s {folder}, UID {uid}: flags now {flags}") },
   { "mailbox:expunged", N_("UID {uid} removed from {user}'s {folder}") },
@@ -222,6 +228,8 @@ static const Row titles[] = {
   { "nat", N_("NAT") },
   { "relay-queued", N_("Held in the queue") },
   { "mailbox", N_("Mailbox changed") },
+  { "http:request", N_("HTTPS request") },
+  { "http:response", N_("HTTPS response") },
 };
 
 static const Row labels[] = {
@@ -280,6 +288,13 @@ static const Row labels[] = {
   { "query", N_("Query") },
   { "rcode", N_("Response code") },
   { "answer", N_("Answer") },
+  { "browser", N_("Browser") },
+  { "method", N_("HTTP method") },
+  { "path", N_("Path") },
+  { "host", N_("Host") },
+  { "port", N_("Port") },
+  { "tls", N_("Encryption") },
+  { "summary", N_("Summary") },
 };
 
 /* Fixed texts the agents, the network and the runner write into fields. */
@@ -320,6 +335,15 @@ static const char *const fixed_values[] = {
   N_("simulated TLS handshake"),
   N_("no address found for the recipient's domain"),
   N_("Connection refused"),
+  N_("no user or password in the form"),
+  N_("no recipient"),
+  N_("no Basic credentials"),
+  N_("malformed Basic credentials"),
+  N_("not an HTTP/1.x request line"),
+  N_("the send form is posted"),
+  N_("the inbox is read with GET"),
+  N_("no such page"),
+  N_("request too large"),
   /* results */
   N_("ok"),
   N_("allowed"),
@@ -337,6 +361,8 @@ static const char *const fixed_values[] = {
   N_("refused"),
   N_("query"),
   N_("answer"),
+  N_("request"),
+  N_("response"),
   /* mailbox actions */
   N_("created"),
   N_("deleted"),
