@@ -144,7 +144,8 @@ Test (scenario_load, broken_files)
   assert_error (13, "    ruoter: [mua]",
                 "scenarios/tiny.yaml:13:5: unknown key “ruoter” in node; expected one of: name, "
                 "hostname, addresses, roles, domains, trusted_networks, submission_auth, spf, "
-                "pop_before_smtp, fail_first, fail_count, resolver, filters, transport, nat");
+                "pop_before_smtp, fail_first, fail_count, resolver, filters, transport, nat, "
+                "mail_server");
   assert_error (13, "    roles: [mua, postman]",
                 "scenarios/tiny.yaml:13:12: unknown role “postman” for node “pc”; expected one "
                 "of: mua, msa, mta, mda, mra, dns, router, webmail");
@@ -181,7 +182,7 @@ Test (scenario_load, broken_files)
                 "mail.example.test”: expected an MX preference from 0 to 65535");
   assert_error (28, "    via: pigeon",
                 "scenarios/tiny.yaml:28:10: unknown value “pigeon” for “via”; expected one of: "
-                "submission, direct");
+                "submission, direct, webmail");
   assert_error (22, "  - {address: a@example.test, password: pw, mailbox: mial}",
                 "scenarios/tiny.yaml:22:54: user a@example.test has the mailbox host “mial”, "
                 "which is not a node");
@@ -327,4 +328,84 @@ Test (scenario_load, transport_nat_and_position)
                     "    header: Received\n    position: 1",
                 "scenarios/tiny.yaml:36:15: “position” says which occurrence “contains” is "
                 "about; “contains” is missing");
+}
+
+/* via: webmail: a webmail node must exist; the browser's form is plain text; IMAP only */
+Test (scenario_load, via_webmail)
+{
+  const char *webmail_node = "  - name: web\n    roles: [webmail]\n"
+                             "    addresses: {lan: 192.0.2.80}\n    mail_server: mail\n"
+                             "  - name: mail";
+  g_autofree char *good = NULL;
+  g_autofree char *fetch = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MsScenario) scn = NULL;
+  g_autoptr(MsScenario) scn2 = NULL;
+  MsScenarioStep *step;
+
+  assert_error (28, "    via: webmail",
+                "scenarios/tiny.yaml:28:10: via webmail needs a node with the role webmail");
+  good = variant (15, webmail_node);
+  {
+    /* line 28 moves down by 4 in this variant */
+    g_auto(GStrv) lines = g_strsplit (good, "\n", -1);
+    g_autofree char *joined = NULL;
+
+    g_free (lines[31]);
+    lines[31] = g_strdup ("    via: webmail");
+    joined = g_strjoinv ("\n", lines);
+    scn = ms_scenario_load_data (joined, -1, "scenarios/tiny.yaml", &error);
+    cr_assert_not_null (scn, "%s", error != NULL ? error->message : "");
+    cr_assert_str_eq (ms_scenario_find_node (scn, "web")->mail_server, "mail");
+    step = scn->steps->pdata[0];
+    cr_assert_str_eq (step->via, "webmail");
+
+    g_free (lines[31]);
+    lines[31] = g_strdup ("    via: webmail\n    charset: iso-2022-jp");
+    g_free (joined);
+    joined = g_strjoinv ("\n", lines);
+    g_clear_error (&error);
+    cr_assert_null (ms_scenario_load_data (joined, -1, "scenarios/tiny.yaml", &error));
+    cr_assert_str_eq (error->message,
+                      "scenarios/tiny.yaml:28:5: via webmail takes user, to, cc, bcc, subject "
+                      "and body only (no from, envelope_from, charset, attachments, port, auth, "
+                      "keep, misread_as)");
+
+    g_free (lines[31]);
+    lines[31] = g_strdup ("    via: webmail\n    server: mail");
+    g_free (joined);
+    joined = g_strjoinv ("\n", lines);
+    g_clear_error (&error);
+    cr_assert_null (ms_scenario_load_data (joined, -1, "scenarios/tiny.yaml", &error));
+    cr_assert_str_eq (error->message,
+                      "scenarios/tiny.yaml:33:13: with via webmail, server names the webmail "
+                      "node; “mail” has no webmail role");
+
+    /* a fetch through webmail: protocol may be left out (IMAP), pop3 is an error */
+    g_free (lines[27]);
+    lines[27] = g_strdup ("  - action: fetch");
+    g_free (lines[30]);
+    lines[30] = g_strdup ("    protocol: pop3");
+    g_free (lines[31]);
+    lines[31] = g_strdup ("    via: webmail");
+    g_free (joined);
+    joined = g_strjoinv ("\n", lines);
+    g_clear_error (&error);
+    cr_assert_null (ms_scenario_load_data (joined, -1, "scenarios/tiny.yaml", &error));
+    cr_assert_str_eq (error->message, "scenarios/tiny.yaml:31:15: the webmail server reads the "
+                      "mailbox with imap, not “pop3”");
+    g_free (lines[30]);
+    lines[30] = g_strdup ("    user: a@example.test");
+    g_free (lines[29]);
+    lines[29] = g_strdup ("    device: pc");
+    g_free (lines[28]);
+    lines[28] = g_strdup ("    # the browser");
+    fetch = g_strjoinv ("\n", lines);
+  }
+  g_clear_error (&error);
+  scn2 = ms_scenario_load_data (fetch, -1, "scenarios/tiny.yaml", &error);
+  cr_assert_not_null (scn2, "%s", error != NULL ? error->message : "");
+  step = scn2->steps->pdata[0];
+  cr_assert_eq (step->action, MS_SCENARIO_STEP_FETCH);
+  cr_assert_str_eq (step->protocol, "imap");
 }
