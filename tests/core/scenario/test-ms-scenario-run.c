@@ -527,3 +527,56 @@ Test (scenario_run, list_switches)
         }
     }
 }
+
+/* Webmail in tshark: the laptop's only TCP that gets through is TLS to 443 (application
+ * data records both ways, nothing tshark reads as HTTP, SMTP or IMAP); the SMTP and IMAP
+ * come from the webmail server's address. */
+Test (scenario_run, webmail_pcapng_in_tshark, .timeout = 120)
+{
+  g_autofree char *tshark = g_find_program_in_path ("tshark");
+  g_autofree char *path = g_build_filename (g_getenv ("MS_SOURCE_ROOT"), "scenarios",
+                                            "webmail.yaml", NULL);
+  g_autofree char *pcap = g_build_filename (g_getenv ("MS_BUILD_ROOT"), "webmail-tshark.pcapng",
+                                            NULL);
+  const char *args[] = { "run", path, "--format", "json", "--pcap", pcap, NULL };
+  const char *targv[] = { "", "-r", pcap, "-Y", "ip.addr == 203.0.113.20 && tcp.len > 0",
+                          "-T", "fields", "-e", "tcp.srcport", "-e", "tcp.dstport",
+                          "-e", "tls.record.content_type", "-e", "_ws.col.Protocol", NULL };
+  const char *mail_argv[] = { "", "-r", pcap, "-Y", "smtp.req || imap.request", "-T", "fields",
+                              "-e", "ip.src", NULL };
+  g_autofree char *json = NULL;
+  g_autofree char *tsv = NULL;
+  g_autofree char *mail = NULL;
+  g_auto(GStrv) rows = NULL;
+  guint n_tls = 0;
+  int status = 0;
+
+  if (tshark == NULL)
+    cr_skip_test ("tshark is not installed");
+  targv[0] = mail_argv[0] = tshark;
+  cr_assert_eq (run_mailsim (args, &json, NULL), 0);
+  cr_assert (strstr (json, "\"type\" : \"http\"") != NULL || strstr (json, "\"http\"") != NULL);
+  cr_assert (g_spawn_sync (NULL, (char **) targv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+                           &tsv, NULL, &status, NULL));
+  cr_assert (g_spawn_check_wait_status (status, NULL));
+  rows = g_strsplit (tsv, "\n", -1);
+  for (guint i = 0; rows[i] != NULL; i++)
+    {
+      g_auto(GStrv) f = g_strsplit (rows[i], "\t", -1);
+
+      if (g_strv_length (f) < 4)
+        continue;
+      cr_assert (strcmp (f[0], "443") == 0 || strcmp (f[1], "443") == 0, "%s", rows[i]);
+      cr_assert_str_eq (f[2], "23", "not TLS application data: %s", rows[i]);
+      cr_assert (strstr (f[3], "TLS") != NULL, "%s", rows[i]);
+      n_tls++;
+    }
+  /* GET /inbox and its page, POST /send and its page */
+  cr_assert_eq (n_tls, 4, "%s", tsv);
+  cr_assert (g_spawn_sync (NULL, (char **) mail_argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+                           NULL, &mail, NULL, &status, NULL));
+  cr_assert (g_spawn_check_wait_status (status, NULL));
+  cr_assert (strstr (mail, "198.51.100.80") != NULL, "%s", mail);
+  cr_assert (strstr (mail, "203.0.113.20") == NULL, "%s", mail);
+  g_unlink (pcap);
+}
