@@ -182,6 +182,7 @@ respond (ServerConn *c,
   g_autofree char *line = g_strdup_printf ("%u %s", status, status_phrase (status));
   g_autofree char *what = g_strdup_printf ("%s %s → %s", c->method != NULL ? c->method : "?",
                                            c->path != NULL ? c->path : "?", line);
+  gsize len;
 
   http_event (self, "direction", "response", "browser", c->browser, "method", c->method,
               "path", c->path, "status", code, "summary", what, "reason", summary,
@@ -193,8 +194,8 @@ respond (ServerConn *c,
                           "Content-Length: %zu\r\n"
                           "Connection: close\r\n"
                           "\r\n%s", status, status_phrase (status), strlen (page), page);
-  ms_sim_tcp_endpoint_send (c->endpoint, g_bytes_new_take (g_steal_pointer (&text),
-                                                           strlen (text)));
+  len = strlen (text);
+  ms_sim_tcp_endpoint_send (c->endpoint, g_bytes_new_take (g_steal_pointer (&text), len));
   ms_sim_tcp_endpoint_close (c->endpoint);
 }
 
@@ -485,9 +486,14 @@ server_receive (MsSimTcpEndpoint *ep,
   if (end == NULL)
     return;
   header_len = end - c->input->str;
-  length = g_strstr_len (c->input->str, header_len, "\r\nContent-Length:");
-  if (length != NULL)
-    body_len = strtoul (length + strlen ("\r\nContent-Length:"), NULL, 10);
+  /* field names are case-insensitive (RFC 9110 §5.1) */
+  {
+    g_autofree char *lower = g_ascii_strdown (c->input->str, header_len);
+
+    length = strstr (lower, "\r\ncontent-length:");
+    if (length != NULL)
+      body_len = strtoul (length + strlen ("\r\ncontent-length:"), NULL, 10);
+  }
   if (c->input->len < header_len + 4 + body_len)
     return;
   handle_request (c, header_len, body_len);
@@ -572,11 +578,16 @@ browser_done (Browser *b)
   end = strstr (b->response->str, "\r\n\r\n");
   if (end == NULL)
     return;
-  words = g_strsplit_set (b->response->str, " \r", 4);
-  if (g_strv_length (words) >= 3 && g_str_has_prefix (words[0], "HTTP/1."))
+  /* RFC 9112 §4: HTTP-version SP status-code SP [reason-phrase] CRLF */
+  {
+    g_autofree char *line = g_strndup (b->response->str, strcspn (b->response->str, "\r"));
+
+    words = g_strsplit (line, " ", 3);
+  }
+  if (g_strv_length (words) >= 2 && g_str_has_prefix (words[0], "HTTP/1."))
     {
       r->status = (guint) strtoul (words[1], NULL, 10);
-      r->reason_phrase = g_strdup (words[2]);
+      r->reason_phrase = g_strdup (words[2] != NULL ? words[2] : "");
     }
   r->page = g_strdup (end + 4);
 }

@@ -86,6 +86,7 @@ Test (webmail, the_form_is_submitted_with_auth_and_delivered)
   cr_assert_null (r->error);
   cr_assert_eq (r->status, 200, "status %u", r->status);
   cr_assert_str_eq (r->reason_phrase, "OK");
+  cr_assert (g_str_has_prefix (r->page, "<p>Sent.</p>"), "%s", r->page);
   cr_assert (strstr (r->page, "250 2.0.0 Ok: queued as") != NULL, "%s", r->page);
   /* the message went MSA → MX, submitted by the webmail server */
   cr_assert_eq (world_mailbox_count (w->store_b, BOB), 1);
@@ -190,6 +191,7 @@ Test (webmail, a_wrong_password_is_a_gateway_error)
   world_run (w);
   cr_assert_eq (ms_webmail_get_result (webmail, send)->status, 502);
   cr_assert_eq (ms_webmail_get_result (webmail, inbox)->status, 502);
+  cr_assert_str_eq (ms_webmail_get_result (webmail, inbox)->reason_phrase, "Bad Gateway");
   cr_assert_eq (world_mailbox_count (w->store_b, BOB), 0);
   cr_assert_not_null (world_find_event (w, "policy", "result", "failed"));
 }
@@ -257,6 +259,9 @@ Test (webmail, unknown_pages_and_wrong_methods)
   g_autoptr(MsWebmail) webmail = add_webmail (w);
   g_autofree char *missing = raw_request (w, "GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n");
   g_autofree char *wrong = raw_request (w, "GET /send HTTP/1.1\r\nHost: x\r\n\r\n");
+  /* a lower-case content-length still delimits the body: the form lacks a password */
+  g_autofree char *form = raw_request (w, "POST /send HTTP/1.1\r\ncontent-length: 15\r\n\r\n"
+                                          "user=a%40b.test");
   g_autofree char *anonymous = raw_request (w, "GET /inbox HTTP/1.1\r\nHost: x\r\n\r\n");
   g_autofree char *garbage = raw_request (w, "HELO there\r\n\r\n");
 
@@ -264,5 +269,8 @@ Test (webmail, unknown_pages_and_wrong_methods)
   cr_assert (g_str_has_prefix (wrong, "HTTP/1.1 405 Method Not Allowed\r\n"), "%s", wrong);
   cr_assert (g_str_has_prefix (anonymous, "HTTP/1.1 401 Unauthorized\r\n"), "%s", anonymous);
   cr_assert (g_str_has_prefix (garbage, "HTTP/1.1 400 Bad Request\r\n"), "%s", garbage);
-  cr_assert_eq (world_count_events (w, "http", "direction", "response"), 4);
+  cr_assert (g_str_has_prefix (form, "HTTP/1.1 400 Bad Request\r\n"), "%s", form);
+  cr_assert (strstr (form, "Content-Length: 31\r\n\r\n<p>The form is incomplete.</p>\n") != NULL,
+             "%s", form);
+  cr_assert_eq (world_count_events (w, "http", "direction", "response"), 5);
 }
