@@ -270,7 +270,8 @@ Test (webmail, unknown_pages_and_wrong_methods)
   cr_assert (g_str_has_prefix (anonymous, "HTTP/1.1 401 Unauthorized\r\n"), "%s", anonymous);
   cr_assert (g_str_has_prefix (garbage, "HTTP/1.1 400 Bad Request\r\n"), "%s", garbage);
   cr_assert (g_str_has_prefix (form, "HTTP/1.1 400 Bad Request\r\n"), "%s", form);
-  cr_assert (strstr (form, "Content-Length: 31\r\n\r\n<p>The form is incomplete.</p>\n") != NULL,
+  cr_assert (strstr (form, "Content-Length: 31\r\nConnection: close\r\n\r\n"
+                          "<p>The form is incomplete.</p>\n") != NULL,
              "%s", form);
   cr_assert_eq (world_count_events (w, "http", "direction", "response"), 5);
 }
