@@ -225,11 +225,7 @@ ms_cli_list (int    argc,
     { NULL }
   };
 
-  for (int i = 1; i < argc; i++)
-    if (g_str_has_prefix (argv[i], "--lang="))
-      ms_cli_set_language (argv[i] + strlen ("--lang="));
-    else if (strcmp (argv[i], "--lang") == 0 && i + 1 < argc)
-      ms_cli_set_language (argv[i + 1]);
+  ms_cli_set_language_from_args (argc, argv);
 
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context, _("List the scenarios: id, exam tags and title; "

@@ -54,5 +54,8 @@ char *ms_cli_notes_rest_json (MsTrace *trace);
 
 /* --lang ja|en: switches the language of explanations and messages. */
 void ms_cli_set_language (const char *lang);
+/* A command's --lang, looked at before its options are parsed, so that --help and
+ * option errors come in that language. */
+void ms_cli_set_language_from_args (int argc, char **argv);
 
 G_END_DECLS

@@ -89,11 +89,7 @@ ms_cli_run (int    argc,
     { NULL }
   };
 
-  for (int i = 1; i < argc; i++)
-    if (g_str_has_prefix (argv[i], "--lang="))
-      ms_cli_set_language (argv[i] + strlen ("--lang="));
-    else if (strcmp (argv[i], "--lang") == 0 && i + 1 < argc)
-      ms_cli_set_language (argv[i + 1]);
+  ms_cli_set_language_from_args (argc, argv);
 
   context = g_option_context_new (_("SCENARIO"));
   g_option_context_set_summary (context, _("Play a scenario (an id from “mailsim list” or a "

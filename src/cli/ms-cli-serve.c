@@ -604,13 +604,7 @@ serve_main (int    argc,
   };
 
   /* --lang first, so that --help and errors come in that language */
-  for (int i = 1; i < argc; i++)
-    {
-      if (g_str_has_prefix (argv[i], "--lang="))
-        ms_cli_set_language (argv[i] + strlen ("--lang="));
-      else if (strcmp (argv[i], "--lang") == 0 && i + 1 < argc)
-        ms_cli_set_language (argv[i + 1]);
-    }
+  ms_cli_set_language_from_args (argc, argv);
 
   g_set_prgname ("mailsim serve");
   context = g_option_context_new (NULL);

@@ -215,11 +215,7 @@ ms_cli_spf (int    argc,
     { NULL }
   };
 
-  for (int i = 1; i < argc; i++)
-    if (g_str_has_prefix (argv[i], "--lang="))
-      ms_cli_set_language (argv[i] + strlen ("--lang="));
-    else if (strcmp (argv[i], "--lang") == 0 && i + 1 < argc)
-      ms_cli_set_language (argv[i + 1]);
+  ms_cli_set_language_from_args (argc, argv);
 
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context, _("Evaluate SPF (RFC 7208) for a client IP and "

@@ -49,6 +49,17 @@ ms_cli_set_language (const char *lang)
   ms_i18n_set_language (lang);
 }
 
+void
+ms_cli_set_language_from_args (int    argc,
+                               char **argv)
+{
+  for (int i = 1; i < argc; i++)
+    if (g_str_has_prefix (argv[i], "--lang="))
+      ms_cli_set_language (argv[i] + strlen ("--lang="));
+    else if (strcmp (argv[i], "--lang") == 0 && i + 1 < argc)
+      ms_cli_set_language (argv[i + 1]);
+}
+
 /* "ja", "ja_JP.UTF-8", "en" ... : a language we can name; anything else is a typo. */
 static gboolean
 language_is_valid (const char *lang)

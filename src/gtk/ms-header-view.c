@@ -307,14 +307,10 @@ void
 ms_header_view_set_model (MsHeaderView    *self,
                           MsPlaybackModel *model)
 {
-  if (self->model == model)
+  if (!ms_playback_model_attach_view (&self->model, model, self,
+                                      G_CALLBACK (on_cursor_changed), NULL)
+      || model == NULL)
     return;
-  if (self->model != NULL)
-    g_signal_handlers_disconnect_by_data (self->model, self);
-  g_set_object (&self->model, model);
-  if (model == NULL)
-    return;
-  g_signal_connect (model, "cursor-changed", G_CALLBACK (on_cursor_changed), self);
   update (self);
 }
 

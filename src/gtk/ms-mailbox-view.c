@@ -253,14 +253,10 @@ void
 ms_mailbox_view_set_model (MsMailboxView   *self,
                            MsPlaybackModel *model)
 {
-  if (self->model == model)
+  if (!ms_playback_model_attach_view (&self->model, model, self,
+                                      G_CALLBACK (on_cursor_changed),
+                                      G_CALLBACK (on_trace_changed))
+      || model == NULL)
     return;
-  if (self->model != NULL)
-    g_signal_handlers_disconnect_by_data (self->model, self);
-  g_set_object (&self->model, model);
-  if (model == NULL)
-    return;
-  g_signal_connect (model, "cursor-changed", G_CALLBACK (on_cursor_changed), self);
-  g_signal_connect (model, "trace-changed", G_CALLBACK (on_trace_changed), self);
   on_trace_changed (model, self);
 }

@@ -118,13 +118,9 @@ void
 ms_network_view_set_model (MsNetworkView   *self,
                            MsPlaybackModel *model)
 {
-  if (self->model == model)
+  if (!ms_playback_model_attach_view (&self->model, model, self,
+                                      G_CALLBACK (on_cursor_changed), NULL))
     return;
-  if (self->model != NULL)
-    g_signal_handlers_disconnect_by_data (self->model, self);
-  g_set_object (&self->model, model);
-  if (model != NULL)
-    g_signal_connect (model, "cursor-changed", G_CALLBACK (on_cursor_changed), self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 

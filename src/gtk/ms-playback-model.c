@@ -584,3 +584,23 @@ ms_playback_model_get_hide_future (MsPlaybackModel *self)
   g_return_val_if_fail (MS_IS_PLAYBACK_MODEL (self), FALSE);
   return self->hide_future;
 }
+
+gboolean
+ms_playback_model_attach_view (MsPlaybackModel **slot,
+                               MsPlaybackModel  *model,
+                               gpointer          view,
+                               GCallback         on_cursor_changed,
+                               GCallback         on_trace_changed)
+{
+  if (*slot == model)
+    return FALSE;
+  if (*slot != NULL)
+    g_signal_handlers_disconnect_by_data (*slot, view);
+  g_set_object (slot, model);
+  if (model == NULL)
+    return TRUE;
+  g_signal_connect (model, "cursor-changed", on_cursor_changed, view);
+  if (on_trace_changed != NULL)
+    g_signal_connect (model, "trace-changed", on_trace_changed, view);
+  return TRUE;
+}

@@ -104,4 +104,13 @@ MsStepMark       ms_step_mark_for_line            (MsProtocol       protocol,
                                                    const MsTraceLine *line);
 MsStepMark       ms_step_mark_for_event           (const MsTraceEvent *event);
 
+/* Every view follows one model: disconnects @view from the model in *@slot, keeps a
+ * reference to @model there and connects its "cursor-changed" and (when not NULL)
+ * "trace-changed" signals to @view. FALSE when *@slot already holds @model. */
+gboolean         ms_playback_model_attach_view    (MsPlaybackModel **slot,
+                                                   MsPlaybackModel  *model,
+                                                   gpointer          view,
+                                                   GCallback         on_cursor_changed,
+                                                   GCallback         on_trace_changed);
+
 G_END_DECLS

@@ -494,16 +494,10 @@ void
 ms_session_list_set_model (MsSessionList   *self,
                            MsPlaybackModel *model)
 {
-  if (self->model == model)
+  if (!ms_playback_model_attach_view (&self->model, model, self,
+                                      G_CALLBACK (on_cursor_changed),
+                                      G_CALLBACK (on_trace_changed)))
     return;
-  if (self->model != NULL)
-    g_signal_handlers_disconnect_by_data (self->model, self);
-  g_set_object (&self->model, model);
-  if (model != NULL)
-    {
-      g_signal_connect (model, "trace-changed", G_CALLBACK (on_trace_changed), self);
-      g_signal_connect (model, "cursor-changed", G_CALLBACK (on_cursor_changed), self);
-    }
   ms_session_list_refresh (self);
 }
 

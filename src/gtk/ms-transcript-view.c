@@ -545,18 +545,15 @@ void
 ms_transcript_view_set_model (MsTranscriptView *self,
                               MsPlaybackModel  *model)
 {
-  if (self->model == model)
+  if (!ms_playback_model_attach_view (&self->model, model, self,
+                                      G_CALLBACK (on_cursor_changed),
+                                      G_CALLBACK (on_trace_changed)))
     return;
-  if (self->model != NULL)
-    g_signal_handlers_disconnect_by_data (self->model, self);
-  g_set_object (&self->model, model);
   self->shown = NULL;
   if (model == NULL)
     return;
   g_object_bind_property (model, "show-secrets", self->show_secrets, "active",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
-  g_signal_connect (model, "cursor-changed", G_CALLBACK (on_cursor_changed), self);
-  g_signal_connect (model, "trace-changed", G_CALLBACK (on_trace_changed), self);
   update (self);
 }
 
