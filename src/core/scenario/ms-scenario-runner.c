@@ -946,6 +946,8 @@ smime_check_fetched (MsScenarioRunner       *self,
                           "decrypted", r->decrypted ? "yes" : "no",
                           "signed", r->signed_ ? "yes" : "no",
                           "signer", r->signer != NULL ? r->signer : "",
+                          "content_type", msg != NULL && ms_message_get_header (msg, "Content-Type")
+                                          ? ms_message_get_header (msg, "Content-Type") : "",
                           "reason", reason, NULL);
     }
 }

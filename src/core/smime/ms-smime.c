@@ -793,13 +793,9 @@ open_entity (MsSmimeCa *trust, const char *reader, const char *data, gsize len,
         g_set_error (&result->problem, MS_SMIME_ERROR, MS_SMIME_ERROR_NOT_RECIPIENT,
                      "%s has no private key to decrypt with", reader != NULL ? reader : "nobody");
       else if (CMS_decrypt (cms, id->key, id->cert, NULL, out, CMS_BINARY) != 1)
-        {
-          g_autofree char *detail = openssl_error_text ();
-
-          g_set_error (&result->problem, MS_SMIME_ERROR, MS_SMIME_ERROR_NOT_RECIPIENT,
-                       "%s is not a recipient: no RecipientInfo for its certificate (%s)",
-                       reader, detail);
-        }
+        g_set_error (&result->problem, MS_SMIME_ERROR, MS_SMIME_ERROR_NOT_RECIPIENT,
+                     "%s is not a recipient: no RecipientInfo in the envelope names its "
+                     "certificate, so its private key cannot recover the content key", reader);
       else
         {
           gsize n;
