@@ -460,6 +460,34 @@ bio_from (const GString *s)
   return BIO_new_mem_buf (s->str, (int) s->len);
 }
 
+/* OpenSSL picks a random boundary; ours is derived from the signed entity, so that the
+ * same message gives the same structure on every run (scenario traces compare equal). */
+static void
+stable_boundary (GString *entity, const GString *inner)
+{
+  g_autofree char *digest = g_compute_checksum_for_data (G_CHECKSUM_SHA256,
+                                                         (const guchar *) inner->str,
+                                                         inner->len);
+  g_autofree char *fresh = g_strdup_printf ("----=_smime_%.24s", digest);
+  g_autofree char *old = NULL;
+  const char *start = strstr (entity->str, "boundary=\"");
+  const char *end;
+  gsize at = 0;
+  char *hit;
+
+  if (start == NULL || (end = strchr (start + 10, '"')) == NULL)
+    return;
+  old = g_strndup (start + 10, end - (start + 10));
+  if (strlen (old) != strlen (fresh) || strstr (inner->str, fresh) != NULL)
+    return;  /* same length: replaced in place */
+  while ((hit = strstr (entity->str + at, old)) != NULL)
+    {
+      at = hit - entity->str;
+      memcpy (hit, fresh, strlen (fresh));
+      at += strlen (fresh);
+    }
+}
+
 /* RFC 8551 §3.5.3: multipart/signed; protocol="application/pkcs7-signature";
  * micalg=sha-256; the signature is detached, over the canonical first part. */
 static GString *
@@ -482,6 +510,7 @@ sign_entity (Identity *id, const GString *inner, GError **error)
       long n = BIO_get_mem_data (out, &p);
 
       entity = to_crlf (p, n);
+      stable_boundary (entity, inner);
     }
   CMS_ContentInfo_free (cms);
   BIO_free (data);
