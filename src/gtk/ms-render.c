@@ -1284,6 +1284,9 @@ ms_render_event_label (MsTraceEvent *event)
                             or_default (field (event, "value"), "?"));
   if (strcmp (type, "mojibake") == 0)
     return g_strdup_printf (_("garbled %s header"), or_default (field (event, "header"), ""));
+  if (strcmp (type, "smime") == 0)
+    /* TRANSLATORS: the result of an S/MIME check: valid, tampered, not-recipient ... */
+    return g_strdup_printf (_("S/MIME: %s"), or_default (field (event, "result"), "?"));
   return g_strdup (type);
 }
 

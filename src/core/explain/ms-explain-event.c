@@ -89,6 +89,11 @@ static const Row types[] = {
   { "mailbox",
     N_("The mailbox on the server changed: a message arrived, a flag (\\Seen, \\Deleted) "
        "was set or cleared, a message was removed, or a folder was made.") },
+  { "smime",
+    N_("S/MIME (RFC 8551): the receiving mail program decrypts with the recipient's private "
+       "key and verifies the signature with the sender's public key, from a certificate "
+       "signed by a CA it trusts. It protects the content end to end; the header is not "
+       "encrypted.") },
 };
 
 /* Decisions and changes, more precise than the type; checked before the type. */
@@ -149,6 +154,23 @@ static const Row details[] = {
   { "mailbox:created", N_("A new folder was made (IMAP CREATE).") },
   { "mailbox:deleted", N_("A folder was deleted (IMAP DELETE).") },
   { "mailbox:renamed", N_("A folder was renamed (IMAP RENAME).") },
+  { "smime:valid",
+    N_("The signature is valid: the digest of the content matches the one signed with the "
+       "sender's private key, and the sender's certificate chains to a trusted CA. The "
+       "message really comes from the signer and was not altered.") },
+  { "smime:decrypted",
+    N_("Decrypted: the recipient's private key recovered the content key that the sender "
+       "encrypted with the recipient's public key. No signature: the sender is not "
+       "proven.") },
+  { "smime:tampered",
+    N_("The signature does not match the content: the message was altered after it was "
+       "signed (on the way, or by an attacker).") },
+  { "smime:untrusted",
+    N_("The signature matches, but the signer's certificate was not issued by a CA the "
+       "receiver trusts: anyone can make a certificate that says “alice”.") },
+  { "smime:not-recipient",
+    N_("Cannot decrypt: the content key was encrypted only for the recipients' public keys, "
+       "and this device's private key is not among them. Only the header can be read.") },
 };
 
 /* Summary templates, keyed "type:check", "type:action", "type:result", "type:direction"
@@ -202,6 +224,13 @@ static const Row summaries[] = {
   { "mailbox:created", N_("{user} has a new folder {folder}") },
   { "mailbox:deleted", N_("{user}'s folder {folder} was deleted") },
   { "mailbox:renamed", N_("{user}'s folder {old_folder} is now {folder}") },
+  { "smime:valid", N_("{node}: S/MIME signature by {signer} is valid (“{subject}”)") },
+  { "smime:decrypted", N_("{node}: decrypted “{subject}” with the key of {key}") },
+  { "smime:tampered", N_("{node}: “{subject}” was altered after {signer} signed it") },
+  { "smime:untrusted", N_("{node}: the certificate of {signer} is not from a trusted CA") },
+  { "smime:not-recipient",
+    N_("{node} cannot decrypt “{subject}”: the key of {key} is not a recipient's") },
+  { "smime", N_("{node}: S/MIME check: {result}") },
 };
 
 /* Short titles for the pane header. */
@@ -230,6 +259,7 @@ static const Row titles[] = {
   { "mailbox", N_("Mailbox changed") },
   { "http:request", N_("HTTPS request") },
   { "http:response", N_("HTTPS response") },
+  { "smime", N_("S/MIME check") },
 };
 
 static const Row labels[] = {
@@ -295,11 +325,38 @@ static const Row labels[] = {
   { "port", N_("Port") },
   { "tls", N_("Encryption") },
   { "summary", N_("Summary") },
+  { "signer", N_("Signer") },
+  { "key", N_("Private key used") },
+  { "encrypted", N_("Encrypted") },
+  { "decrypted", N_("Decrypted") },
+  { "signed", N_("Signed") },
+  { "content_type", N_("Content-Type") },
+};
+
+/* RFC 8551 §3: the S/MIME media types a learner sees in the headers view. */
+static const Row content_types[] = {
+  { "multipart/signed",
+    N_("multipart/signed (RFC 1847, RFC 8551 §3.5.3): a signed message in two parts, the "
+       "content in clear and the signature; protocol names the signature's type and "
+       "micalg the digest (sha-256). A program without S/MIME still shows the text.") },
+  { "application/pkcs7-signature",
+    N_("application/pkcs7-signature (smime.p7s): the detached CMS signature, made with the "
+       "sender's private key over the first part; it carries the sender's certificate.") },
+  { "application/pkcs7-mime",
+    N_("application/pkcs7-mime (smime.p7m): a CMS object in base64. smime-type="
+       "enveloped-data is an encrypted message: only a recipient's private key opens it; "
+       "signed-data is a signed message that only an S/MIME program can read.") },
 };
 
 /* Fixed texts the agents, the network and the runner write into fields. */
 static const char *const fixed_values[] = {
   N_("To and Cc become RCPT TO"),
+  N_("the signature matches the content and the certificate chains to the trusted CA"),
+  N_("decrypted with the recipient's private key"),
+  N_("S/MIME: signed with the sender's private key, then encrypted with the recipients' "
+     "public keys"),
+  N_("S/MIME: signed with the sender's private key"),
+  N_("S/MIME: encrypted with the recipients' public keys"),
   N_("To, Cc and Bcc become RCPT TO; the Bcc field is removed"),
   N_("password matches"),
   N_("digest matches"),
@@ -452,6 +509,12 @@ ms_explain_event_detail (const MsTraceEvent  *event,
       decision = g_strconcat (event->type, ":", action, NULL);
       row = FIND (details, decision);
     }
+  if (row == NULL && result != NULL && event->type != NULL)
+    {
+      g_free (decision);
+      decision = g_strconcat (event->type, ":", result, NULL);
+      row = FIND (details, decision);
+    }
   if (row == NULL)
     row = FIND (types, event->type);
   if (key != NULL)
@@ -474,6 +537,33 @@ ms_explain_event_value (const char *value)
     if (strcmp (fixed_values[i], value) == 0)
       return tr (fixed_values[i]);
   return value;
+}
+
+/**
+ * ms_explain_content_type:
+ * @type: a media type ("multipart/signed", "application/pkcs7-mime" ...), any case;
+ *   parameters after ';' are ignored, the old x-pkcs7 names are accepted
+ *
+ * Returns: (nullable): what an S/MIME media type means, translated, or %NULL
+ */
+const char *
+ms_explain_content_type (const char *type)
+{
+  g_autofree char *lower = NULL;
+  char *semi;
+  const Row *row;
+
+  if (type == NULL)
+    return NULL;
+  lower = g_ascii_strdown (type, -1);
+  if ((semi = strchr (lower, ';')) != NULL)
+    *semi = '\0';
+  g_strstrip (lower);
+  if (g_str_has_prefix (lower, "application/x-pkcs7-"))
+    memmove (lower + strlen ("application/"), lower + strlen ("application/x-"),
+             strlen (lower + strlen ("application/x-")) + 1);
+  row = FIND (content_types, lower);
+  return row != NULL ? tr (row->text) : NULL;
 }
 
 /**
@@ -677,7 +767,7 @@ ms_explain_event_foreach (MsExplainForeachFunc func,
   const struct { const Row *rows; gsize n; } tables[] = {
     { types, G_N_ELEMENTS (types) }, { details, G_N_ELEMENTS (details) },
     { summaries, G_N_ELEMENTS (summaries) }, { titles, G_N_ELEMENTS (titles) },
-    { labels, G_N_ELEMENTS (labels) },
+    { labels, G_N_ELEMENTS (labels) }, { content_types, G_N_ELEMENTS (content_types) },
   };
 
   g_return_if_fail (func != NULL);

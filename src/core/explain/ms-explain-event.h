@@ -28,6 +28,7 @@ const char *ms_explain_event_detail      (const MsTraceEvent *event,
 const char *ms_explain_event_value       (const char         *value);
 /* A field's name for people ("recipients" → "Recipients"), translated. */
 const char *ms_explain_event_field_label (const char         *key);
+const char *ms_explain_content_type      (const char         *type);
 /* The field @key of @event as text (arrays joined with ", ", fixed values translated),
  * or NULL when the event has no such field. */
 char       *ms_explain_event_field_text  (const MsTraceEvent *event,

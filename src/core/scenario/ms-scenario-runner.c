@@ -26,6 +26,7 @@
 #include "ms-mta.h"
 #include "ms-mua.h"
 #include "ms-webmail.h"
+#include "ms-smime.h"
 
 /* Ports (RFC 6409, RFC 5321, RFC 1939, RFC 3501) */
 #define RUNNER_PORT_SMTP        25
@@ -62,6 +63,7 @@ struct _MsScenarioRunner
   GPtrArray    *failures;   /* char* */
   guint         n_failed;
   guint         step_index; /* 1-based, while running */
+  MsSmimeCa    *smime_ca;   /* the scenario's CA, made when a step first uses S/MIME */
 };
 
 static void
@@ -107,6 +109,7 @@ ms_scenario_runner_free (MsScenarioRunner *self)
   g_clear_object (&self->network);
   g_clear_object (&self->trace);
   g_clear_pointer (&self->failures, g_ptr_array_unref);
+  g_clear_pointer (&self->smime_ca, ms_smime_ca_free);
   g_free (self);
 }
 
@@ -886,6 +889,178 @@ step_webmail (MsScenarioRunner  *self,
   return TRUE;
 }
 
+/* ---- S/MIME (RFC 8551) ------------------------------------------------------------------ */
+
+/* One CA for the scenario, with a key pair and certificate for each of its users. Keys
+ * are new every run; nothing compared by the tests depends on their bits. */
+static MsSmimeCa *
+smime_ca (MsScenarioRunner  *self,
+          GError           **error)
+{
+  g_autoptr(MsSmimeCa) ca = NULL;
+
+  if (self->smime_ca != NULL)
+    return self->smime_ca;
+  ca = ms_smime_ca_new ("MailSim Scenario CA", error);
+  if (ca == NULL)
+    return NULL;
+  for (guint i = 0; i < self->scenario->users->len; i++)
+    {
+      MsScenarioUser *user = self->scenario->users->pdata[i];
+
+      if (!ms_smime_ca_issue (ca, user->address, error))
+        return NULL;
+    }
+  self->smime_ca = g_steal_pointer (&ca);
+  return self->smime_ca;
+}
+
+/* Does @device hold @address's private key? By default a device holds the key of whoever
+ * uses it; `smime_keys` on the node lists the only ones it has. */
+static gboolean
+device_has_key (RunnerNode *device,
+                const char *address)
+{
+  if (device->spec->smime_keys == NULL)
+    return TRUE;
+  for (guint i = 0; device->spec->smime_keys[i] != NULL; i++)
+    if (g_ascii_strcasecmp (device->spec->smime_keys[i], address) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+add_recipients (GPtrArray *out, GStrv list)
+{
+  for (guint i = 0; list != NULL && list[i] != NULL; i++)
+    {
+      g_autoptr(GPtrArray) parsed = address_list ((char *[]) { list[i], NULL });
+
+      for (guint k = 0; parsed != NULL && k < parsed->len; k++)
+        g_ptr_array_add (out, g_strdup (((MsAddress *) parsed->pdata[k])->address));
+    }
+}
+
+/* The sending MUA signs with the sender's private key and/or encrypts with each
+ * recipient's public key (their certificates from the CA). The header fields stay in
+ * clear: every MTA on the way still reads From, To and Subject. */
+static gboolean
+smime_protect (MsScenarioRunner  *self,
+               MsScenarioStep    *step,
+               RunnerNode        *device,
+               MsMessage        **message,
+               GError           **error)
+{
+  g_autofree char *mode = ms_scenario_expand (self->scenario, step->smime);
+  const char *signer = step->from != NULL ? step->from : step->user;
+  g_autoptr(GPtrArray) rcpts = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GBytes) plain = NULL;
+  g_autoptr(GBytes) done = NULL;
+  g_autoptr(GError) local = NULL;
+  MsSmimeCa *ca;
+  MsMessage *protected;
+  gboolean sign = strstr (mode, "sign") != NULL;
+  gboolean encrypt = strstr (mode, "encrypt") != NULL;
+
+  if ((ca = smime_ca (self, &local)) == NULL)
+    return fail_at (self, &step->mark, error, "S/MIME: %s", local->message);
+  if (sign && !device_has_key (device, signer))
+    return fail_at (self, &step->mark, error, "S/MIME: node “%s” does not hold %s's private key",
+                    device->spec->name, signer);
+  add_recipients (rcpts, step->to);
+  add_recipients (rcpts, step->cc);
+  add_recipients (rcpts, step->bcc);
+  g_ptr_array_add (rcpts, NULL);
+  plain = ms_message_to_bytes (*message);
+  if (sign && encrypt)
+    done = ms_smime_sign_encrypt (ca, signer, (const char * const *) rcpts->pdata, plain, &local);
+  else if (sign)
+    done = ms_smime_sign (ca, signer, plain, &local);
+  else
+    done = ms_smime_encrypt (ca, (const char * const *) rcpts->pdata, plain, &local);
+  if (done == NULL)
+    return fail_at (self, &step->mark, error, "S/MIME %s: %s", mode, local->message);
+  protected = ms_message_new_from_bytes (done, &local);
+  if (protected == NULL)
+    return fail_at (self, &step->mark, error, "S/MIME %s: %s", mode, local->message);
+  ms_trace_add_event (self->trace, "note", device->spec->name, 0,
+                      "text", sign && encrypt ? "S/MIME: signed with the sender's private key, "
+                                                "then encrypted with the recipients' public keys"
+                              : sign ? "S/MIME: signed with the sender's private key"
+                              : "S/MIME: encrypted with the recipients' public keys", NULL);
+  g_object_unref (*message);
+  *message = protected;
+  return TRUE;
+}
+
+static const char *
+smime_result_word (const MsSmimeResult *r)
+{
+  if (r->problem == NULL)
+    return r->signed_ ? "valid" : "decrypted";
+  switch (r->problem->code)
+    {
+    case MS_SMIME_ERROR_TAMPERED: return "tampered";
+    case MS_SMIME_ERROR_UNTRUSTED: return "untrusted";
+    case MS_SMIME_ERROR_NOT_RECIPIENT:
+    case MS_SMIME_ERROR_NO_IDENTITY: return "not-recipient";
+    default: return "error";
+    }
+}
+
+/* The receiving MUA opens each fetched S/MIME message: decrypts with the private key the
+ * device holds (the fetching user's, if it has it) and verifies the signature against the
+ * CA. One "smime" event per message. */
+static void
+smime_check_fetched (MsScenarioRunner       *self,
+                     RunnerNode             *device,
+                     const char             *user,
+                     const MsMuaFetchResult *result)
+{
+  const char *reader = NULL;
+  MsSmimeCa *ca;
+
+  if (result == NULL || result->messages == NULL)
+    return;
+  if (device_has_key (device, user))
+    reader = user;
+  else if (device->spec->smime_keys != NULL)
+    reader = device->spec->smime_keys[0];
+  for (guint i = 0; i < result->messages->len; i++)
+    {
+      GBytes *raw = result->messages->pdata[i];
+      g_autoptr(MsSmimeResult) r = NULL;
+      g_autoptr(MsMessage) msg = NULL;
+      g_autofree char *subject = NULL;
+      g_autoptr(GError) local = NULL;
+      const char *reason;
+
+      if (!ms_smime_is_smime (raw) || (ca = smime_ca (self, &local)) == NULL)
+        continue;
+      r = ms_smime_open (ca, reader, raw, &local);
+      if (r == NULL)
+        continue;
+      msg = ms_message_new_from_bytes (raw, NULL);
+      subject = msg != NULL ? ms_message_dup_subject (msg) : NULL;
+      reason = r->problem != NULL ? r->problem->message
+               : r->signed_ ? "the signature matches the content and the certificate chains "
+                              "to the trusted CA"
+               : "decrypted with the recipient's private key";
+      ms_trace_add_event (self->trace, "smime", device->spec->name, 0,
+                          "result", smime_result_word (r),
+                          "user", user,
+                          "key", reader != NULL ? reader : "",
+                          "subject", subject != NULL ? subject : "",
+                          "encrypted", r->encrypted ? "yes" : "no",
+                          "decrypted", r->decrypted ? "yes" : "no",
+                          "signed", r->signed_ ? "yes" : "no",
+                          "signer", r->signer != NULL ? r->signer : "",
+                          "content_type", msg != NULL && ms_message_get_header (msg, "Content-Type")
+                                          ? ms_message_get_header (msg, "Content-Type") : "",
+                          "reason", reason, NULL);
+    }
+}
+
 static gboolean
 step_send (MsScenarioRunner  *self,
            MsScenarioStep    *step,
@@ -931,6 +1106,8 @@ step_send (MsScenarioRunner  *self,
   message = ms_mua_compose (device->mua, &spec, &local);
   if (message == NULL)
     return fail_at (self, &step->mark, error, "composing the message: %s", local->message);
+  if (step->smime != NULL && !smime_protect (self, step, device, &message, error))
+    return FALSE;
   return submit (self, step, device, message, error);
 }
 
@@ -995,6 +1172,7 @@ step_fetch (MsScenarioRunner  *self,
     return FALSE;
   if (step->misread_as != NULL)
     show_mojibake (self, step, device, ms_mua_get_fetch (device->mua, op.index));
+  smime_check_fetched (self, device, user->address, ms_mua_get_fetch (device->mua, op.index));
   return TRUE;
 }
 
@@ -1527,6 +1705,35 @@ check_spf (MsScenarioRunner            *self,
 }
 
 static gboolean
+check_smime (MsScenarioRunner            *self,
+             const MsScenarioExpectation *exp,
+             GString                     *why)
+{
+  g_autoptr(GString) seen = g_string_new (NULL);
+  gboolean found = FALSE;
+
+  for (guint i = 0; i < ms_trace_get_n_events (self->trace); i++)
+    {
+      MsTraceEvent *ev = ms_trace_get_event (self->trace, i);
+      const char *result;
+
+      if (strcmp (ev->type, "smime") != 0 || !node_matches (self, exp->node, ev->node)
+          || (exp->subject != NULL
+              && strstr (event_field (ev, "subject") ? event_field (ev, "subject") : "",
+                         exp->subject) == NULL))
+        continue;
+      result = event_field (ev, "result");
+      g_string_append_printf (seen, "%s%s", seen->len ? " " : "", result ? result : "?");
+      if (g_strcmp0 (result, exp->result) == 0)
+        found = TRUE;
+    }
+  if (found != exp->present)
+    g_string_append_printf (why, "S/MIME results at %s: %s", exp->node,
+                            seen->len ? seen->str : "none");
+  return found == exp->present;
+}
+
+static gboolean
 check_delivered (MsScenarioRunner            *self,
                  const MsScenarioExpectation *exp,
                  GString                     *why)
@@ -1658,6 +1865,9 @@ check_expectations (MsScenarioRunner *self)
           break;
         case MS_SCENARIO_EXPECT_SPF:
           ok = check_spf (self, exp, why);
+          break;
+        case MS_SCENARIO_EXPECT_SMIME:
+          ok = check_smime (self, exp, why);
           break;
         case MS_SCENARIO_EXPECT_DELIVERED:
           ok = check_delivered (self, exp, why);

@@ -43,7 +43,7 @@ static const char *const network_kinds[] = { "home-pool", "isp", "dmz", "lan", "
 static const char *const node_keys[] = {
   "name", "hostname", "addresses", "roles", "domains", "trusted_networks", "submission_auth",
   "spf", "pop_before_smtp", "fail_first", "fail_count", "resolver", "filters", "transport", "nat",
-  "mail_server", NULL
+  "mail_server", "smime_keys", NULL
 };
 static const char *const role_names[] = {
   "mua", "msa", "mta", "mda", "mra", "dns", "router", "webmail", NULL
@@ -55,7 +55,7 @@ static const char *const user_keys[] = { "address", "password", "mailbox", NULL 
 static const char *const step_keys[] = {
   "action", "narration", "quiz", "device", "user", "from", "envelope_from", "to", "cc", "bcc",
   "subject", "body", "charset", "attachments", "via", "server", "port", "auth", "protocol",
-  "keep", "misread_as", "commands", "message", "seconds", "switch", "value", NULL
+  "keep", "misread_as", "commands", "message", "seconds", "switch", "value", "smime", NULL
 };
 static const char *const step_actions[] = {
   "send", "fetch", "imap", "smtp", "reply", "wait", "set", NULL
@@ -66,7 +66,12 @@ static const char *const expect_keys[] = {
   "expect", "text", "code", "session", "node", "command", "reason", "result", "mailbox",
   "folder", "subject", "header", "contains", "count", "position", "present", NULL
 };
-static const char *const expect_kinds[] = { "reply", "blocked", "spf", "delivered", "header", NULL };
+static const char *const expect_kinds[] = {
+  "reply", "blocked", "spf", "delivered", "header", "smime", NULL
+};
+static const char *const smime_results[] = {
+  "valid", "decrypted", "tampered", "untrusted", "not-recipient", NULL
+};
 static const char *const spf_results[] = {
   "pass", "fail", "softfail", "neutral", "none", "temperror", "permerror", NULL
 };
@@ -157,6 +162,7 @@ node_free (gpointer data)
   g_clear_pointer (&node->filters, g_ptr_array_unref);
   g_clear_pointer (&node->transport, g_ptr_array_unref);
   g_clear_pointer (&node->nat, g_ptr_array_unref);
+  g_strfreev (node->smime_keys);
   g_free (node);
 }
 
@@ -222,6 +228,7 @@ step_free (gpointer data)
   g_free (step->subject);
   g_free (step->body);
   g_free (step->charset);
+  g_free (step->smime);
   g_clear_pointer (&step->attachments, g_ptr_array_unref);
   g_free (step->via);
   g_free (step->server);
@@ -910,7 +917,8 @@ parse_node (Ctx          *ctx,
       || !get_string (ctx, map, "fail_first", "a node", FALSE, &node->fail_first, error)
       || !get_string (ctx, map, "fail_count", "a node", FALSE, &node->fail_count, error)
       || !get_string (ctx, map, "resolver", "a node", FALSE, &node->resolver, error)
-      || !get_string (ctx, map, "mail_server", "a node", FALSE, &node->mail_server, error))
+      || !get_string (ctx, map, "mail_server", "a node", FALSE, &node->mail_server, error)
+      || !get_strv (ctx, map, "smime_keys", &node->smime_keys, error))
     return FALSE;
   if (!is_identifier (node->name))
     return fail_at (ctx, lookup (ctx, map, "name"), error, MS_SCENARIO_ERROR_INVALID,
@@ -1273,7 +1281,7 @@ action_keys (MsScenarioStepAction action)
 {
   static const char *const send[] = {
     "device", "user", "from", "envelope_from", "to", "cc", "bcc", "subject", "body", "charset",
-    "attachments", "via", "server", "port", "auth", NULL
+    "attachments", "via", "server", "port", "auth", "smime", NULL
   };
   static const char *const fetch[] = {
     "device", "user", "protocol", "server", "port", "keep", "misread_as", "via", NULL
@@ -1305,6 +1313,7 @@ parse_step (Ctx          *ctx,
   static const char *const via_words[] = { "submission", "direct", "webmail", NULL };
   static const char *const protocol_words[] = { "pop3", "imap", NULL };
   static const char *const charset_words[] = { "utf-8", "iso-2022-jp", NULL };
+  static const char *const smime_words[] = { "sign", "encrypt", "sign+encrypt", NULL };
   static const char *const misread_words[] = {
     "iso-8859-1", "windows-1252", "shift_jis", "euc-jp", "utf-8", "us-ascii", NULL
   };
@@ -1362,6 +1371,7 @@ parse_step (Ctx          *ctx,
       || !get_string (ctx, map, "subject", "a step", FALSE, &step->subject, error)
       || !get_string (ctx, map, "body", "a step", FALSE, &step->body, error)
       || !get_word_setting (ctx, map, "charset", charset_words, &step->charset, error)
+      || !get_word_setting (ctx, map, "smime", smime_words, &step->smime, error)
       || !get_word_setting (ctx, map, "via", via_words, &step->via, error)
       || !get_string (ctx, map, "server", "a step", FALSE, &step->server, error)
       || !get_uint (ctx, map, "port", 65535, &n, error)
@@ -1514,7 +1524,9 @@ parse_expectation (Ctx          *ctx,
       || !get_string (ctx, map, "node", "an expectation", FALSE, &exp->node, error)
       || !get_string (ctx, map, "command", "an expectation", FALSE, &exp->command, error)
       || !get_string (ctx, map, "reason", "an expectation", FALSE, &exp->reason, error)
-      || !get_word_setting (ctx, map, "result", spf_results, &exp->result, error)
+      || !get_word_setting (ctx, map, "result",
+                            exp->kind == MS_SCENARIO_EXPECT_SMIME ? smime_results : spf_results,
+                            &exp->result, error)
       || !get_string (ctx, map, "mailbox", "an expectation", FALSE, &exp->mailbox, error)
       || !get_string (ctx, map, "folder", "an expectation", FALSE, &exp->folder, error)
       || !get_string (ctx, map, "subject", "an expectation", FALSE, &exp->subject, error)
@@ -1569,6 +1581,11 @@ parse_expectation (Ctx          *ctx,
       if (exp->node == NULL || exp->result == NULL)
         return fail_at (ctx, map, error, MS_SCENARIO_ERROR_SYNTAX,
                         "an spf expectation needs “node” and “result”");
+      break;
+    case MS_SCENARIO_EXPECT_SMIME:
+      if (exp->node == NULL || exp->result == NULL)
+        return fail_at (ctx, map, error, MS_SCENARIO_ERROR_SYNTAX,
+                        "an smime expectation needs “node” (the receiving device) and “result”");
       break;
     case MS_SCENARIO_EXPECT_DELIVERED:
       if (exp->mailbox == NULL)
@@ -1993,6 +2010,12 @@ ms_scenario_expectation_describe (const MsScenarioExpectation *exp)
       break;
     case MS_SCENARIO_EXPECT_SPF:
       g_string_append_printf (s, "SPF at %s is %s", exp->node, exp->result);
+      break;
+    case MS_SCENARIO_EXPECT_SMIME:
+      g_string_append_printf (s, "S/MIME at %s is %s%s", exp->node, exp->present ? "" : "not ",
+                              exp->result);
+      if (exp->subject != NULL)
+        g_string_append_printf (s, " (message “%s”)", exp->subject);
       break;
     case MS_SCENARIO_EXPECT_DELIVERED:
       g_string_append_printf (s, "a message%s%s%s %s %s/%s",

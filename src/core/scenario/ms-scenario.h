@@ -119,6 +119,8 @@ typedef struct
   GPtrArray      *filters;          /* of MsScenarioFilter*, routers only */
   GPtrArray      *transport;        /* of MsScenarioRoute*, MTAs only */
   GPtrArray      *nat;              /* of MsScenarioNat*, routers only */
+  GStrv           smime_keys;       /* MUAs: the users whose S/MIME private keys this
+                                     * device holds; NULL: whoever uses it */
   MsScenarioMark  mark;
 } MsScenarioNode;
 
@@ -178,6 +180,7 @@ typedef struct
   char           *subject;
   char           *body;
   char           *charset;     /* send: utf-8 (default) or iso-2022-jp */
+  char           *smime;       /* send: sign, encrypt, sign+encrypt (RFC 8551), or NULL */
   GPtrArray      *attachments; /* of MsScenarioAttachment* */
   char           *via;         /* send/smtp: submission, direct */
   char           *server;      /* the node connected to (default: from via/user) */
@@ -202,6 +205,7 @@ typedef enum
   MS_SCENARIO_EXPECT_SPF,        /* an SPF verdict at a node */
   MS_SCENARIO_EXPECT_DELIVERED,  /* a message is (or is not) in a mailbox */
   MS_SCENARIO_EXPECT_HEADER,     /* a header of a stored message: present/absent/contains/count */
+  MS_SCENARIO_EXPECT_SMIME,      /* what an MUA's S/MIME check of a fetched message said */
 } MsScenarioExpectKind;
 
 typedef struct
@@ -213,7 +217,8 @@ typedef struct
   char           *node;        /* reply/blocked/spf: where */
   char           *command;     /* reply: answer to this verb */
   char           *reason;      /* blocked */
-  char           *result;      /* spf */
+  char           *result;      /* spf; smime: valid, decrypted, tampered, untrusted,
+                                * not-recipient */
   char           *mailbox;     /* delivered/header: user address */
   char           *folder;      /* delivered/header: default INBOX */
   char           *subject;     /* delivered/header: which message (substring), or NULL */

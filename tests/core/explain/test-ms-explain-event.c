@@ -69,7 +69,7 @@ run_scenario (const char *id,
 static const char *const library[] = {
   "basic-pop3", "bcc", "bounce", "imap-folders", "mime-japanese", "op25b",
   "pop-before-smtp", "relay-hops", "relay-rules", "reply-thread", "smtp-commands",
-  "spf-fail", "spf-pass", "spf-softfail", "tempfail-retry",
+  "spf-fail", "spf-pass", "spf-softfail", "tempfail-retry", "smime",
 };
 
 /* Every event any scenario records has an explanation, a title and a summary with every
@@ -457,4 +457,30 @@ Test (predict, pop3_and_imap)
                     "a3 OK [READ-WRITE] SELECT completed");
   cr_expect (g_str_has_prefix (((MsPredictChoice *) g_ptr_array_index (ic, 0))->text, "a3 NO"));
   cr_expect (g_str_has_prefix (((MsPredictChoice *) g_ptr_array_index (ic, 1))->text, "a3 BAD"));
+}
+
+Test (explain_event, smime_results_and_content_types, .init = setup_en)
+{
+  g_autoptr(MsTrace) trace = ms_trace_new ("scenario", "unit");
+  MsTraceEvent *e;
+  const char *key = NULL;
+
+  e = ms_trace_add_event (trace, "smime", "bob-pc", 0, "result", "valid", "signer", "alice@x",
+                          "subject", "Hi", NULL);
+  {
+    g_autofree char *s = ms_explain_event_summary (e);
+    cr_expect_str_eq (s, "bob-pc: S/MIME signature by alice@x is valid (“Hi”)");
+  }
+  cr_expect_not_null (ms_explain_event_detail (e, &key));
+  cr_expect_str_eq (key, "smime:valid");
+  e = ms_trace_add_event (trace, "smime", "eve-pc", 0, "result", "not-recipient",
+                          "key", "eve@x", "subject", "Hi", NULL);
+  cr_expect_not_null (ms_explain_event_detail (e, &key));
+  cr_expect_str_eq (key, "smime:not-recipient");
+  cr_expect (strstr (ms_explain_content_type ("Multipart/Signed; protocol=\"application/pkcs7-signature\""),
+                     "micalg") != NULL);
+  cr_expect (strstr (ms_explain_content_type ("application/x-pkcs7-mime; smime-type=enveloped-data"),
+                     "enveloped-data") != NULL);
+  cr_expect_not_null (ms_explain_content_type ("application/pkcs7-signature"));
+  cr_expect_null (ms_explain_content_type ("text/plain"));
 }

@@ -145,7 +145,7 @@ Test (scenario_load, broken_files)
                 "scenarios/tiny.yaml:13:5: unknown key “ruoter” in node; expected one of: name, "
                 "hostname, addresses, roles, domains, trusted_networks, submission_auth, spf, "
                 "pop_before_smtp, fail_first, fail_count, resolver, filters, transport, nat, "
-                "mail_server");
+                "mail_server, smime_keys");
   assert_error (13, "    roles: [mua, postman]",
                 "scenarios/tiny.yaml:13:12: unknown role “postman” for node “pc”; expected one "
                 "of: mua, msa, mta, mda, mra, dns, router, webmail");
@@ -167,7 +167,7 @@ Test (scenario_load, broken_files)
   assert_error (27, "    seconds: 5",
                 "scenarios/tiny.yaml:27:5: key “seconds” does not apply to a send step; "
                 "expected one of: action, narration, quiz, device, user, from, envelope_from, "
-                "to, cc, bcc, subject, body, charset, attachments, via, server, port, auth");
+                "to, cc, bcc, subject, body, charset, attachments, via, server, port, auth, smime");
   assert_error (29, "    narration: {ja: 送ります}",
                 "scenarios/tiny.yaml:29:16: “narration” of step has no “en”");
   assert_error (26, "    user: z@example.test",
@@ -176,7 +176,7 @@ Test (scenario_load, broken_files)
                 "scenarios/tiny.yaml:25:13: device “mail” is not a node with the role mua");
   assert_error (31, "  - expect: delivred",
                 "scenarios/tiny.yaml:31:13: unknown expectation “delivred”; expected one of: "
-                "reply, blocked, spf, delivered, header");
+                "reply, blocked, spf, delivered, header, smime");
   assert_error (20, "  - example.test MX ten mail.example.test",
                 "scenarios/tiny.yaml:20:5: bad DNS record “example.test MX ten "
                 "mail.example.test”: expected an MX preference from 0 to 65535");
