@@ -450,7 +450,7 @@ ms_dkim_signature_parse (const char  *value,
   at = strrchr (sig->identity, '@') + 1;
   if (g_ascii_strcasecmp (at, sig->domain) != 0
       && !(strlen (at) > strlen (sig->domain)
-           && g_str_has_suffix (at, sig->domain)  /* already lower case */
+           && g_ascii_strcasecmp (at + strlen (at) - strlen (sig->domain), sig->domain) == 0
            && at[strlen (at) - strlen (sig->domain) - 1] == '.'))
     {
       g_set_error (error, MS_DKIM_ERROR, MS_DKIM_ERROR_BAD_TAG,
@@ -659,11 +659,12 @@ ms_dkim_canon_body (const char  *body,
   GString *out = g_string_sized_new (in->len + 2);
   gsize i = 0;
 
-  if (in->len > 0 && !g_str_has_suffix (in->str, "\r\n"))
+  if (in->len > 0 && (in->len < 2 || memcmp (in->str + in->len - 2, "\r\n", 2) != 0))
     g_string_append (in, "\r\n");
   while (i < in->len)
     {
-      const char *eol = strstr (in->str + i, "\r\n");
+      /* memmem, not strstr: a body may hold NUL octets */
+      const char *eol = memmem (in->str + i, in->len - i, "\r\n", 2);
       gsize end = (gsize) (eol - in->str);
 
       if (canon == MS_DKIM_CANON_SIMPLE)
@@ -786,7 +787,7 @@ message_parse (Message    *msg,
       /* a field runs on while the next line starts with WSP */
       for (;;)
         {
-          const char *eol = strstr (s + end, "\r\n");
+          const char *eol = memmem (s + end, msg->crlf->len - end, "\r\n", 2);
 
           if (eol == NULL)
             {
