@@ -7,7 +7,7 @@ PACKAGES := build-essential meson ninja-build pkg-config gettext \
 	libglib2.0-dev libglib2.0-bin glib-networking libgmime-3.0-dev libssl-dev openssl \
 	libyaml-dev libjson-glib-dev libpcap-dev libcriterion-dev \
 	clang libclang-rt-14-dev \
-	python3 curl tshark \
+	python3 python3-dkim curl tshark \
 	fonts-noto-cjk \
 	libgtk-4-dev xvfb xauth imagemagick desktop-file-utils appstream dbus-x11
 

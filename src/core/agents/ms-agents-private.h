@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include "ms-dkim.h"
 #include "ms-mta.h"
 #include "ms-network.h"
 #include "ms-trace.h"
@@ -36,6 +37,30 @@ char       *_ms_mta_enqueue_full    (MsMta        *self,
                                      GBytes       *message,
                                      gboolean      snapshot,
                                      const char   *reason);
+
+/* DKIM (ms-mta-dkim.c): sign for one of @domains (the From domain), verify (a "policy"
+ * event), rewrite as a mailing list does; each returns a new reference / result. */
+GBytes     *_ms_agent_dkim_sign     (MsNode       *node,
+                                     guint         session,
+                                     const char * const *domains,
+                                     const char   *selector,
+                                     const char   *key_pem,
+                                     gint64        now,
+                                     GBytes       *message);
+MsDkimResultInfo *_ms_agent_dkim_verify (MsNode    *node,
+                                         guint      session,
+                                         MsDnsZone *zone,
+                                         gint64     now,
+                                         GBytes    *message);
+GBytes     *_ms_agent_list_rewrite  (MsNode       *node,
+                                     guint         session,
+                                     const char   *tag,
+                                     GBytes       *message);
+/* The MTA's signing of a message its MSA took (RFC 6376 §2.1: the signer is the
+ * submitting domain's server); the message itself when it does not sign. */
+GBytes     *_ms_mta_dkim_sign       (MsMta        *self,
+                                     guint         session,
+                                     GBytes       *message);
 
 /* A local domain's recipient the MTA's MDA has a mailbox for. */
 gboolean    _ms_mta_knows_local_recipient (MsMta      *self,

@@ -209,6 +209,18 @@ msa_deliver (MsSmtpPolicy            *policy,
                             "on (RFC 5322 3.6.3)", NULL);
     }
   self->n_submitted++;
+  {
+    /* RFC 6376: the submitting domain's server signs what its users send */
+    GBytes *signed_msg = _ms_mta_dkim_sign (self->mta, session_id (info), completed);
+
+    if (signed_msg != completed)
+      {
+        g_bytes_unref (completed);
+        completed = signed_msg;
+      }
+    else
+      g_bytes_unref (signed_msg);
+  }
   id = _ms_mta_enqueue_full (self->mta, session_id (info), envelope->reverse_path,
                              envelope->recipients, completed, completed != message,
                              "submitted: handed from the MSA to the MTA");

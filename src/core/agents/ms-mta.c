@@ -82,6 +82,10 @@ struct _MsMta
   MsMailStore    *users;
   MsMtaSpfPolicy  spf;
   MsDnsZone      *spf_zone;
+  MsMtaDkimPolicy dkim;
+  char           *dkim_selector;
+  char           *dkim_key_pem;
+  char           *list_tag;
   guint64         retry_base_us;
   guint64         retry_max_us;
   guint           max_attempts;
@@ -365,9 +369,57 @@ mta_deliver (MsSmtpPolicy            *policy,
   MsMtaPolicy *pol = MS_MTA_POLICY (policy);
   MsMta *self = pol->mta;
   g_autoptr(GBytes) marked = NULL;
+  g_autoptr(GBytes) changed = NULL;
   g_autofree char *id = NULL;
+  gboolean ours = info->user != NULL || is_own_network (self, info->client_address);
 
-  if (pol->received_spf != NULL)
+  if (self->list_tag != NULL)
+    message = changed = _ms_agent_list_rewrite (self->node, session_id (info), self->list_tag,
+                                                message);
+  else if (ours && self->dkim_key_pem != NULL)
+    {
+      /* our own users' mail, sent on port 25: signed on the way out */
+      changed = _ms_mta_dkim_sign (self, session_id (info), message);
+      message = changed;
+    }
+  else if (self->dkim != MS_MTA_DKIM_OFF && self->spf_zone != NULL && !ours)
+    {
+      /* RFC 6376 §6: verify; RFC 8601: the result joins SPF's Authentication-Results */
+      g_autoptr(MsDkimResultInfo) dkim = NULL;
+      g_autofree char *resinfo = NULL;
+      char *ar;
+
+      dkim = _ms_agent_dkim_verify (self->node, session_id (info), self->spf_zone,
+                                    ms_network_unix_clock (self->network) / G_USEC_PER_SEC,
+                                    message);
+      if (dkim->result == MS_DKIM_RESULT_FAIL && self->dkim == MS_MTA_DKIM_REJECT)
+        {
+          event (self, "policy", session_id (info), "check", "dkim-action", "result", "rejected",
+                 "reason", "DKIM fail and the policy rejects", NULL);
+          /* RFC 7372 §3.1: 5.7.20 No passing DKIM signature found */
+          return ms_smtp_reply_new (550, "5.7.20", "No passing DKIM signature found: %s",
+                                    dkim->reason);
+        }
+      resinfo = ms_dkim_format_auth_results (dkim);
+      ar = pol->auth_results != NULL
+           ? g_strdup_printf ("%s;\r\n\t%s", pol->auth_results, resinfo)
+           : g_strdup_printf ("%s;\r\n\t%s", self->hostname, resinfo);
+      g_free (pol->auth_results);
+      pol->auth_results = ar;
+      event (self, "policy", session_id (info), "check", "dkim-action", "result", "marked",
+             "dkim", ms_dkim_result_to_string (dkim->result),
+             "reason", "dkim= added to Authentication-Results", NULL);
+    }
+
+  if (pol->received_spf == NULL && pol->auth_results != NULL)
+    {
+      g_autofree char *top = g_strdup_printf ("Authentication-Results: %s\r\n",
+                                              pol->auth_results);
+
+      marked = prepend_headers (message, top);
+      message = marked;
+    }
+  else if (pol->received_spf != NULL)
     {
       /* RFC 7208 §9.1 and RFC 8601: on top, above our Received field */
       g_autofree char *top = g_strdup_printf ("Received-SPF: %s\r\n"
@@ -380,7 +432,8 @@ mta_deliver (MsSmtpPolicy            *policy,
   /* the server engine records the message as received; a snapshot here only when the
    * SPF fields changed it */
   id = _ms_mta_enqueue_full (self, session_id (info), envelope->reverse_path,
-                             envelope->recipients, message, marked != NULL, NULL);
+                             envelope->recipients, message, marked != NULL || changed != NULL,
+                             NULL);
   return ms_smtp_reply_new (250, "2.0.0", "Ok: queued as %s", id);
 }
 
@@ -546,6 +599,9 @@ ms_mta_finalize (GObject *object)
   g_clear_object (&self->mda);
   g_clear_object (&self->users);
   g_clear_object (&self->spf_zone);
+  g_free (self->dkim_selector);
+  g_free (self->dkim_key_pem);
+  g_free (self->list_tag);
   g_clear_object (&self->network);
   G_OBJECT_CLASS (ms_mta_parent_class)->finalize (object);
 }
@@ -602,6 +658,11 @@ ms_mta_new (MsNode             *node,
   self->users = config->users != NULL ? g_object_ref (config->users) : NULL;
   self->spf = config->spf;
   self->spf_zone = config->spf_zone != NULL ? g_object_ref (config->spf_zone) : NULL;
+  self->dkim = config->dkim;
+  self->dkim_selector = g_strdup (config->dkim_selector);
+  self->dkim_key_pem = g_strdup (config->dkim_key_pem);
+  self->list_tag = config->list_tag != NULL && *config->list_tag != '\0'
+                   ? g_strdup (config->list_tag) : NULL;
   self->retry_base_us = config->retry_base_us ? config->retry_base_us : MS_MTA_DEFAULT_RETRY_BASE;
   self->retry_max_us = config->retry_max_us ? config->retry_max_us : MS_MTA_DEFAULT_RETRY_MAX;
   self->max_attempts = config->max_attempts ? config->max_attempts : MS_MTA_DEFAULT_MAX_ATTEMPTS;
@@ -689,6 +750,33 @@ ms_mta_set_spf_policy (MsMta          *self,
 {
   g_return_if_fail (MS_IS_MTA (self));
   self->spf = policy;
+}
+
+void
+ms_mta_set_dkim_policy (MsMta           *self,
+                        MsMtaDkimPolicy  policy)
+{
+  g_return_if_fail (MS_IS_MTA (self));
+  self->dkim = policy;
+}
+
+void
+ms_mta_set_list_tag (MsMta      *self,
+                     const char *tag)
+{
+  g_return_if_fail (MS_IS_MTA (self));
+  g_free (self->list_tag);
+  self->list_tag = tag != NULL && *tag != '\0' ? g_strdup (tag) : NULL;
+}
+
+GBytes *
+_ms_mta_dkim_sign (MsMta  *self,
+                   guint   session,
+                   GBytes *message)
+{
+  return _ms_agent_dkim_sign (self->node, session, (const char * const *) self->domains,
+                              self->dkim_selector, self->dkim_key_pem,
+                              ms_network_unix_clock (self->network) / G_USEC_PER_SEC, message);
 }
 
 gboolean

@@ -38,6 +38,13 @@ typedef enum
   MS_MTA_SPF_REJECT,  /* fail: 550 5.7.23 (RFC 7372); anything else marked */
 } MsMtaSpfPolicy;
 
+typedef enum
+{
+  MS_MTA_DKIM_OFF,     /* no check */
+  MS_MTA_DKIM_MARK,    /* record dkim= in Authentication-Results, accept */
+  MS_MTA_DKIM_REJECT,  /* fail: 550 5.7.20 (RFC 7372); anything else marked */
+} MsMtaDkimPolicy;
+
 /* A transport-table entry (Postfix transport(5) "smtp:[host]:port", relayhost): mail for
  * @domain goes to @host instead of the domain's MX. @domain "*" matches every non-local
  * domain (a smarthost); a domain that starts with "." matches its subdomains. An entry
@@ -68,6 +75,10 @@ typedef struct
   guint64             pop_before_smtp_us; /* relay window after a POP3 login; 0: off */
   const MsMtaRoute   *routes;          /* the transport table, first match wins; or NULL */
   guint               n_routes;
+  MsMtaDkimPolicy     dkim;            /* inbound DKIM verification (keys from spf_zone) */
+  const char         *dkim_selector;   /* sign mail from our domains with this selector; */
+  const char         *dkim_key_pem;    /*   and this private key (NULL: do not sign) */
+  const char         *list_tag;        /* rewrite relayed mail as list "tag" does; NULL: no */
 } MsMtaConfig;
 
 typedef struct
@@ -102,6 +113,10 @@ void         ms_mta_set_tempfail        (MsMta              *self,
                                          guint               n);
 void         ms_mta_set_spf_policy      (MsMta              *self,
                                          MsMtaSpfPolicy      policy);
+void         ms_mta_set_dkim_policy     (MsMta              *self,
+                                         MsMtaDkimPolicy     policy);
+void         ms_mta_set_list_tag        (MsMta              *self,
+                                         const char         *tag);
 /* POP before SMTP: @address may relay until the window (config) is over. */
 void         ms_mta_open_relay_window   (MsMta              *self,
                                          const char         *address,

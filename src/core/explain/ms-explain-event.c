@@ -125,6 +125,41 @@ static const Row details[] = {
        "Authentication-Results headers and lets the message through.") },
   { "spf-action=rejected",
     N_("The receiving MTA rejects the message because SPF failed (550 5.7.1).") },
+  { "dkim=pass",
+    N_("DKIM pass: the receiving MTA fetched the public key (TXT record "
+       "selector._domainkey.domain) and the signature verifies: the body (bh=) and the "
+       "headers listed in h= are as the signing domain (d=) sent them.") },
+  { "dkim=fail",
+    N_("DKIM fail: the signature does not verify. \"body hash did not verify\": the body "
+       "changed after signing (a list footer); \"signature did not verify\": a signed "
+       "header such as Subject changed.") },
+  { "dkim=none",
+    N_("DKIM none: the message carries no DKIM-Signature, so there is nothing to verify.") },
+  { "dkim=neutral",
+    N_("DKIM neutral: the message is signed, but the signature cannot be processed (an "
+       "algorithm or version this verifier does not know).") },
+  { "dkim=temperror",
+    N_("DKIM temperror: the public key could not be fetched now (the DNS did not answer); "
+       "a later try may succeed.") },
+  { "dkim=permerror",
+    N_("DKIM permerror: no key is published for the selector, the key record is broken, or "
+       "the signature itself is malformed.") },
+  { "dkim-sign=signed",
+    N_("The sending domain's server signs the message with its private key and puts a "
+       "DKIM-Signature header on top: d= the domain, s= the selector, h= the signed headers, "
+       "bh= the hash of the body, b= the signature. Receivers verify it with the public key "
+       "in the DNS.") },
+  { "dkim-sign=skipped",
+    N_("No DKIM signature: the From domain is not one this server signs for.") },
+  { "dkim-action=marked",
+    N_("The receiving MTA writes the DKIM result into Authentication-Results (dkim=pass "
+       "header.d=... header.s=...) next to SPF's and lets the message through.") },
+  { "dkim-action=rejected",
+    N_("The receiving MTA rejects the message because its DKIM signature failed (550 "
+       "5.7.20).") },
+  { "list-rewrite=rewritten",
+    N_("A mailing list rewrites what it passes on: a tag in the Subject, a footer under the "
+       "body. The original DKIM signature no longer matches the content.") },
   { "tempfail=deferred",
     N_("The server refuses for now with 451 (greylisting): a real MTA retries later and "
        "then gets through; a spam engine often does not.") },
@@ -207,6 +242,10 @@ static const Row summaries[] = {
   { "policy:recipient", N_("{node}: recipient {recipient}: {result}") },
   { "policy:spf", N_("{node}: SPF check of {domain} for {client_ip}: {result}") },
   { "policy:spf-action", N_("{node} acts on the SPF result: {result}") },
+  { "policy:dkim", N_("{node}: DKIM check of d={domain} s={selector}: {result}") },
+  { "policy:dkim-sign", N_("{node}: DKIM signature for {domain}: {result}") },
+  { "policy:dkim-action", N_("{node} acts on the DKIM result: {result}") },
+  { "policy:list-rewrite", N_("{node}: the [{tag}] list rewrites the message") },
   { "policy:message-id", N_("{node}: Message-ID {result}: {value}") },
   { "policy:date", N_("{node}: Date header {result}") },
   { "policy:bcc", N_("{node}: Bcc header {result}") },
@@ -288,6 +327,11 @@ static const Row labels[] = {
   { "client_ip", N_("Client IP") },
   { "identity", N_("Identity checked") },
   { "spf", N_("SPF result") },
+  { "dkim", N_("DKIM result") },
+  { "selector", N_("Selector") },
+  { "algorithm", N_("Algorithm") },
+  { "headers", N_("Signed headers") },
+  { "tag", N_("List tag") },
   { "src", N_("Source") },
   { "dst", N_("Destination") },
   { "rule", N_("Rule") },
@@ -379,6 +423,18 @@ static const char *const fixed_values[] = {
   N_("a Bcc field must not be passed on (RFC 5322 3.6.3)"),
   N_("Received-SPF and Authentication-Results added"),
   N_("SPF fail and the policy rejects"),
+  N_("dkim= added to Authentication-Results"),
+  N_("DKIM fail and the policy rejects"),
+  N_("signature verified"),
+  N_("signature verified (the key is in test mode, t=y)"),
+  N_("body hash did not verify"),
+  N_("signature did not verify (a signed header was changed)"),
+  N_("the message has no DKIM-Signature"),
+  N_("the message has no From field"),
+  N_("signature expired (x=)"),
+  N_("key revoked (empty p=)"),
+  N_("the From domain is not one this server signs for"),
+  N_("the list tags the Subject and adds a footer to the body"),
   N_("relay domain: forwarded by the transport table"),
   N_("transport table: this domain goes to a fixed next hop, not the MX"),
   N_("smarthost: all non-local mail goes to one next hop"),
@@ -415,6 +471,9 @@ static const char *const fixed_values[] = {
   N_("opened"),
   N_("closed"),
   N_("discarded"),
+  N_("signed"),
+  N_("skipped"),
+  N_("rewritten"),
   N_("refused"),
   N_("query"),
   N_("answer"),

@@ -641,6 +641,15 @@ static const MsExplainRow events[] = {
     N_("DKIM fail: the signature does not verify: the message was changed on the way or "
        "the key does not match.") },
   { MS_PROTOCOL_SMTP, "dkim=none", N_("DKIM none: the message carries no DKIM signature.") },
+  { MS_PROTOCOL_SMTP, "dkim=neutral",
+    N_("DKIM neutral: signed, but the signature cannot be processed (an unknown algorithm "
+       "or version).") },
+  { MS_PROTOCOL_SMTP, "dkim=temperror",
+    N_("DKIM temperror: the public key could not be fetched from the DNS now; a later try "
+       "may succeed.") },
+  { MS_PROTOCOL_SMTP, "dkim=permerror",
+    N_("DKIM permerror: no public key at selector._domainkey.domain, a broken key record, "
+       "or a malformed DKIM-Signature.") },
   { MS_PROTOCOL_SMTP, "auth=pass",
     N_("SMTP-AUTH succeeded: user name and password match, so this session may submit mail, "
        "also to other domains.") },

@@ -16,6 +16,7 @@
 
 #include "ms-scenario-runner.h"
 #include "ms-address.h"
+#include "ms-dkim.h"
 #include "ms-dns-zone.h"
 #include "ms-mail-store.h"
 #include "ms-mailbox.h"
@@ -295,6 +296,8 @@ build_nodes (MsScenarioRunner  *self,
   return TRUE;
 }
 
+static gboolean publish_dkim_keys (MsScenarioRunner *self, GError **error);
+
 static gboolean
 build_zone (MsScenarioRunner  *self,
             GError           **error)
@@ -310,6 +313,8 @@ build_zone (MsScenarioRunner  *self,
         return fail_at (self, mark, error, "DNS record “%s” (after the switches): %s", line,
                         local->message);
     }
+  if (!publish_dkim_keys (self, error))
+    return FALSE;
   for (guint i = 0; i < self->scenario->nodes->len; i++)
     {
       MsScenarioNode *spec = self->scenario->nodes->pdata[i];
@@ -360,6 +365,80 @@ parse_spf_policy (MsScenarioRunner  *self,
   else
     return fail_at (self, &spec->mark, error,
                     "node “%s”: spf is “%s”; expected off, mark or reject", spec->name, value);
+  return TRUE;
+}
+
+static gboolean
+parse_dkim_policy (MsScenarioRunner  *self,
+                   MsScenarioNode    *spec,
+                   MsMtaDkimPolicy   *out,
+                   GError           **error)
+{
+  g_autofree char *value = ms_scenario_expand (self->scenario, spec->dkim);
+
+  if (value == NULL || strcmp (value, "off") == 0)
+    *out = MS_MTA_DKIM_OFF;
+  else if (strcmp (value, "mark") == 0)
+    *out = MS_MTA_DKIM_MARK;
+  else if (strcmp (value, "reject") == 0)
+    *out = MS_MTA_DKIM_REJECT;
+  else
+    return fail_at (self, &spec->mark, error,
+                    "node “%s”: dkim is “%s”; expected off, mark or reject", spec->name, value);
+  return TRUE;
+}
+
+/* The node's DKIM private key: dkim_key, or an Ed25519 key derived from the hostname and
+ * selector (the same on every run) */
+static char *
+dkim_key_of (MsScenarioRunner *self,
+             MsScenarioNode   *spec)
+{
+  g_autofree char *seed = NULL;
+
+  if (spec->dkim_selector == NULL)
+    return NULL;
+  if (spec->dkim_key != NULL)
+    return g_strdup (spec->dkim_key);
+  seed = g_strdup_printf ("%s/%s", spec->hostname != NULL ? spec->hostname : spec->name,
+                          spec->dkim_selector);
+  return ms_dkim_derive_ed25519_key (seed);
+}
+
+/* RFC 6376 §3.6.2.1: each signing domain publishes selector._domainkey.domain TXT */
+static gboolean
+publish_dkim_keys (MsScenarioRunner  *self,
+                   GError           **error)
+{
+  for (guint i = 0; i < self->scenario->nodes->len; i++)
+    {
+      MsScenarioNode *spec = self->scenario->nodes->pdata[i];
+      g_autofree char *pem = dkim_key_of (self, spec);
+      g_autofree char *record = NULL;
+      g_autoptr(GError) local = NULL;
+      g_autoptr(GPtrArray) strings = NULL;
+      gsize len;
+
+      if (pem == NULL || spec->domains == NULL)
+        continue;
+      record = ms_dkim_key_record_for (pem, &local);
+      if (record == NULL)
+        return fail_at (self, &spec->mark, error, "node “%s”: dkim_key: %s", spec->name,
+                        local->message);
+      /* RFC 1035 §3.3: character-strings of at most 255 octets */
+      strings = g_ptr_array_new_with_free_func (g_free);
+      len = strlen (record);
+      for (gsize k = 0; k < len; k += MS_DNS_MAX_STRING)
+        g_ptr_array_add (strings, g_strndup (record + k, MS_DNS_MAX_STRING));
+      g_ptr_array_add (strings, NULL);
+      for (guint d = 0; spec->domains[d] != NULL; d++)
+        {
+          g_autofree char *name = g_strdup_printf ("%s._domainkey.%s", spec->dkim_selector,
+                                                   spec->domains[d]);
+
+          ms_dns_zone_add_txt (self->zone, name, (const char * const *) strings->pdata);
+        }
+    }
   return TRUE;
 }
 
@@ -514,8 +593,11 @@ build_agents (MsScenarioRunner  *self,
           guint64 pop_window_s = 0;
           guint64 fail_count = 0;
           g_autoptr(GArray) routes = NULL;
+          g_autofree char *dkim_key = dkim_key_of (self, spec);
+          g_autofree char *list_tag = ms_scenario_expand (self->scenario, spec->list_tag);
 
           if (!parse_spf_policy (self, spec, &config.spf, error)
+              || !parse_dkim_policy (self, spec, &config.dkim, error)
               || !parse_count (self, spec, spec->pop_before_smtp, "pop_before_smtp",
                                &pop_window_s, error)
               || !parse_count (self, spec, spec->fail_count, "fail_count", &fail_count, error))
@@ -538,6 +620,9 @@ build_agents (MsScenarioRunner  *self,
           config.users = (spec->roles & MS_SCENARIO_ROLE_MSA) == 0 && spec->submission_auth != NULL
                          ? rn->store : NULL;
           config.spf_zone = self->zone;
+          config.dkim_selector = spec->dkim_selector;
+          config.dkim_key_pem = dkim_key;
+          config.list_tag = list_tag;
           config.pop_before_smtp_us = pop_window_s * G_USEC_PER_SEC;
           routes = g_array_new (FALSE, TRUE, sizeof (MsMtaRoute));
           for (guint k = 0; k < spec->transport->len; k++)
@@ -1464,6 +1549,15 @@ apply_switches (MsScenarioRunner  *self,
           if (!parse_spf_policy (self, spec, &policy, error))
             return FALSE;
           ms_mta_set_spf_policy (rn->mta, policy);
+          {
+            MsMtaDkimPolicy dkim;
+            g_autofree char *tag = ms_scenario_expand (self->scenario, spec->list_tag);
+
+            if (!parse_dkim_policy (self, spec, &dkim, error))
+              return FALSE;
+            ms_mta_set_dkim_policy (rn->mta, dkim);
+            ms_mta_set_list_tag (rn->mta, tag);
+          }
         }
     }
   return TRUE;
@@ -1678,9 +1772,10 @@ check_blocked (MsScenarioRunner            *self,
 }
 
 static gboolean
-check_spf (MsScenarioRunner            *self,
-           const MsScenarioExpectation *exp,
-           GString                     *why)
+check_policy_result (MsScenarioRunner            *self,
+                     const MsScenarioExpectation *exp,
+                     const char                  *check,
+                     GString                     *why)
 {
   g_autoptr(GString) seen = g_string_new (NULL);
   gboolean found = FALSE;
@@ -1690,7 +1785,7 @@ check_spf (MsScenarioRunner            *self,
       MsTraceEvent *ev = ms_trace_get_event (self->trace, i);
       const char *result;
 
-      if (strcmp (ev->type, "policy") != 0 || g_strcmp0 (event_field (ev, "check"), "spf") != 0
+      if (strcmp (ev->type, "policy") != 0 || g_strcmp0 (event_field (ev, "check"), check) != 0
           || !node_matches (self, exp->node, ev->node))
         continue;
       result = event_field (ev, "result");
@@ -1699,9 +1794,25 @@ check_spf (MsScenarioRunner            *self,
         found = TRUE;
     }
   if (found != exp->present)
-    g_string_append_printf (why, "SPF results at %s: %s", exp->node,
-                            seen->len ? seen->str : "none");
+    g_string_append_printf (why, "%s results at %s: %s", strcmp (check, "spf") == 0 ? "SPF" : "DKIM",
+                            exp->node, seen->len ? seen->str : "none");
   return found == exp->present;
+}
+
+static gboolean
+check_spf (MsScenarioRunner            *self,
+           const MsScenarioExpectation *exp,
+           GString                     *why)
+{
+  return check_policy_result (self, exp, "spf", why);
+}
+
+static gboolean
+check_dkim (MsScenarioRunner            *self,
+            const MsScenarioExpectation *exp,
+            GString                     *why)
+{
+  return check_policy_result (self, exp, "dkim", why);
 }
 
 static gboolean
@@ -1868,6 +1979,9 @@ check_expectations (MsScenarioRunner *self)
           break;
         case MS_SCENARIO_EXPECT_SMIME:
           ok = check_smime (self, exp, why);
+          break;
+        case MS_SCENARIO_EXPECT_DKIM:
+          ok = check_dkim (self, exp, why);
           break;
         case MS_SCENARIO_EXPECT_DELIVERED:
           ok = check_delivered (self, exp, why);

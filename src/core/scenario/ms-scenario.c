@@ -43,7 +43,7 @@ static const char *const network_kinds[] = { "home-pool", "isp", "dmz", "lan", "
 static const char *const node_keys[] = {
   "name", "hostname", "addresses", "roles", "domains", "trusted_networks", "submission_auth",
   "spf", "pop_before_smtp", "fail_first", "fail_count", "resolver", "filters", "transport", "nat",
-  "mail_server", "smime_keys", NULL
+  "mail_server", "smime_keys", "dkim", "dkim_selector", "dkim_key", "list_tag", NULL
 };
 static const char *const role_names[] = {
   "mua", "msa", "mta", "mda", "mra", "dns", "router", "webmail", NULL
@@ -67,7 +67,7 @@ static const char *const expect_keys[] = {
   "folder", "subject", "header", "contains", "count", "position", "present", NULL
 };
 static const char *const expect_kinds[] = {
-  "reply", "blocked", "spf", "delivered", "header", "smime", NULL
+  "reply", "blocked", "spf", "delivered", "header", "smime", "dkim", NULL
 };
 static const char *const smime_results[] = {
   "valid", "decrypted", "tampered", "untrusted", "not-recipient", NULL
@@ -154,6 +154,10 @@ node_free (gpointer data)
   g_strfreev (node->trusted_networks);
   g_free (node->submission_auth);
   g_free (node->spf);
+  g_free (node->dkim);
+  g_free (node->dkim_selector);
+  g_free (node->dkim_key);
+  g_free (node->list_tag);
   g_free (node->pop_before_smtp);
   g_free (node->fail_first);
   g_free (node->fail_count);
@@ -913,6 +917,10 @@ parse_node (Ctx          *ctx,
       || !get_strv (ctx, map, "trusted_networks", &node->trusted_networks, error)
       || !get_word_setting (ctx, map, "submission_auth", auth_words, &node->submission_auth, error)
       || !get_word_setting (ctx, map, "spf", spf_words, &node->spf, error)
+      || !get_word_setting (ctx, map, "dkim", spf_words, &node->dkim, error)
+      || !get_string (ctx, map, "dkim_selector", "a node", FALSE, &node->dkim_selector, error)
+      || !get_string (ctx, map, "dkim_key", "a node", FALSE, &node->dkim_key, error)
+      || !get_string (ctx, map, "list_tag", "a node", FALSE, &node->list_tag, error)
       || !get_string (ctx, map, "pop_before_smtp", "a node", FALSE, &node->pop_before_smtp, error)
       || !get_string (ctx, map, "fail_first", "a node", FALSE, &node->fail_first, error)
       || !get_string (ctx, map, "fail_count", "a node", FALSE, &node->fail_count, error)
@@ -1587,6 +1595,11 @@ parse_expectation (Ctx          *ctx,
         return fail_at (ctx, map, error, MS_SCENARIO_ERROR_SYNTAX,
                         "an smime expectation needs “node” (the receiving device) and “result”");
       break;
+    case MS_SCENARIO_EXPECT_DKIM:
+      if (exp->node == NULL || exp->result == NULL)
+        return fail_at (ctx, map, error, MS_SCENARIO_ERROR_SYNTAX,
+                        "a dkim expectation needs “node” and “result”");
+      break;
     case MS_SCENARIO_EXPECT_DELIVERED:
       if (exp->mailbox == NULL)
         return fail_at (ctx, map, error, MS_SCENARIO_ERROR_SYNTAX,
@@ -2016,6 +2029,9 @@ ms_scenario_expectation_describe (const MsScenarioExpectation *exp)
                               exp->result);
       if (exp->subject != NULL)
         g_string_append_printf (s, " (message “%s”)", exp->subject);
+      break;
+    case MS_SCENARIO_EXPECT_DKIM:
+      g_string_append_printf (s, "DKIM at %s is %s", exp->node, exp->result);
       break;
     case MS_SCENARIO_EXPECT_DELIVERED:
       g_string_append_printf (s, "a message%s%s%s %s %s/%s",

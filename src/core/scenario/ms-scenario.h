@@ -111,6 +111,10 @@ typedef struct
   GStrv           trusted_networks; /* networks or CIDRs allowed to relay */
   char           *submission_auth;  /* "required", "optional", "none" or ${switch} */
   char           *spf;              /* "off", "mark", "reject" or ${switch} */
+  char           *dkim;             /* inbound DKIM check: "off", "mark", "reject", ${switch} */
+  char           *dkim_selector;    /* sign mail from the node's domains with this selector */
+  char           *dkim_key;         /* its private key (PEM); default: Ed25519 derived */
+  char           *list_tag;         /* rewrite relayed mail as a mailing list; "" or ${switch} */
   char           *pop_before_smtp;  /* seconds a POP login opens relaying, "0": off */
   char           *fail_first;       /* "451" etc.: temporary failures before accepting */
   char           *fail_count;       /* how many times fail_first is given */
@@ -206,6 +210,7 @@ typedef enum
   MS_SCENARIO_EXPECT_DELIVERED,  /* a message is (or is not) in a mailbox */
   MS_SCENARIO_EXPECT_HEADER,     /* a header of a stored message: present/absent/contains/count */
   MS_SCENARIO_EXPECT_SMIME,      /* what an MUA's S/MIME check of a fetched message said */
+  MS_SCENARIO_EXPECT_DKIM,       /* a DKIM verdict at a node */
 } MsScenarioExpectKind;
 
 typedef struct
@@ -217,7 +222,7 @@ typedef struct
   char           *node;        /* reply/blocked/spf: where */
   char           *command;     /* reply: answer to this verb */
   char           *reason;      /* blocked */
-  char           *result;      /* spf; smime: valid, decrypted, tampered, untrusted,
+  char           *result;      /* spf, dkim; smime: valid, decrypted, tampered, untrusted,
                                 * not-recipient */
   char           *mailbox;     /* delivered/header: user address */
   char           *folder;      /* delivered/header: default INBOX */

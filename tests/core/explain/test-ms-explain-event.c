@@ -69,7 +69,7 @@ run_scenario (const char *id,
 static const char *const library[] = {
   "basic-pop3", "bcc", "bounce", "imap-folders", "mime-japanese", "op25b",
   "pop-before-smtp", "relay-hops", "relay-rules", "reply-thread", "smtp-commands",
-  "spf-fail", "spf-pass", "spf-softfail", "tempfail-retry", "smime",
+  "spf-fail", "spf-pass", "spf-softfail", "tempfail-retry", "smime", "dkim",
 };
 
 /* Every event any scenario records has an explanation, a title and a summary with every

@@ -145,7 +145,7 @@ Test (scenario_load, broken_files)
                 "scenarios/tiny.yaml:13:5: unknown key “ruoter” in node; expected one of: name, "
                 "hostname, addresses, roles, domains, trusted_networks, submission_auth, spf, "
                 "pop_before_smtp, fail_first, fail_count, resolver, filters, transport, nat, "
-                "mail_server, smime_keys");
+                "mail_server, smime_keys, dkim, dkim_selector, dkim_key, list_tag");
   assert_error (13, "    roles: [mua, postman]",
                 "scenarios/tiny.yaml:13:12: unknown role “postman” for node “pc”; expected one "
                 "of: mua, msa, mta, mda, mra, dns, router, webmail");
@@ -176,7 +176,7 @@ Test (scenario_load, broken_files)
                 "scenarios/tiny.yaml:25:13: device “mail” is not a node with the role mua");
   assert_error (31, "  - expect: delivred",
                 "scenarios/tiny.yaml:31:13: unknown expectation “delivred”; expected one of: "
-                "reply, blocked, spf, delivered, header, smime");
+                "reply, blocked, spf, delivered, header, smime, dkim");
   assert_error (20, "  - example.test MX ten mail.example.test",
                 "scenarios/tiny.yaml:20:5: bad DNS record “example.test MX ten "
                 "mail.example.test”: expected an MX preference from 0 to 65535");
