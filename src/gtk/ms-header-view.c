@@ -34,9 +34,10 @@ struct _MsHeaderView
 
 G_DEFINE_FINAL_TYPE (MsHeaderView, ms_header_view, GTK_TYPE_BOX)
 
-/* Headers a receiving hop adds in front (RFC 5321 §4.4, RFC 7208 §9.1, RFC 8601). */
+/* Headers a hop adds in front (RFC 5321 §4.4, RFC 7208 §9.1, RFC 8601; a signer
+ * prepends DKIM-Signature, RFC 6376 §5.6). */
 static const char * const trace_headers[] = {
-  "Received", "Return-Path", "Received-SPF", "Authentication-Results", NULL
+  "Received", "Return-Path", "Received-SPF", "Authentication-Results", "DKIM-Signature", NULL
 };
 
 int
