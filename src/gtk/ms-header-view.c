@@ -130,6 +130,26 @@ ensure_tags (MsHeaderView *self)
   g_object_set (gtk_text_tag_table_lookup (table, "removed"), "foreground-rgba", &rgba, NULL);
 }
 
+/* The decoded view reads like prose: the tabs and space runs that folding left behind
+ * (RFC 5322 §2.2.3 unfolding keeps them) become one space; the raw view keeps them. */
+static void
+collapse_folding_space (char *text)
+{
+  char *out = text;
+  gboolean in_space = FALSE;
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      gboolean space = *p == ' ' || *p == '\t' || *p == '\r' || *p == '\n';
+
+      if (space && in_space)
+        continue;
+      *out++ = space ? ' ' : *p;
+      in_space = space;
+    }
+  *out = '\0';
+}
+
 static void
 insert_header (MsHeaderView *self,
                char        **pair,
@@ -141,6 +161,8 @@ insert_header (MsHeaderView *self,
   const char *marker = state == NULL ? "  " : strcmp (state, "added") == 0 ? "+ " : "− ";
   GtkTextIter end;
 
+  if (decoded != NULL)
+    collapse_folding_space (decoded);
   gtk_text_buffer_get_end_iter (buffer, &end);
   gtk_text_buffer_insert_with_tags_by_name (buffer, &end, marker, -1, "mark", state, NULL);
   gtk_text_buffer_insert_with_tags_by_name (buffer, &end, pair[0], -1, "name", state, NULL);

@@ -89,4 +89,10 @@ shot relay-hops-ja-presentation ja 40 --presentation relay-hops
 shot pop-before-smtp-en-presentation-dark en 20 --presentation --dark pop-before-smtp
 shot op25b-en-predict en 20 --predict op25b
 
+# message authentication and protection, and webmail: the headers a hop adds
+# (DKIM-Signature, Authentication-Results), S/MIME's content types, the browser's leg
+shot dkim-en-headers en 1000 --page headers dkim
+shot smime-ja-headers ja 30 --page headers smime
+shot webmail-ja ja 12 webmail
+
 exit $failed
