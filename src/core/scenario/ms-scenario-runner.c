@@ -348,23 +348,45 @@ resolver_address (MsScenarioRunner *self,
   return dns != NULL ? node_address (dns) : NULL;
 }
 
+/* spf: and dkim: settings share their words: off, mark, reject (in this order the values
+ * of MsMtaSpfPolicy and MsMtaDkimPolicy). */
+static gboolean
+parse_check_policy (MsScenarioRunner  *self,
+                    MsScenarioNode    *spec,
+                    const char        *key,
+                    const char        *setting,
+                    guint             *out,
+                    GError           **error)
+{
+  static const char *const words[] = { "off", "mark", "reject" };
+  g_autofree char *value = ms_scenario_expand (self->scenario, setting);
+
+  G_STATIC_ASSERT (MS_MTA_SPF_MARK == 1 && MS_MTA_SPF_REJECT == 2);
+  G_STATIC_ASSERT (MS_MTA_DKIM_MARK == 1 && MS_MTA_DKIM_REJECT == 2);
+  *out = 0;
+  if (value == NULL)
+    return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (words); i++)
+    if (strcmp (value, words[i]) == 0)
+      {
+        *out = i;
+        return TRUE;
+      }
+  return fail_at (self, &spec->mark, error,
+                  "node “%s”: %s is “%s”; expected off, mark or reject", spec->name, key, value);
+}
+
 static gboolean
 parse_spf_policy (MsScenarioRunner  *self,
                   MsScenarioNode    *spec,
                   MsMtaSpfPolicy    *out,
                   GError           **error)
 {
-  g_autofree char *value = ms_scenario_expand (self->scenario, spec->spf);
+  guint level;
 
-  if (value == NULL || strcmp (value, "off") == 0)
-    *out = MS_MTA_SPF_OFF;
-  else if (strcmp (value, "mark") == 0)
-    *out = MS_MTA_SPF_MARK;
-  else if (strcmp (value, "reject") == 0)
-    *out = MS_MTA_SPF_REJECT;
-  else
-    return fail_at (self, &spec->mark, error,
-                    "node “%s”: spf is “%s”; expected off, mark or reject", spec->name, value);
+  if (!parse_check_policy (self, spec, "spf", spec->spf, &level, error))
+    return FALSE;
+  *out = (MsMtaSpfPolicy) level;
   return TRUE;
 }
 
@@ -374,17 +396,11 @@ parse_dkim_policy (MsScenarioRunner  *self,
                    MsMtaDkimPolicy   *out,
                    GError           **error)
 {
-  g_autofree char *value = ms_scenario_expand (self->scenario, spec->dkim);
+  guint level;
 
-  if (value == NULL || strcmp (value, "off") == 0)
-    *out = MS_MTA_DKIM_OFF;
-  else if (strcmp (value, "mark") == 0)
-    *out = MS_MTA_DKIM_MARK;
-  else if (strcmp (value, "reject") == 0)
-    *out = MS_MTA_DKIM_REJECT;
-  else
-    return fail_at (self, &spec->mark, error,
-                    "node “%s”: dkim is “%s”; expected off, mark or reject", spec->name, value);
+  if (!parse_check_policy (self, spec, "dkim", spec->dkim, &level, error))
+    return FALSE;
+  *out = (MsMtaDkimPolicy) level;
   return TRUE;
 }
 
